@@ -1,0 +1,224 @@
+//! The disk cache: Simple API pages with their validators, and core metadata by file hash.
+//!
+//! Every entry is one file, written atomically (a temporary file in the same directory, then a
+//! rename) and framed with its length and SHA-256, so a truncated or corrupted entry is detected
+//! on read, removed, and fetched again instead of being trusted.
+//!
+//! - `simple-v1/<index>/<project>`: the page body as the index sent it, plus the URL it came
+//!   from, its content type, `ETag`, `Last-Modified`, `max-age`, and when it was fetched.
+//!   Pages are revalidated: within `max-age` they are used as they are, otherwise a
+//!   conditional request is sent when the index gave validators.
+//! - `metadata-v1/<sha256 of the file>`: the `METADATA` text of a file, which a hash names for
+//!   ever. Files listed without a SHA-256 are keyed by their URL instead.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::hash::hex;
+
+const MAGIC: &str = "hashpin-cache-v1";
+
+/// How the cache and the network are used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CacheMode {
+    /// Use cached entries, revalidating pages as their headers allow.
+    #[default]
+    Normal,
+    /// Refetch every page (metadata, keyed by hash, is still reused).
+    Refresh,
+    /// Never touch the network; a missing entry is an error.
+    Offline,
+}
+
+/// The cache directory.
+#[derive(Debug, Clone)]
+pub struct Cache {
+    root: PathBuf,
+}
+
+/// A cached Simple API page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct CachedPage {
+    /// The final URL of the page (credentials stripped), for resolving relative file URLs.
+    pub(crate) url: String,
+    pub(crate) content_type: Option<String>,
+    pub(crate) etag: Option<String>,
+    pub(crate) last_modified: Option<String>,
+    /// Seconds the page may be used without revalidation (`Cache-Control: max-age`).
+    pub(crate) max_age: Option<u64>,
+    /// Unix seconds when the page was fetched or last revalidated.
+    pub(crate) fetched_at: i64,
+    #[serde(skip)]
+    pub(crate) body: Vec<u8>,
+}
+
+impl Cache {
+    /// A cache rooted at `root` (created on first write).
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    /// The user cache directory, as pip and uv place theirs: `$XDG_CACHE_HOME/hashpin` or
+    /// `~/.cache/hashpin` (`~/Library/Caches/hashpin` on macOS, `%LOCALAPPDATA%\hashpin\cache`
+    /// on Windows).
+    pub fn default_root() -> Option<PathBuf> {
+        if cfg!(windows) {
+            return std::env::var_os("LOCALAPPDATA")
+                .map(|dir| PathBuf::from(dir).join("hashpin").join("cache"));
+        }
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        if cfg!(target_os = "macos") {
+            return home.map(|home| home.join("Library/Caches/hashpin"));
+        }
+        std::env::var_os("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .filter(|dir| dir.is_absolute())
+            .or_else(|| home.map(|home| home.join(".cache")))
+            .map(|dir| dir.join("hashpin"))
+    }
+
+    /// The cache's root directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn page_path(&self, index_key: &str, project: &str) -> PathBuf {
+        self.root.join("simple-v1").join(index_key).join(project)
+    }
+
+    fn metadata_path(&self, key: &str) -> PathBuf {
+        self.root.join("metadata-v1").join(key)
+    }
+
+    pub(crate) fn read_page(&self, index_key: &str, project: &str) -> Option<CachedPage> {
+        let payload = read_entry(&self.page_path(index_key, project))?;
+        let split = payload.iter().position(|&b| b == b'\n')?;
+        let mut page: CachedPage = serde_json::from_slice(&payload[..split]).ok()?;
+        page.body = payload[split + 1..].to_vec();
+        Some(page)
+    }
+
+    pub(crate) fn write_page(
+        &self,
+        index_key: &str,
+        project: &str,
+        page: &CachedPage,
+    ) -> io::Result<()> {
+        let mut payload = serde_json::to_vec(page).map_err(io::Error::other)?;
+        payload.push(b'\n');
+        payload.extend_from_slice(&page.body);
+        write_entry(&self.page_path(index_key, project), &payload)
+    }
+
+    pub(crate) fn read_interpreter(&self, key: &str) -> Option<Vec<u8>> {
+        read_entry(&self.root.join("interpreter-v1").join(key))
+    }
+
+    pub(crate) fn write_interpreter(&self, key: &str, facts: &[u8]) -> io::Result<()> {
+        write_entry(&self.root.join("interpreter-v1").join(key), facts)
+    }
+
+    pub(crate) fn read_metadata(&self, key: &str) -> Option<Vec<u8>> {
+        read_entry(&self.metadata_path(key))
+    }
+
+    pub(crate) fn write_metadata(&self, key: &str, metadata: &[u8]) -> io::Result<()> {
+        write_entry(&self.metadata_path(key), metadata)
+    }
+}
+
+/// A short, filesystem-safe key for any text (an index URL, a file URL).
+pub(crate) fn key_of(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes())[..12])
+}
+
+/// Reads a framed entry; a missing entry is `None`, a damaged one is removed and `None`.
+fn read_entry(path: &Path) -> Option<Vec<u8>> {
+    let bytes = fs::read(path).ok()?;
+    if let Some(payload) = unframe(&bytes) {
+        Some(payload.to_vec())
+    } else {
+        log::debug!("discarding damaged cache entry {}", path.display());
+        let _ = fs::remove_file(path);
+        None
+    }
+}
+
+fn unframe(bytes: &[u8]) -> Option<&[u8]> {
+    let mut lines = bytes.splitn(4, |&b| b == b'\n');
+    let magic = lines.next()?;
+    let length: usize = std::str::from_utf8(lines.next()?).ok()?.parse().ok()?;
+    let digest = lines.next()?;
+    let payload = lines.next().unwrap_or_default();
+    (magic == MAGIC.as_bytes()
+        && payload.len() == length
+        && digest == hex(&Sha256::digest(payload)).as_bytes())
+    .then_some(payload)
+}
+
+fn write_entry(path: &Path, payload: &[u8]) -> io::Result<()> {
+    let directory = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(directory)?;
+    let mut file = tempfile::NamedTempFile::new_in(directory)?;
+    write!(
+        file,
+        "{MAGIC}\n{}\n{}\n",
+        payload.len(),
+        hex(&Sha256::digest(payload))
+    )?;
+    file.write_all(payload)?;
+    file.persist(path).map_err(|error| error.error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_rejects_damage() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let cache = Cache::new(dir.path());
+        cache.write_metadata("abc", b"Name: x\n").expect("write");
+        assert_eq!(
+            cache.read_metadata("abc").as_deref(),
+            Some(&b"Name: x\n"[..])
+        );
+
+        // Truncate the entry: it must be dropped, not trusted.
+        let path = cache.metadata_path("abc");
+        let bytes = fs::read(&path).expect("read");
+        fs::write(&path, &bytes[..bytes.len() - 2]).expect("truncate");
+        assert_eq!(cache.read_metadata("abc"), None);
+        assert!(!path.exists());
+
+        // Flip a byte of the payload.
+        cache.write_metadata("abc", b"Name: x\n").expect("write");
+        let mut bytes = fs::read(&path).expect("read");
+        let last = bytes.len() - 2;
+        bytes[last] ^= 1;
+        fs::write(&path, &bytes).expect("corrupt");
+        assert_eq!(cache.read_metadata("abc"), None);
+    }
+
+    #[test]
+    fn pages_keep_their_validators() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let cache = Cache::new(dir.path());
+        let page = CachedPage {
+            url: "http://127.0.0.1/simple/x/".into(),
+            content_type: Some("text/html".into()),
+            etag: Some("\"e\"".into()),
+            last_modified: None,
+            max_age: Some(600),
+            fetched_at: 42,
+            body: b"<a href='x-1.0.tar.gz'>\nsecond line".to_vec(),
+        };
+        cache.write_page("index", "x", &page).expect("write");
+        assert_eq!(cache.read_page("index", "x"), Some(page));
+    }
+}

@@ -1,0 +1,758 @@
+//! The index client: one shared HTTP client, bounded concurrency, retries, and the cache.
+//!
+//! Core metadata of a file, cheapest first:
+//! 1. the PEP 658 `.metadata` file, when the page advertises it (its hash is checked; a
+//!    mismatch is a hard error, never a fallback);
+//! 2. HTTP range requests: the zip's tail (central directory), then the `METADATA` entry;
+//! 3. the whole wheel (its hash checked);
+//! 4. for an sdist, its static `PKG-INFO` or `pyproject.toml` (see [`crate::sdist`]).
+//!
+//! Range support is judged per response: anything but `206` means the server sent the whole
+//! file (which is then used) or refused (and the whole file is fetched). Only single ranges
+//! are ever asked for.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use pep508_rs::PackageName;
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::{RequestBuilder, StatusCode};
+use tokio::sync::Semaphore;
+use url::Url;
+
+use crate::auth::Credentials;
+use crate::cache::{Cache, CacheMode, CachedPage, key_of};
+use crate::config::{FindLinks, IndexConfig, IndexUrl};
+use crate::error::Error;
+use crate::filename::{DistFilename, WheelFilename};
+use crate::hash::{HashAlgorithm, HashDigest};
+use crate::metadata::CoreMetadata;
+use crate::redact::{RedactedUrl, strip_credentials};
+use crate::simple::{ACCEPT, DistFile, MetadataAvailability, ProjectPage};
+use crate::timestamp::Timestamp;
+use crate::{sdist, wheel};
+
+/// Which indexes a project's files may come from when several are configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IndexStrategy {
+    /// Only the first index (in configuration order) that has the project: an extra index
+    /// cannot shadow a project of the primary one (dependency confusion). uv's default.
+    #[default]
+    FirstIndex,
+    /// Files from every index that has the project, as pip merges them.
+    UnsafeBestMatch,
+}
+
+/// How the client behaves; the defaults suit a command-line run.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// The disk cache, if any.
+    pub cache: Option<Cache>,
+    /// How the cache and the network are used.
+    pub cache_mode: CacheMode,
+    /// How many requests may be in flight at once.
+    pub concurrency: usize,
+    /// Retries after the first try, for connection errors, resets, 429 and 5xx.
+    pub retries: u32,
+    /// The first retry's delay; each further one doubles it.
+    pub backoff: Duration,
+    /// Connection timeout.
+    pub connect_timeout: Duration,
+    /// Read timeout (pip's `timeout`); the configuration's value wins when set.
+    pub read_timeout: Duration,
+    /// Which indexes a project may come from.
+    pub index_strategy: IndexStrategy,
+    /// The netrc file to read credentials from.
+    pub netrc: Option<std::path::PathBuf>,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            cache: None,
+            cache_mode: CacheMode::Normal,
+            concurrency: 50,
+            retries: 3,
+            backoff: Duration::from_millis(250),
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(30),
+            index_strategy: IndexStrategy::FirstIndex,
+            netrc: Credentials::default_netrc_path(),
+        }
+    }
+}
+
+/// All files of one project from the configured sources.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    /// The project, normalized.
+    pub name: PackageName,
+    /// Its files, newest version first.
+    pub files: Vec<DistFile>,
+}
+
+/// A client for the configured indexes and find-links locations. Cheap to clone; clones share
+/// the connection pool, the concurrency limit and the cache.
+#[derive(Debug, Clone)]
+pub struct IndexClient {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    http: reqwest::Client,
+    config: IndexConfig,
+    options: ClientOptions,
+    credentials: Credentials,
+    permits: Semaphore,
+    /// Find-links pages, fetched once per run and shared by every project.
+    find_links_pages: Mutex<HashMap<Url, Arc<Fetched>>>,
+}
+
+/// A complete response.
+#[derive(Debug)]
+struct Fetched {
+    status: StatusCode,
+    headers: HeaderMap,
+    /// The final URL, after redirects, without credentials.
+    url: Url,
+    body: Vec<u8>,
+}
+
+impl Fetched {
+    fn header(&self, name: header::HeaderName) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_string)
+    }
+}
+
+/// The initial tail read of a wheel: most central directories fit, and so does the whole of a
+/// small wheel.
+const TAIL_BYTES: u64 = 64 * 1024;
+
+impl IndexClient {
+    /// Builds the client. TLS trusts the system root store, plus `cert` from the configuration
+    /// (pip's `cert`, `PIP_CERT`) when given; `SSL_CERT_FILE` is honoured by the system store.
+    pub fn new(config: IndexConfig, options: ClientOptions) -> Result<Self, Error> {
+        let mut builder = reqwest::Client::builder()
+            .user_agent(concat!("hashpin/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(options.connect_timeout)
+            .read_timeout(config.timeout.unwrap_or(options.read_timeout))
+            .pool_max_idle_per_host(options.concurrency);
+        if let Some(path) = &config.cert {
+            let pem = std::fs::read(path).map_err(|source| Error::Io {
+                path: path.clone(),
+                source,
+            })?;
+            let certificates = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|error| Error::Client(Box::new(error)))?;
+            builder = builder.tls_certs_merge(certificates);
+        }
+        let http = builder
+            .build()
+            .map_err(|error| Error::Client(Box::new(error)))?;
+        let credentials = Credentials::new(config.indexes(), options.netrc.as_deref());
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                permits: Semaphore::new(options.concurrency.max(1)),
+                credentials,
+                config,
+                options,
+                find_links_pages: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+
+    /// The configuration this client uses.
+    pub fn config(&self) -> &IndexConfig {
+        &self.inner.config
+    }
+
+    /// All files of `name` from the configured indexes (per the [`IndexStrategy`]) and
+    /// find-links locations.
+    ///
+    /// # Errors
+    /// [`Error::ProjectNotFound`] when no source has it.
+    pub async fn project(&self, name: &PackageName) -> Result<Project, Error> {
+        let mut files = Vec::new();
+        let mut found = false;
+        for index in self.inner.config.indexes() {
+            if let Some(page) = self.page(index, name).await? {
+                found = true;
+                files.extend(page.files);
+                if self.inner.options.index_strategy == IndexStrategy::FirstIndex {
+                    break;
+                }
+            }
+        }
+        for location in &self.inner.config.find_links {
+            let page = self.find_links(location, name).await?;
+            found |= !page.is_empty();
+            files.extend(page);
+        }
+        if !found {
+            return Err(Error::ProjectNotFound(name.clone()));
+        }
+        files.sort_by(|a, b| {
+            b.version()
+                .cmp(a.version())
+                .then_with(|| a.filename.cmp(&b.filename))
+        });
+        files.dedup_by(|a, b| a.filename == b.filename && a.hashes == b.hashes);
+        Ok(Project {
+            name: name.clone(),
+            files,
+        })
+    }
+
+    /// The page of `name` on one index: `None` when the index does not have the project.
+    pub async fn page(
+        &self,
+        index: &IndexUrl,
+        name: &PackageName,
+    ) -> Result<Option<ProjectPage>, Error> {
+        let url = index.project_url(name);
+        let cache = self.inner.options.cache.as_ref();
+        let index_key = key_of(strip_credentials(index.url()).as_str());
+        let mode = self.inner.options.cache_mode;
+        let cached = cache
+            .filter(|_| mode != CacheMode::Refresh)
+            .and_then(|cache| cache.read_page(&index_key, name.as_ref()));
+
+        let parse = |page: &CachedPage| -> Result<ProjectPage, Error> {
+            let page_url = Url::parse(&page.url).unwrap_or_else(|_| url.clone());
+            ProjectPage::parse(name, &page_url, page.content_type.as_deref(), &page.body).map_err(
+                |source| Error::Page {
+                    url: RedactedUrl::new(&page_url),
+                    source,
+                },
+            )
+        };
+
+        if let Some(page) = &cached {
+            let now = Timestamp::now().unix_seconds();
+            let fresh = page.max_age.is_some_and(|max_age| {
+                now.saturating_sub(page.fetched_at) < i64::try_from(max_age).unwrap_or(i64::MAX)
+            });
+            if fresh || mode == CacheMode::Offline {
+                log::debug!("using cached page of `{name}`");
+                return parse(page).map(Some);
+            }
+        }
+        if mode == CacheMode::Offline {
+            return Err(Error::Offline {
+                url: RedactedUrl::new(&url),
+            });
+        }
+
+        let validators = cached
+            .as_ref()
+            .map(|page| (page.etag.clone(), page.last_modified.clone()));
+        let fetched = self
+            .inner
+            .fetch(&url, |request| {
+                let mut request = request.header(header::ACCEPT, ACCEPT);
+                if let Some((etag, last_modified)) = &validators {
+                    if let Some(etag) = etag {
+                        request = request.header(header::IF_NONE_MATCH, etag);
+                    }
+                    if let Some(last_modified) = last_modified {
+                        request = request.header(header::IF_MODIFIED_SINCE, last_modified);
+                    }
+                }
+                request
+            })
+            .await?;
+
+        let page = match (fetched.status, cached) {
+            (StatusCode::NOT_MODIFIED, Some(mut page)) => {
+                log::debug!("page of `{name}` not modified");
+                page.fetched_at = Timestamp::now().unix_seconds();
+                page.max_age = max_age(&fetched.headers).or(page.max_age);
+                page
+            }
+            (StatusCode::NOT_FOUND | StatusCode::GONE, _) => return Ok(None),
+            (status, _) if status.is_success() => CachedPage {
+                url: fetched.url.to_string(),
+                content_type: fetched.header(header::CONTENT_TYPE),
+                etag: fetched.header(header::ETAG),
+                last_modified: fetched.header(header::LAST_MODIFIED),
+                max_age: max_age(&fetched.headers),
+                fetched_at: Timestamp::now().unix_seconds(),
+                body: fetched.body,
+            },
+            (status, _) => {
+                return Err(Error::Status {
+                    url: RedactedUrl::new(&url),
+                    status: status.as_u16(),
+                });
+            }
+        };
+        let parsed = parse(&page)?;
+        if let Some(cache) = cache
+            && let Err(error) = cache.write_page(&index_key, name.as_ref(), &page)
+        {
+            log::warn!(
+                "cannot write to the cache at {}: {error}",
+                cache.root().display()
+            );
+        }
+        Ok(Some(parsed))
+    }
+
+    async fn find_links(
+        &self,
+        location: &FindLinks,
+        name: &PackageName,
+    ) -> Result<Vec<DistFile>, Error> {
+        match location {
+            FindLinks::Directory(path) => crate::find_links::directory_files(path, name),
+            FindLinks::Page(index) => {
+                let url = strip_credentials(index.url());
+                let cached = self
+                    .inner
+                    .find_links_pages
+                    .lock()
+                    .ok()
+                    .and_then(|pages| pages.get(&url).cloned());
+                let fetched = if let Some(fetched) = cached {
+                    fetched
+                } else {
+                    let fetched = Arc::new(self.inner.fetch_any(&url, |request| request).await?);
+                    if let Ok(mut pages) = self.inner.find_links_pages.lock() {
+                        pages.insert(url.clone(), fetched.clone());
+                    }
+                    fetched
+                };
+                if !fetched.status.is_success() {
+                    return Err(Error::Status {
+                        url: RedactedUrl::new(&url),
+                        status: fetched.status.as_u16(),
+                    });
+                }
+                // Find-links pages are plain link lists: always HTML (pip reads them so).
+                let page = ProjectPage::parse(name, &fetched.url, Some("text/html"), &fetched.body)
+                    .map_err(|source| Error::Page {
+                        url: RedactedUrl::new(&url),
+                        source,
+                    })?;
+                Ok(page.files)
+            }
+        }
+    }
+
+    /// The core metadata of one file, from the cache or the cheapest source.
+    pub async fn metadata(&self, file: &DistFile) -> Result<CoreMetadata, Error> {
+        let cache = self.inner.options.cache.as_ref();
+        let key = file.sha256().map_or_else(
+            || format!("url-{}", key_of(file.url.as_str())),
+            |hash| hash.digest().to_string(),
+        );
+        if let Some(bytes) = cache.and_then(|cache| cache.read_metadata(&key)) {
+            match Self::check_metadata(file, &bytes) {
+                Ok(metadata) => return Ok(metadata),
+                Err(error) => {
+                    log::debug!("ignoring cached metadata of `{}`: {error}", file.filename);
+                }
+            }
+        }
+        if self.inner.options.cache_mode == CacheMode::Offline {
+            return Err(Error::Offline {
+                url: RedactedUrl::new(&file.url),
+            });
+        }
+        let bytes = match &file.parsed {
+            DistFilename::Wheel(wheel) => self.wheel_metadata(file, wheel).await?,
+            DistFilename::Sdist(sdist_name) => {
+                let bytes = self.whole_file(file).await?;
+                sdist::metadata(&bytes, sdist_name).map_err(|source| Error::Sdist {
+                    name: sdist_name.name.clone(),
+                    version: sdist_name.version.clone(),
+                    filename: file.filename.clone(),
+                    source,
+                })?
+            }
+        };
+        let metadata = Self::check_metadata(file, &bytes)?;
+        if let Some(cache) = cache
+            && let Err(error) = cache.write_metadata(&key, &bytes)
+        {
+            log::warn!(
+                "cannot write to the cache at {}: {error}",
+                cache.root().display()
+            );
+        }
+        Ok(metadata)
+    }
+
+    /// Parses metadata and checks that it describes the file it came from.
+    fn check_metadata(file: &DistFile, bytes: &[u8]) -> Result<CoreMetadata, Error> {
+        let metadata = CoreMetadata::parse(bytes).map_err(|source| Error::Metadata {
+            filename: file.filename.clone(),
+            source,
+        })?;
+        if &metadata.name != file.parsed.name() || &metadata.version != file.version() {
+            return Err(Error::MetadataMismatch {
+                filename: file.filename.clone(),
+                found: format!("{} {}", metadata.name, metadata.version),
+            });
+        }
+        Ok(metadata)
+    }
+
+    async fn wheel_metadata(
+        &self,
+        file: &DistFile,
+        wheel: &WheelFilename,
+    ) -> Result<Vec<u8>, Error> {
+        if let MetadataAvailability::Advertised { hashes } = &file.core_metadata {
+            let url = file.metadata_url();
+            let fetched = self.inner.fetch(&url, |request| request).await?;
+            if fetched.status.is_success() {
+                verify(&hashes[..], &fetched.body).map_err(|(expected, actual)| {
+                    Error::MetadataHashMismatch {
+                        filename: file.filename.clone(),
+                        expected,
+                        actual,
+                    }
+                })?;
+                return Ok(fetched.body);
+            }
+            log::debug!(
+                "advertised metadata of `{}` answered HTTP {}; reading the wheel instead",
+                file.filename,
+                fetched.status
+            );
+        }
+        if file.url.scheme() != "file"
+            && file.size.is_none_or(|size| size > TAIL_BYTES)
+            && let Some(metadata) = self.ranged_wheel_metadata(file, wheel).await?
+        {
+            return Ok(metadata);
+        }
+        let bytes = self.whole_file(file).await?;
+        wheel::metadata_from_bytes(bytes, wheel).map_err(|source| Error::Wheel {
+            filename: file.filename.clone(),
+            source,
+        })
+    }
+
+    /// Reads `METADATA` with range requests; `None` when the server does not do ranges.
+    async fn ranged_wheel_metadata(
+        &self,
+        file: &DistFile,
+        wheel: &WheelFilename,
+    ) -> Result<Option<Vec<u8>>, Error> {
+        let tail = self
+            .range(&file.url, &format!("bytes=-{TAIL_BYTES}"))
+            .await?;
+        let mut sparse = match tail {
+            Ranged::Partial { start, total, body } => {
+                let mut sparse = wheel::SparseFile::new(total);
+                sparse.insert(start, body);
+                sparse
+            }
+            Ranged::Whole(body) => {
+                Self::verify_file(file, &body)?;
+                wheel::SparseFile::whole(body)
+            }
+            Ranged::Unsupported => return Ok(None),
+        };
+        // Each round fills one gap; a wheel needs at most a few (central directory, entry).
+        for _ in 0..8 {
+            let step = wheel::read_metadata(&mut sparse, wheel).map_err(|source| Error::Wheel {
+                filename: file.filename.clone(),
+                source,
+            })?;
+            let range = match step {
+                wheel::Step::Done(metadata) => return Ok(Some(metadata)),
+                wheel::Step::Fetch(range) => range,
+            };
+            log::trace!(
+                "`{}`: fetching bytes {range:?} of {}",
+                file.filename,
+                sparse.len()
+            );
+            match self
+                .range(
+                    &file.url,
+                    &format!("bytes={}-{}", range.start, range.end - 1),
+                )
+                .await?
+            {
+                Ranged::Partial { start, body, .. } => sparse.insert(start, body),
+                Ranged::Whole(body) => {
+                    Self::verify_file(file, &body)?;
+                    sparse = wheel::SparseFile::whole(body);
+                }
+                Ranged::Unsupported => return Ok(None),
+            }
+        }
+        Ok(None)
+    }
+
+    async fn range(&self, url: &Url, range: &str) -> Result<Ranged, Error> {
+        let fetched = self
+            .inner
+            .fetch(url, |request| {
+                request
+                    .header(header::RANGE, range)
+                    // A compressed range would be a range of the compressed bytes.
+                    .header(
+                        header::ACCEPT_ENCODING,
+                        HeaderValue::from_static("identity"),
+                    )
+            })
+            .await?;
+        Ok(match fetched.status {
+            StatusCode::PARTIAL_CONTENT => {
+                match fetched
+                    .header(header::CONTENT_RANGE)
+                    .as_deref()
+                    .and_then(parse_content_range)
+                {
+                    Some((start, end, total)) if end - start + 1 == fetched.body.len() as u64 => {
+                        Ranged::Partial {
+                            start,
+                            total,
+                            body: fetched.body,
+                        }
+                    }
+                    _ => {
+                        log::debug!("unusable Content-Range from {}", RedactedUrl::new(url));
+                        Ranged::Unsupported
+                    }
+                }
+            }
+            StatusCode::OK => Ranged::Whole(fetched.body),
+            _ => Ranged::Unsupported,
+        })
+    }
+
+    async fn whole_file(&self, file: &DistFile) -> Result<Vec<u8>, Error> {
+        let bytes = if file.url.scheme() == "file" {
+            let path = file.url.to_file_path().map_err(|()| Error::Status {
+                url: RedactedUrl::new(&file.url),
+                status: 404,
+            })?;
+            std::fs::read(&path).map_err(|source| Error::Io { path, source })?
+        } else {
+            let fetched = self.inner.fetch(&file.url, |request| request).await?;
+            if !fetched.status.is_success() {
+                return Err(Error::Status {
+                    url: RedactedUrl::new(&file.url),
+                    status: fetched.status.as_u16(),
+                });
+            }
+            fetched.body
+        };
+        Self::verify_file(file, &bytes)?;
+        Ok(bytes)
+    }
+
+    fn verify_file(file: &DistFile, bytes: &[u8]) -> Result<(), Error> {
+        verify(&file.hashes, bytes).map_err(|(expected, actual)| Error::FileHashMismatch {
+            filename: file.filename.clone(),
+            expected,
+            actual,
+        })
+    }
+}
+
+enum Ranged {
+    Partial {
+        start: u64,
+        total: u64,
+        body: Vec<u8>,
+    },
+    Whole(Vec<u8>),
+    Unsupported,
+}
+
+/// Checks `bytes` against every digest hashpin can compute.
+fn verify(hashes: &[HashDigest], bytes: &[u8]) -> Result<(), (HashDigest, HashDigest)> {
+    for expected in hashes {
+        if expected.verify(bytes) == Some(false) {
+            let actual = match expected.algorithm() {
+                HashAlgorithm::Sha256 => HashDigest::sha256_of(bytes),
+                _ => unreachable!("verify() only answers for SHA-256"),
+            };
+            return Err((expected.clone(), actual));
+        }
+    }
+    Ok(())
+}
+
+/// `bytes START-END/TOTAL`.
+fn parse_content_range(value: &str) -> Option<(u64, u64, u64)> {
+    let (range, total) = value.strip_prefix("bytes ")?.split_once('/')?;
+    let (start, end) = range.split_once('-')?;
+    let (start, end, total) = (
+        start.trim().parse().ok()?,
+        end.trim().parse().ok()?,
+        total.trim().parse().ok()?,
+    );
+    (start <= end && end < total).then_some((start, end, total))
+}
+
+fn max_age(headers: &HeaderMap) -> Option<u64> {
+    let value = headers.get(header::CACHE_CONTROL)?.to_str().ok()?;
+    let directives: Vec<&str> = value.split(',').map(str::trim).collect();
+    if directives.iter().any(|directive| {
+        directive.eq_ignore_ascii_case("no-cache") || directive.eq_ignore_ascii_case("no-store")
+    }) {
+        return None;
+    }
+    directives
+        .iter()
+        .find_map(|directive| directive.strip_prefix("max-age=")?.parse().ok())
+}
+
+impl Inner {
+    /// GET with retries; any final status is returned (the caller judges it), except a
+    /// retryable one after the last try, which is an error.
+    async fn fetch(
+        &self,
+        url: &Url,
+        configure: impl Fn(RequestBuilder) -> RequestBuilder,
+    ) -> Result<Fetched, Error> {
+        let plain = strip_credentials(url);
+        let redacted = || RedactedUrl::new(&plain);
+        let attempts = self.options.retries + 1;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let failure = match self.try_fetch(&plain, &configure).await {
+                Ok(fetched) if !is_retryable_status(fetched.status) => return Ok(fetched),
+                Ok(fetched) => {
+                    log::debug!(
+                        "{} answered HTTP {} (attempt {attempt} of {attempts})",
+                        redacted(),
+                        fetched.status
+                    );
+                    Err(fetched)
+                }
+                Err(error) => {
+                    log::debug!(
+                        "request to {} failed (attempt {attempt} of {attempts}): {error}",
+                        redacted()
+                    );
+                    Ok(error)
+                }
+            };
+            if attempt >= attempts {
+                return Err(match failure {
+                    Err(fetched) => Error::Status {
+                        url: redacted(),
+                        status: fetched.status.as_u16(),
+                    },
+                    Ok(source) => Error::Request {
+                        url: redacted(),
+                        attempts,
+                        source: source.without_url(),
+                    },
+                });
+            }
+            let backoff = self.options.backoff * 2_u32.saturating_pow(attempt - 1);
+            let delay = match &failure {
+                Err(fetched) => retry_after(&fetched.headers)
+                    .map_or(backoff, |after| after.min(Duration::from_secs(30))),
+                Ok(_) => backoff,
+            };
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    async fn try_fetch(
+        &self,
+        url: &Url,
+        configure: &impl Fn(RequestBuilder) -> RequestBuilder,
+    ) -> Result<Fetched, reqwest::Error> {
+        // The semaphore is never closed, so acquiring only fails if it were.
+        let _permit = self.permits.acquire().await;
+        let mut request = configure(self.http.get(url.clone()));
+        if let Some(credential) = self.credentials.for_url(url) {
+            request = request.basic_auth(&credential.username, credential.password.as_ref());
+        }
+        let response = request.send().await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let final_url = strip_credentials(response.url());
+        let body = response.bytes().await?.to_vec();
+        Ok(Fetched {
+            status,
+            headers,
+            url: final_url,
+            body,
+        })
+    }
+
+    /// Fetches `http(s)` or reads `file:` URLs (find-links pages).
+    async fn fetch_any(
+        &self,
+        url: &Url,
+        configure: impl Fn(RequestBuilder) -> RequestBuilder,
+    ) -> Result<Fetched, Error> {
+        if url.scheme() != "file" {
+            return self.fetch(url, configure).await;
+        }
+        let path = url.to_file_path().map_err(|()| Error::Status {
+            url: RedactedUrl::new(url),
+            status: 404,
+        })?;
+        let body = std::fs::read(&path).map_err(|source| Error::Io { path, source })?;
+        Ok(Fetched {
+            status: StatusCode::OK,
+            headers: HeaderMap::new(),
+            url: url.clone(),
+            body,
+        })
+    }
+}
+
+fn is_retryable_status(status: StatusCode) -> bool {
+    status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
+}
+
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?;
+    if let Ok(seconds) = value.trim().parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    httpdate::parse_http_date(value)
+        .ok()?
+        .duration_since(std::time::SystemTime::now())
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_range_parsing() {
+        assert_eq!(parse_content_range("bytes 0-9/100"), Some((0, 9, 100)));
+        assert_eq!(parse_content_range("bytes 90-99/100"), Some((90, 99, 100)));
+        assert_eq!(parse_content_range("bytes 90-100/100"), None);
+        assert_eq!(parse_content_range("bytes */100"), None);
+    }
+
+    #[test]
+    fn cache_control_max_age() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=600"),
+        );
+        assert_eq!(max_age(&headers), Some(600));
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("max-age=600, no-cache"),
+        );
+        assert_eq!(max_age(&headers), None);
+    }
+}

@@ -1,0 +1,133 @@
+//! The one error type of this crate.
+
+use std::path::PathBuf;
+
+use pep440_rs::Version;
+use pep508_rs::PackageName;
+
+use crate::config::ConfigError;
+use crate::hash::HashDigest;
+use crate::metadata::MetadataError;
+use crate::redact::RedactedUrl;
+use crate::sdist::SdistError;
+use crate::simple::PageError;
+use crate::wheel::WheelError;
+
+/// Everything that can go wrong talking to an index. URLs are always redacted.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The index configuration could not be loaded.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The HTTP client could not be built (e.g. an unreadable CA bundle).
+    #[error("cannot set up the HTTP client")]
+    Client(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A request failed after every retry (connection, timeout, reset).
+    #[error("request to `{url}` failed after {attempts} attempts")]
+    Request {
+        /// The URL.
+        url: RedactedUrl,
+        /// How many tries were made.
+        attempts: u32,
+        /// The last failure.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The server answered with a status that is neither success nor retryable, or still a
+    /// retryable one after the last try.
+    #[error("`{url}` answered HTTP {status}")]
+    Status {
+        /// The URL.
+        url: RedactedUrl,
+        /// The status code.
+        status: u16,
+    },
+    /// `--offline` and the answer is not cached.
+    #[error("`{url}` is not in the cache, and network access is disabled (--offline)")]
+    Offline {
+        /// The URL that would have been fetched.
+        url: RedactedUrl,
+    },
+    /// No configured index or find-links location has the project.
+    #[error("project `{0}` was not found in the package index")]
+    ProjectNotFound(PackageName),
+    /// A page could not be parsed.
+    #[error("cannot read the index page `{url}`")]
+    Page {
+        /// The page.
+        url: RedactedUrl,
+        /// Why.
+        #[source]
+        source: PageError,
+    },
+    /// A PEP 658 metadata file does not match the hash its index advertised.
+    #[error(
+        "the metadata file of `{filename}` does not match its advertised hash (expected {expected}, got {actual})"
+    )]
+    MetadataHashMismatch {
+        /// The distribution file.
+        filename: String,
+        /// The advertised digest.
+        expected: HashDigest,
+        /// The digest of what was served.
+        actual: HashDigest,
+    },
+    /// A downloaded file does not match the hash its index published.
+    #[error("`{filename}` does not match its published hash (expected {expected}, got {actual})")]
+    FileHashMismatch {
+        /// The file.
+        filename: String,
+        /// The published digest.
+        expected: HashDigest,
+        /// The digest of what was served.
+        actual: HashDigest,
+    },
+    /// A wheel's zip could not be read.
+    #[error("cannot read the metadata inside `{filename}`")]
+    Wheel {
+        /// The wheel.
+        filename: String,
+        /// Why.
+        #[source]
+        source: WheelError,
+    },
+    /// An sdist's dependencies cannot be known without building it.
+    #[error("cannot read the metadata of {name} {version} from its sdist `{filename}`")]
+    Sdist {
+        /// The project.
+        name: PackageName,
+        /// The version.
+        version: Version,
+        /// The sdist.
+        filename: String,
+        /// Why.
+        #[source]
+        source: SdistError,
+    },
+    /// Metadata text is malformed.
+    #[error("invalid metadata in `{filename}`")]
+    Metadata {
+        /// The file it came from.
+        filename: String,
+        /// Why.
+        #[source]
+        source: MetadataError,
+    },
+    /// Metadata names another project or version than its file.
+    #[error("the metadata in `{filename}` is for {found}, not for the file's own name and version")]
+    MetadataMismatch {
+        /// The file.
+        filename: String,
+        /// `name version` found in the metadata.
+        found: String,
+    },
+    /// A local file (find-links) could not be read.
+    #[error("cannot read {}", path.display())]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}

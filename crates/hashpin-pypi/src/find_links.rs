@@ -1,0 +1,63 @@
+//! `--find-links` directories: every wheel and sdist of the project in one local folder.
+
+use std::path::Path;
+
+use pep508_rs::PackageName;
+use url::Url;
+
+use crate::error::Error;
+use crate::filename::DistFilename;
+use crate::hash::HashDigest;
+use crate::simple::{DistFile, MetadataAvailability, Yanked};
+
+/// The files of `project` in `directory`, hashed (a lock needs their digests, and no page
+/// publishes them). A missing directory has none, as pip treats it.
+pub(crate) fn directory_files(
+    directory: &Path,
+    project: &PackageName,
+) -> Result<Vec<DistFile>, Error> {
+    let io_error = |source| Error::Io {
+        path: directory.to_path_buf(),
+        source,
+    };
+    let entries = match std::fs::read_dir(directory) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            log::debug!(
+                "find-links directory {} does not exist",
+                directory.display()
+            );
+            return Ok(Vec::new());
+        }
+        Err(error) => return Err(io_error(error)),
+    };
+    let mut files = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(io_error)?;
+        let filename = entry.file_name().to_string_lossy().into_owned();
+        let Ok(parsed) = DistFilename::parse(&filename, Some(project)) else {
+            continue;
+        };
+        let path = std::path::absolute(entry.path()).map_err(io_error)?;
+        let bytes = std::fs::read(&path).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let Ok(url) = Url::from_file_path(&path) else {
+            continue;
+        };
+        files.push(DistFile {
+            filename,
+            parsed,
+            url,
+            hashes: vec![HashDigest::sha256_of(&bytes)],
+            requires_python: None,
+            yanked: Yanked::No,
+            core_metadata: MetadataAvailability::NotAdvertised,
+            size: Some(bytes.len() as u64),
+            upload_time: None,
+            provenance: None,
+        });
+    }
+    Ok(files)
+}

@@ -1,0 +1,226 @@
+//! File digests as indexes publish them and as pip's hash-checking mode reads them.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// A hash algorithm named by an index or a lockfile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HashAlgorithm {
+    /// The one pip asks for in `--require-hashes` mode and the one hashpin locks.
+    Sha256,
+    /// Accepted by pip's hash-checking mode.
+    Sha384,
+    /// Accepted by pip's hash-checking mode.
+    Sha512,
+    /// Published by old indexes; pip's hash-checking mode rejects it.
+    Md5,
+    /// Rejected by pip's hash-checking mode.
+    Sha1,
+    /// Seen on some indexes; accepted by pip only through `hashlib`'s generic names.
+    Blake2b,
+}
+
+impl HashAlgorithm {
+    /// The name used in `--hash=NAME:…` and in PEP 691 `hashes` keys.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sha256 => "sha256",
+            Self::Sha384 => "sha384",
+            Self::Sha512 => "sha512",
+            Self::Md5 => "md5",
+            Self::Sha1 => "sha1",
+            Self::Blake2b => "blake2b",
+        }
+    }
+
+    /// Whether pip's hash-checking mode accepts digests of this algorithm.
+    pub fn is_accepted_by_pip(self) -> bool {
+        matches!(self, Self::Sha256 | Self::Sha384 | Self::Sha512)
+    }
+
+    fn hex_len(self) -> usize {
+        match self {
+            Self::Md5 => 32,
+            Self::Sha1 => 40,
+            Self::Sha256 => 64,
+            Self::Sha384 => 96,
+            Self::Sha512 | Self::Blake2b => 128,
+        }
+    }
+}
+
+impl FromStr for HashAlgorithm {
+    type Err = HashParseError;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        match name.to_ascii_lowercase().as_str() {
+            "sha256" => Ok(Self::Sha256),
+            "sha384" => Ok(Self::Sha384),
+            "sha512" => Ok(Self::Sha512),
+            "md5" => Ok(Self::Md5),
+            "sha1" => Ok(Self::Sha1),
+            "blake2b" => Ok(Self::Blake2b),
+            _ => Err(HashParseError::UnknownAlgorithm(name.to_string())),
+        }
+    }
+}
+
+/// Why a `name:hex` digest did not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HashParseError {
+    /// The text had no `:` or `=` between algorithm and digest.
+    #[error("expected `ALGORITHM:HEX`, found `{0}`")]
+    MissingSeparator(String),
+    /// An algorithm hashpin does not know.
+    #[error("unknown hash algorithm `{0}`")]
+    UnknownAlgorithm(String),
+    /// The digest is not hex of the algorithm's length.
+    #[error("`{digest}` is not a {algorithm} digest ({expected} hex digits)")]
+    BadDigest {
+        /// The algorithm named.
+        algorithm: &'static str,
+        /// The digest as given.
+        digest: String,
+        /// How many hex digits the algorithm produces.
+        expected: usize,
+    },
+}
+
+/// One digest of one file: an algorithm and its lowercase hex value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct HashDigest {
+    algorithm: HashAlgorithm,
+    digest: String,
+}
+
+impl HashDigest {
+    /// Builds a digest, checking that `hex` has the algorithm's length and is hex.
+    pub fn new(algorithm: HashAlgorithm, hex: &str) -> Result<Self, HashParseError> {
+        let digest = hex.trim().to_ascii_lowercase();
+        if digest.len() != algorithm.hex_len() || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(HashParseError::BadDigest {
+                algorithm: algorithm.as_str(),
+                digest: hex.to_string(),
+                expected: algorithm.hex_len(),
+            });
+        }
+        Ok(Self { algorithm, digest })
+    }
+
+    /// The SHA-256 digest of `bytes`.
+    pub fn sha256_of(bytes: &[u8]) -> Self {
+        Self {
+            algorithm: HashAlgorithm::Sha256,
+            digest: hex(&Sha256::digest(bytes)),
+        }
+    }
+
+    /// The algorithm.
+    pub fn algorithm(&self) -> HashAlgorithm {
+        self.algorithm
+    }
+
+    /// The lowercase hex digest.
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+
+    /// Whether `bytes` hash to this digest. Algorithms hashpin cannot compute (all but
+    /// SHA-256) answer `None`.
+    pub fn verify(&self, bytes: &[u8]) -> Option<bool> {
+        match self.algorithm {
+            HashAlgorithm::Sha256 => Some(hex(&Sha256::digest(bytes)) == self.digest),
+            _ => None,
+        }
+    }
+}
+
+/// Parses `sha256:HEX` (requirements files) and `sha256=HEX` (URL fragments, PEP 658 attributes).
+impl FromStr for HashDigest {
+    type Err = HashParseError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let (name, hex) = text
+            .split_once([':', '='])
+            .ok_or_else(|| HashParseError::MissingSeparator(text.to_string()))?;
+        Self::new(name.parse()?, hex)
+    }
+}
+
+impl fmt::Display for HashDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.algorithm.as_str(), self.digest)
+    }
+}
+
+impl Serialize for HashDigest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for HashDigest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Lowercase hex of `bytes`.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, byte| {
+            let _ = write!(out, "{byte:02x}");
+            out
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EMPTY: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+    #[test]
+    fn parses_both_separators_and_prints_colon() {
+        let colon: HashDigest = format!("sha256:{EMPTY}").parse().expect("parses");
+        let equals: HashDigest = format!("SHA256={}", EMPTY.to_uppercase())
+            .parse()
+            .expect("parses");
+        assert_eq!(colon, equals);
+        assert_eq!(colon.to_string(), format!("sha256:{EMPTY}"));
+    }
+
+    #[test]
+    fn rejects_short_and_non_hex_digests() {
+        assert!("sha256:abc".parse::<HashDigest>().is_err());
+        assert!(
+            format!("sha256:{}", "z".repeat(64))
+                .parse::<HashDigest>()
+                .is_err()
+        );
+        assert!("crc32:00".parse::<HashDigest>().is_err());
+        assert!("sha256".parse::<HashDigest>().is_err());
+    }
+
+    #[test]
+    fn verifies_sha256() {
+        let digest = HashDigest::sha256_of(b"");
+        assert_eq!(digest.digest(), EMPTY);
+        assert_eq!(digest.verify(b""), Some(true));
+        assert_eq!(digest.verify(b"x"), Some(false));
+    }
+
+    #[test]
+    fn pip_rejects_weak_algorithms() {
+        assert!(!HashAlgorithm::Md5.is_accepted_by_pip());
+        assert!(!HashAlgorithm::Sha1.is_accepted_by_pip());
+        assert!(HashAlgorithm::Sha256.is_accepted_by_pip());
+    }
+}

@@ -1,0 +1,54 @@
+//! The package-index client of hashpin, and the vocabulary the other crates share.
+//!
+//! It reads Simple Repository API pages (PEP 691 JSON, PEP 503 HTML; PEP 592 yanks, PEP 658 /
+//! PEP 714 metadata files, PEP 700 sizes and upload times, PEP 740 provenance links) into
+//! [`ProjectPage`]s of [`DistFile`]s, fetches a file's [`CoreMetadata`] the cheapest way the
+//! index allows, and keeps both in a disk [`Cache`]. Index configuration follows pip
+//! ([`IndexConfig`]): flags, `PIP_*` variables, pip config files, then pip's own default.
+//!
+//! It does not resolve (that is `hashpin-resolver`), build sdists, or install anything.
+//! Credentials are sent only to their own host and never shown: URLs print through
+//! [`RedactedUrl`].
+//!
+//! ```
+//! use hashpin_pypi::{DistFilename, HashDigest};
+//!
+//! let wheel = DistFilename::parse("requests-2.32.3-py3-none-any.whl", None).unwrap();
+//! assert_eq!(wheel.version().to_string(), "2.32.3");
+//! let digest: HashDigest = "sha256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855".parse().unwrap();
+//! assert_eq!(digest.to_string(), "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+//! ```
+#![warn(missing_docs)]
+
+mod auth;
+mod cache;
+mod client;
+mod config;
+mod error;
+mod filename;
+mod find_links;
+mod hash;
+mod interpreter;
+mod metadata;
+mod redact;
+mod sdist;
+mod simple;
+mod timestamp;
+mod wheel;
+
+pub use cache::{Cache, CacheMode};
+pub use client::{ClientOptions, IndexClient, IndexStrategy, Project};
+pub use config::{ConfigError, FindLinks, IndexConfig, IndexOptions, IndexUrl, PipEnvironment};
+pub use error::Error;
+pub use filename::{DistFilename, FilenameError, SdistFilename, SdistFormat, WheelFilename};
+pub use hash::{HashAlgorithm, HashDigest, HashParseError};
+pub use interpreter::InterpreterInfo;
+pub use metadata::{CoreMetadata, MetadataError};
+pub use redact::RedactedUrl;
+pub use sdist::SdistError;
+pub use simple::{DistFile, MetadataAvailability, PageError, ProjectPage, Yanked};
+pub use timestamp::{Timestamp, TimestampError};
+pub use wheel::WheelError;
+
+pub use pep440_rs::{Version, VersionSpecifiers};
+pub use pep508_rs::{ExtraName, PackageName, Requirement};
