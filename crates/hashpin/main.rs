@@ -1,1 +1,14 @@
-fn main() {}
+//! hashpin: a pip-compatible, hash-pinning lockfile generator.
+//!
+//! `main` only runs the command and turns its outcome into an exit code (see [`exit`]).
+
+mod cli;
+mod commands;
+mod exit;
+mod logging;
+mod printer;
+mod settings;
+
+fn main() -> std::process::ExitCode {
+    exit::run()
+}

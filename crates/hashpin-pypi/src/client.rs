@@ -92,6 +92,13 @@ pub struct Project {
     pub files: Vec<DistFile>,
 }
 
+impl Project {
+    /// The files grouped by version, newest first.
+    pub fn versions(&self) -> Vec<(&pep440_rs::Version, Vec<&DistFile>)> {
+        crate::simple::group_by_version(&self.files)
+    }
+}
+
 /// A client for the configured indexes and find-links locations. Cheap to clone; clones share
 /// the connection pool, the concurrency limit and the cache.
 #[derive(Debug, Clone)]

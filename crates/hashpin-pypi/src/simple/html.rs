@@ -221,7 +221,11 @@ fn percent_decode(text: &str) -> String {
             .filter(|pair| pair.iter().all(u8::is_ascii_hexdigit));
         match (bytes[index], hex_pair) {
             (b'%', Some(pair)) => {
-                let digit = |b: u8| char::from(b).to_digit(16).map_or(0, |d| u8::try_from(d).unwrap_or(0));
+                let digit = |b: u8| {
+                    char::from(b)
+                        .to_digit(16)
+                        .map_or(0, |d| u8::try_from(d).unwrap_or(0))
+                };
                 out.push(digit(pair[0]) * 16 + digit(pair[1]));
                 index += 3;
             }

@@ -13,8 +13,6 @@
 mod html;
 mod json;
 
-use std::collections::BTreeMap;
-
 use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::PackageName;
 use url::Url;
@@ -159,13 +157,21 @@ impl ProjectPage {
     }
 
     /// The files grouped by version, newest first.
-    pub fn versions(&self) -> BTreeMap<&Version, Vec<&DistFile>> {
-        let mut versions: BTreeMap<&Version, Vec<&DistFile>> = BTreeMap::new();
-        for file in &self.files {
-            versions.entry(file.version()).or_default().push(file);
-        }
-        versions
+    pub fn versions(&self) -> Vec<(&Version, Vec<&DistFile>)> {
+        group_by_version(&self.files)
     }
+}
+
+/// Groups files that are sorted newest first into (version, files) pairs, newest first.
+pub(crate) fn group_by_version(files: &[DistFile]) -> Vec<(&Version, Vec<&DistFile>)> {
+    let mut versions: Vec<(&Version, Vec<&DistFile>)> = Vec::new();
+    for file in files {
+        match versions.last_mut() {
+            Some((version, group)) if *version == file.version() => group.push(file),
+            _ => versions.push((file.version(), vec![file])),
+        }
+    }
+    versions
 }
 
 /// The two wire formats of the Simple API.

@@ -1,0 +1,83 @@
+//! The command line, as clap reads it. Validation happens in [`crate::settings`].
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// A pip-compatible lockfile generator that pins every dependency to one version and every
+/// file to its hash.
+#[derive(Debug, Parser)]
+#[command(name = "hashpin", version, about, max_term_width = 100)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+    #[command(flatten)]
+    pub(crate) global: GlobalArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Show a project's versions, files and dependencies as the configured index lists them.
+    Show(ShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GlobalArgs {
+    /// Use verbose output (-v for debug, -vv for trace).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub(crate) verbose: u8,
+    /// Print nothing but errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub(crate) quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ShowArgs {
+    /// The project to show.
+    pub(crate) project: String,
+    /// The version whose files and metadata to show [default: the newest release].
+    #[arg(long = "version", value_name = "VERSION")]
+    pub(crate) version: Option<String>,
+    /// How many versions to list.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub(crate) versions: usize,
+    #[command(flatten)]
+    pub(crate) index: IndexArgs,
+}
+
+/// Where packages come from; pip's flags with pip's meanings.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Index options")]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "each flag is its own switch, as in pip"
+)]
+pub(crate) struct IndexArgs {
+    /// The base URL of the package index [default: pip's configuration, else pip's default].
+    #[arg(short = 'i', long, value_name = "URL")]
+    pub(crate) index_url: Option<String>,
+    /// Extra index URLs, searched after the index URL (repeatable).
+    #[arg(long, value_name = "URL")]
+    pub(crate) extra_index_url: Vec<String>,
+    /// A directory of files or a page of links to look for packages in (repeatable).
+    #[arg(short = 'f', long, value_name = "PATH_OR_URL")]
+    pub(crate) find_links: Vec<String>,
+    /// Ignore the package index; use only --find-links.
+    #[arg(long)]
+    pub(crate) no_index: bool,
+    /// The Python interpreter whose pip configuration and default index to use.
+    #[arg(long, value_name = "PATH", default_value = "python3")]
+    pub(crate) python: PathBuf,
+    /// The cache directory [default: the user cache directory].
+    #[arg(long, value_name = "DIR", env = "HASHPIN_CACHE_DIR")]
+    pub(crate) cache_dir: Option<PathBuf>,
+    /// Use no disk cache.
+    #[arg(long, conflicts_with = "cache_dir")]
+    pub(crate) no_cache: bool,
+    /// Use only the cache; fail where it lacks something.
+    #[arg(long, conflicts_with_all = ["refresh", "no_cache"])]
+    pub(crate) offline: bool,
+    /// Refetch every index page instead of revalidating cached ones.
+    #[arg(long)]
+    pub(crate) refresh: bool,
+}

@@ -1,0 +1,63 @@
+//! Exit codes and error printing: one cause per line, no Rust debug output.
+//!
+//! 0: success. 1: the answer is no (reserved for resolution and check failures).
+//! 2: the command could not run (usage, input, network, I/O).
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+use crate::cli::{Cli, Command};
+use crate::{commands, logging, printer};
+
+pub(crate) fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // clap prints help and version to stdout with success, usage errors to stderr.
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    logging::init(cli.global.verbose, cli.global.quiet);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            printer::error(&anyhow::Error::new(error).context("cannot start the async runtime"));
+            return ExitCode::from(2);
+        }
+    };
+    let outcome = runtime.block_on(async {
+        match cli.command {
+            Command::Show(args) => commands::show::run(&args).await,
+        }
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            printer::error(&error);
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// A next step for errors whose fix is not obvious from the message.
+pub(crate) fn hint(error: &anyhow::Error) -> Option<&'static str> {
+    error.chain().find_map(|cause| match cause.downcast_ref::<hashpin_pypi::Error>()? {
+        hashpin_pypi::Error::Status { status: 401 | 403, .. } => Some(
+            "the index refused the request: give credentials in the index URL (https://USER:PASSWORD@HOST/...) or in ~/.netrc",
+        ),
+        hashpin_pypi::Error::Offline { .. } => Some("run once without --offline to fill the cache"),
+        hashpin_pypi::Error::Request { .. } => {
+            Some("check the network and the index URL (pip config list shows pip's configuration)")
+        }
+        _ => None,
+    })
+}

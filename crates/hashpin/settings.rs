@@ -1,0 +1,54 @@
+//! Command-line flags, environment and pip configuration, resolved once into what a command
+//! needs.
+
+use anyhow::Context as _;
+use hashpin_pypi::{
+    Cache, CacheMode, ClientOptions, IndexClient, IndexConfig, IndexOptions, InterpreterInfo,
+    PipEnvironment,
+};
+
+use crate::cli::IndexArgs;
+
+/// Builds the index client the flags, `PIP_*` variables and pip configuration describe.
+pub(crate) fn index_client(args: &IndexArgs) -> anyhow::Result<IndexClient> {
+    let cache = if args.no_cache {
+        None
+    } else {
+        args.cache_dir
+            .clone()
+            .or_else(Cache::default_root)
+            .map(Cache::new)
+    };
+    // The interpreter is asked for its prefix (site pip.conf) and pip's default index; it may
+    // be missing when flags name every index, so its failure only matters if its answer does.
+    let interpreter = InterpreterInfo::query(&args.python, cache.as_ref());
+    let site_prefix = interpreter.as_ref().ok().map(|info| info.prefix.clone());
+    let options = IndexOptions {
+        index_url: args.index_url.clone(),
+        extra_index_urls: args.extra_index_url.clone(),
+        find_links: args.find_links.clone(),
+        no_index: args.no_index,
+    };
+    let config = IndexConfig::load(&options, &PipEnvironment::from_process(site_prefix), || {
+        interpreter?.default_index(&args.python)
+    })?;
+    if config.index_url.is_none() && config.find_links.is_empty() {
+        anyhow::bail!("--no-index leaves no place to find packages; add --find-links");
+    }
+    let cache_mode = if args.offline {
+        CacheMode::Offline
+    } else if args.refresh {
+        CacheMode::Refresh
+    } else {
+        CacheMode::Normal
+    };
+    IndexClient::new(
+        config,
+        ClientOptions {
+            cache,
+            cache_mode,
+            ..ClientOptions::default()
+        },
+    )
+    .context("cannot set up the index client")
+}
