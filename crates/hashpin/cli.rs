@@ -65,6 +65,9 @@ pub(crate) struct IndexArgs {
     /// Ignore the package index; use only --find-links.
     #[arg(long)]
     pub(crate) no_index: bool,
+    /// Which indexes a project's files may come from when several are configured.
+    #[arg(long, value_enum, default_value_t = IndexStrategy::FirstIndex, value_name = "STRATEGY")]
+    pub(crate) index_strategy: IndexStrategy,
     /// The Python interpreter whose pip configuration and default index to use.
     #[arg(long, value_name = "PATH", default_value = "python3")]
     pub(crate) python: PathBuf,
@@ -80,4 +83,13 @@ pub(crate) struct IndexArgs {
     /// Refetch every index page instead of revalidating cached ones.
     #[arg(long)]
     pub(crate) refresh: bool,
+}
+
+/// `--index-strategy`, with uv's names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum IndexStrategy {
+    /// Only the first index that has the project, so an extra index cannot shadow it.
+    FirstIndex,
+    /// Files from every index that has the project, as pip merges them.
+    UnsafeBestMatch,
 }

@@ -7,7 +7,7 @@ use hashpin_pypi::{
     PipEnvironment,
 };
 
-use crate::cli::IndexArgs;
+use crate::cli::{IndexArgs, IndexStrategy};
 
 /// Builds the index client the flags, `PIP_*` variables and pip configuration describe.
 pub(crate) fn index_client(args: &IndexArgs) -> anyhow::Result<IndexClient> {
@@ -47,6 +47,10 @@ pub(crate) fn index_client(args: &IndexArgs) -> anyhow::Result<IndexClient> {
         ClientOptions {
             cache,
             cache_mode,
+            index_strategy: match args.index_strategy {
+                IndexStrategy::FirstIndex => hashpin_pypi::IndexStrategy::FirstIndex,
+                IndexStrategy::UnsafeBestMatch => hashpin_pypi::IndexStrategy::UnsafeBestMatch,
+            },
             ..ClientOptions::default()
         },
     )

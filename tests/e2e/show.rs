@@ -156,3 +156,46 @@ fn walk(directory: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+#[test]
+fn find_links_directory_and_file_index_work_without_a_server() {
+    let wheel = Dist::wheel("local-pkg", "3.1").requires_dist("six").build();
+    let root = tempfile::tempdir().unwrap();
+    let wheels = root.path().join("wheels");
+    std::fs::create_dir_all(&wheels).unwrap();
+    std::fs::write(wheels.join(wheel.filename()), wheel.bytes()).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+
+    let (output, stdout, stderr) = run(hashpin(cache.path()).args([
+        "show",
+        "local-pkg",
+        "--no-index",
+        "--find-links",
+        wheels.to_str().unwrap(),
+    ]));
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stdout.contains(&format!("sha256:{}", wheel.sha256())),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Requires-Dist: six"), "{stdout}");
+
+    // A file: index laid out as PEP 503 directories with index.html pages.
+    let page_dir = root.path().join("simple").join("local-pkg");
+    std::fs::create_dir_all(&page_dir).unwrap();
+    let href = format!(
+        "../../wheels/{}#sha256={}",
+        wheel.filename(),
+        wheel.sha256()
+    );
+    std::fs::write(
+        page_dir.join("index.html"),
+        format!("<a href=\"{href}\">{}</a>", wheel.filename()),
+    )
+    .unwrap();
+    let index_url = format!("file://{}/simple/", root.path().display());
+    let (output, stdout, stderr) =
+        run(hashpin(cache.path()).args(["show", "local-pkg", "--index-url", &index_url]));
+    assert!(output.status.success(), "{stderr}");
+    assert!(stdout.contains("Requires-Dist: six"), "{stdout}");
+}

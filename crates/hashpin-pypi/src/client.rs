@@ -329,7 +329,7 @@ impl IndexClient {
                 let fetched = if let Some(fetched) = cached {
                     fetched
                 } else {
-                    let fetched = Arc::new(self.inner.fetch_any(&url, |request| request).await?);
+                    let fetched = Arc::new(self.inner.fetch(&url, |request| request).await?);
                     if let Ok(mut pages) = self.inner.find_links_pages.lock() {
                         pages.insert(url.clone(), fetched.clone());
                     }
@@ -541,24 +541,15 @@ impl IndexClient {
     }
 
     async fn whole_file(&self, file: &DistFile) -> Result<Vec<u8>, Error> {
-        let bytes = if file.url.scheme() == "file" {
-            let path = file.url.to_file_path().map_err(|()| Error::Status {
+        let fetched = self.inner.fetch(&file.url, |request| request).await?;
+        if !fetched.status.is_success() {
+            return Err(Error::Status {
                 url: RedactedUrl::new(&file.url),
-                status: 404,
-            })?;
-            std::fs::read(&path).map_err(|source| Error::Io { path, source })?
-        } else {
-            let fetched = self.inner.fetch(&file.url, |request| request).await?;
-            if !fetched.status.is_success() {
-                return Err(Error::Status {
-                    url: RedactedUrl::new(&file.url),
-                    status: fetched.status.as_u16(),
-                });
-            }
-            fetched.body
-        };
-        Self::verify_file(file, &bytes)?;
-        Ok(bytes)
+                status: fetched.status.as_u16(),
+            });
+        }
+        Self::verify_file(file, &fetched.body)?;
+        Ok(fetched.body)
     }
 
     fn verify_file(file: &DistFile, bytes: &[u8]) -> Result<(), Error> {
@@ -627,6 +618,9 @@ impl Inner {
         url: &Url,
         configure: impl Fn(RequestBuilder) -> RequestBuilder,
     ) -> Result<Fetched, Error> {
+        if url.scheme() == "file" {
+            return Self::read_local(url);
+        }
         let plain = strip_credentials(url);
         let redacted = || RedactedUrl::new(&plain);
         let attempts = self.options.retries + 1;
@@ -698,22 +692,27 @@ impl Inner {
         })
     }
 
-    /// Fetches `http(s)` or reads `file:` URLs (find-links pages).
-    async fn fetch_any(
-        &self,
-        url: &Url,
-        configure: impl Fn(RequestBuilder) -> RequestBuilder,
-    ) -> Result<Fetched, Error> {
-        if url.scheme() != "file" {
-            return self.fetch(url, configure).await;
-        }
+    /// Reads a `file:` URL the way pip does: a directory stands for its `index.html`, and a
+    /// missing file answers 404 like a server would.
+    fn read_local(url: &Url) -> Result<Fetched, Error> {
         let path = url.to_file_path().map_err(|()| Error::Status {
             url: RedactedUrl::new(url),
             status: 404,
         })?;
-        let body = std::fs::read(&path).map_err(|source| Error::Io { path, source })?;
+        let path = if path.is_dir() {
+            path.join("index.html")
+        } else {
+            path
+        };
+        let (status, body) = match std::fs::read(&path) {
+            Ok(body) => (StatusCode::OK, body),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                (StatusCode::NOT_FOUND, Vec::new())
+            }
+            Err(source) => return Err(Error::Io { path, source }),
+        };
         Ok(Fetched {
-            status: StatusCode::OK,
+            status,
             headers: HeaderMap::new(),
             url: url.clone(),
             body,
