@@ -303,6 +303,7 @@ pub struct SdistBuilder {
     pkg_info: bool,
     pyproject_dependencies: Option<Vec<String>>,
     pyproject_dynamic: Vec<String>,
+    pyproject_optional: Vec<(String, Vec<String>)>,
     zip: bool,
 }
 
@@ -329,6 +330,17 @@ impl SdistBuilder {
     #[must_use]
     pub fn pyproject_dynamic(mut self, fields: &[&str]) -> Self {
         self.pyproject_dynamic = fields.iter().map(|&d| d.to_owned()).collect();
+        self
+    }
+
+    /// Add `extra = [deps]` to `pyproject.toml`'s `[project.optional-dependencies]`
+    /// (PKG-INFO is not affected: give it `provides_extra`/`requires_dist` as wanted); repeatable.
+    #[must_use]
+    pub fn pyproject_optional_dependencies(mut self, extra: &str, deps: &[&str]) -> Self {
+        self.pyproject_optional.push((
+            extra.to_owned(),
+            deps.iter().map(|&d| d.to_owned()).collect(),
+        ));
         self
     }
 
@@ -362,6 +374,12 @@ impl SdistBuilder {
         }
         if !self.pyproject_dynamic.is_empty() {
             _ = writeln!(out, "dynamic = [{}]", list(&self.pyproject_dynamic));
+        }
+        if !self.pyproject_optional.is_empty() && !is_dynamic("optional-dependencies") {
+            out.push_str("\n[project.optional-dependencies]\n");
+            for (extra, deps) in &self.pyproject_optional {
+                _ = writeln!(out, "{} = [{}]", q(extra), list(deps));
+            }
         }
         out
     }
@@ -427,6 +445,7 @@ impl Dist {
             pkg_info: true,
             pyproject_dependencies: None,
             pyproject_dynamic: Vec::new(),
+            pyproject_optional: Vec::new(),
             zip: false,
         }
     }
@@ -734,6 +753,7 @@ mod tests {
         let dist = Dist::sdist("foo", "2.0")
             .requires_dist("bar")
             .dynamic("Requires-Dist")
+            .pyproject_optional_dependencies("fast", &["speedups>=1"])
             .build();
         assert_eq!(dist.filename(), "foo-2.0.tar.gz");
         let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(dist.bytes()));
@@ -751,6 +771,10 @@ mod tests {
         assert_eq!(
             pyproject["project"]["dependencies"][0].as_str(),
             Some("bar")
+        );
+        assert_eq!(
+            pyproject["project"]["optional-dependencies"]["fast"][0].as_str(),
+            Some("speedups>=1")
         );
         assert!(files.contains_key("foo-2.0/foo/__init__.py"));
 
