@@ -161,7 +161,18 @@ impl IndexClient {
         let http = builder
             .build()
             .map_err(|error| Error::Client(Box::new(error)))?;
-        let credentials = Credentials::new(config.indexes(), options.netrc.as_deref());
+        // Find-links pages may carry credentials too, as pip allows.
+        let find_links_pages = config
+            .find_links
+            .iter()
+            .filter_map(|location| match location {
+                FindLinks::Page(url) => Some(url),
+                FindLinks::Directory(_) => None,
+            });
+        let credentials = Credentials::new(
+            config.indexes().chain(find_links_pages),
+            options.netrc.as_deref(),
+        );
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
@@ -208,6 +219,9 @@ impl IndexClient {
             b.version()
                 .cmp(a.version())
                 .then_with(|| a.filename.cmp(&b.filename))
+                // Same-named files from several indexes sit together, so that identical
+                // copies are dropped and different ones (a hash conflict) are all kept.
+                .then_with(|| a.hashes.cmp(&b.hashes))
         });
         files.dedup_by(|a, b| a.filename == b.filename && a.hashes == b.hashes);
         Ok(Project {
