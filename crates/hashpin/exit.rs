@@ -50,8 +50,19 @@ pub(crate) fn run() -> ExitCode {
 
 /// A next step for errors whose fix is not obvious from the message.
 pub(crate) fn hint(error: &anyhow::Error) -> Option<&'static str> {
-    error.chain().find_map(|cause| match cause.downcast_ref::<hashpin_pypi::Error>()? {
-        hashpin_pypi::Error::Status { status: 401 | 403, .. } => Some(
+    error.chain().find_map(|cause| {
+        if let Some(hashpin_pypi::ConfigError::NoDefaultIndex { .. }) = cause.downcast_ref() {
+            return Some("pass --index-url URL, or --python PATH of an interpreter that has pip");
+        }
+        index_hint(cause.downcast_ref()?)
+    })
+}
+
+fn index_hint(error: &hashpin_pypi::Error) -> Option<&'static str> {
+    match error {
+        hashpin_pypi::Error::Status {
+            status: 401 | 403, ..
+        } => Some(
             "the index refused the request: give credentials in the index URL (https://USER:PASSWORD@HOST/...) or in ~/.netrc",
         ),
         hashpin_pypi::Error::Offline { .. } => Some("run once without --offline to fill the cache"),
@@ -59,5 +70,5 @@ pub(crate) fn hint(error: &anyhow::Error) -> Option<&'static str> {
             Some("check the network and the index URL (pip config list shows pip's configuration)")
         }
         _ => None,
-    })
+    }
 }

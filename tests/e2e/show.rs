@@ -53,7 +53,7 @@ fn missing_project_is_a_clear_error() {
     assert_eq!(stdout, "");
     assert_eq!(
         stderr,
-        "error: project `nope` was not found in the package index\n"
+        format!("error: project `nope` was not found in `{}`\n", index.url())
     );
 }
 

@@ -213,7 +213,23 @@ impl IndexClient {
             files.extend(page);
         }
         if !found {
-            return Err(Error::ProjectNotFound(name.clone()));
+            let places: Vec<String> = self
+                .inner
+                .config
+                .indexes()
+                .map(|index| format!("`{index}`"))
+                .chain(
+                    self.inner
+                        .config
+                        .find_links
+                        .iter()
+                        .map(|location| format!("`{location}`")),
+                )
+                .collect();
+            return Err(Error::ProjectNotFound {
+                name: name.clone(),
+                searched: places.join(", "),
+            });
         }
         files.sort_by(|a, b| {
             b.version()

@@ -49,8 +49,13 @@ pub enum Error {
         url: RedactedUrl,
     },
     /// No configured index or find-links location has the project.
-    #[error("project `{0}` was not found in the package index")]
-    ProjectNotFound(PackageName),
+    #[error("project `{name}` was not found in {searched}")]
+    ProjectNotFound {
+        /// The project.
+        name: PackageName,
+        /// The places searched, for the message: redacted URLs and paths.
+        searched: String,
+    },
     /// A page could not be parsed.
     #[error("cannot read the index page `{url}`")]
     Page {

@@ -11,13 +11,13 @@ use hashpin_pypi::{ConfigError, IndexConfig, IndexOptions, IndexUrl, PipEnvironm
 use tempfile::TempDir;
 
 /// Reserved names that resolve nowhere: these tests never connect.
-const ENV_INDEX: &str = "https://env.invalid/simple/";
-const CLI_INDEX: &str = "https://cli.invalid/simple/";
-const CONFIG_FILE_INDEX: &str = "https://config-file.invalid/simple/";
-const SITE_INDEX: &str = "https://site.invalid/simple/";
-const USER_INDEX: &str = "https://user.invalid/simple/";
-const GLOBAL_INDEX: &str = "https://global.invalid/simple/";
-const DEFAULT_INDEX: &str = "https://default.invalid/simple/";
+const ENV_INDEX: &str = "https://env.example.invalid/simple/";
+const CLI_INDEX: &str = "https://cli.example.invalid/simple/";
+const CONFIG_FILE_INDEX: &str = "https://config-file.example.invalid/simple/";
+const SITE_INDEX: &str = "https://site.example.invalid/simple/";
+const USER_INDEX: &str = "https://user.example.invalid/simple/";
+const GLOBAL_INDEX: &str = "https://global.example.invalid/simple/";
+const DEFAULT_INDEX: &str = "https://default.example.invalid/simple/";
 
 /// A home, an interpreter prefix and a global config directory, all temporary, plus the
 /// variables of the environment pip would see.
@@ -167,20 +167,20 @@ fn extra_index_urls_are_whitespace_separated_and_cli_ones_come_last() {
     let mut setup = PipSetup::new();
     write_config(
         &setup.user_file(),
-        "[global]\nextra-index-url = https://a.invalid/simple https://b.invalid/simple\n    https://c.invalid/simple\n",
+        "[global]\nextra-index-url = https://a.example.invalid/simple https://b.example.invalid/simple\n    https://c.example.invalid/simple\n",
     );
     let options = IndexOptions {
-        extra_index_urls: vec!["https://cli.invalid/extra".into()],
+        extra_index_urls: vec!["https://cli.example.invalid/extra".into()],
         ..IndexOptions::default()
     };
     let config = setup.load(&options).expect("loads");
     assert_eq!(
         extra_urls(&config),
         [
-            "https://a.invalid/simple/",
-            "https://b.invalid/simple/",
-            "https://c.invalid/simple/",
-            "https://cli.invalid/extra/",
+            "https://a.example.invalid/simple/",
+            "https://b.example.invalid/simple/",
+            "https://c.example.invalid/simple/",
+            "https://cli.example.invalid/extra/",
         ]
     );
 
@@ -195,7 +195,7 @@ fn extra_index_urls_are_whitespace_separated_and_cli_ones_come_last() {
         [
             "https://env1.invalid/simple/",
             "https://env2.invalid/simple/",
-            "https://cli.invalid/extra/",
+            "https://cli.example.invalid/extra/",
         ]
     );
 }
@@ -206,7 +206,7 @@ fn existing_pip_config_file_disables_the_user_file() {
     write_config(
         &setup.user_file(),
         &format!(
-            "[global]\nindex-url = {USER_INDEX}\nextra-index-url = https://user-extra.invalid/\n"
+            "[global]\nindex-url = {USER_INDEX}\nextra-index-url = https://user-extra.example.invalid/\n"
         ),
     );
     write_config(&setup.named_file(), &index_url_setting(CONFIG_FILE_INDEX));
@@ -218,7 +218,7 @@ fn existing_pip_config_file_disables_the_user_file() {
     );
     let config = setup.load(&IndexOptions::default()).expect("loads");
     assert_eq!(primary_url(&config), Some(USER_INDEX));
-    assert_eq!(extra_urls(&config), ["https://user-extra.invalid/"]);
+    assert_eq!(extra_urls(&config), ["https://user-extra.example.invalid/"]);
 
     setup.set("PIP_CONFIG_FILE", &setup.named_file().display().to_string());
     let config = setup.load(&IndexOptions::default()).expect("loads");
@@ -235,7 +235,9 @@ fn no_index_gives_no_index() {
     let mut setup = PipSetup::new();
     write_config(
         &setup.user_file(),
-        &format!("[global]\nindex-url = {USER_INDEX}\nextra-index-url = https://extra.invalid/\n"),
+        &format!(
+            "[global]\nindex-url = {USER_INDEX}\nextra-index-url = https://extra.example.invalid/\n"
+        ),
     );
     setup.set("PIP_INDEX_URL", ENV_INDEX);
     let asked = Cell::new(0);
@@ -276,7 +278,7 @@ fn default_index_is_asked_only_when_nothing_is_configured() {
     assert_eq!(asked.get(), 1);
 
     // Extra indexes alone do not replace the primary one.
-    setup.set("PIP_EXTRA_INDEX_URL", "https://extra.invalid/");
+    setup.set("PIP_EXTRA_INDEX_URL", "https://extra.example.invalid/");
     load(&setup);
     assert_eq!(asked.get(), 2);
 

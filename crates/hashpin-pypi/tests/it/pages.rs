@@ -310,7 +310,7 @@ async fn missing_project_is_not_found() {
         .await
         .expect_err("not on the index");
     assert!(
-        matches!(&error, Error::ProjectNotFound(missing) if *missing == name("nope")),
+        matches!(&error, Error::ProjectNotFound { name: missing, .. } if *missing == name("nope")),
         "{error:?}"
     );
     assert!(error.to_string().contains("`nope`"), "{error}");

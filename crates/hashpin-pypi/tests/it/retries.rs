@@ -120,7 +120,7 @@ async fn not_found_is_not_retried() {
         .project(&name("foo"))
         .await
         .expect_err("the page is gone");
-    assert!(matches!(error, Error::ProjectNotFound(_)), "{error:?}");
+    assert!(matches!(error, Error::ProjectNotFound { .. }), "{error:?}");
     assert_eq!(statuses(&page_requests(&index, "foo")), [404]);
 }
 
