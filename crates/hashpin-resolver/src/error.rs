@@ -1,0 +1,53 @@
+//! Why a resolution failed.
+
+use std::sync::Arc;
+
+use hashpin_pypi::{PackageName, Version};
+
+/// A resolution that could not finish. [`ResolveError::NoSolution`] is the answer "no";
+/// the others mean the question could not be answered.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    /// No set of versions satisfies the requirements; the text explains why, in sentences.
+    #[error("no set of versions satisfies the requirements:\n{explanation}")]
+    NoSolution {
+        /// The explanation, one sentence a line.
+        explanation: String,
+    },
+    /// A requirement pins a yanked release with `==`, and no `--allow-yanked` lets it through.
+    #[error("`{package}=={version}` is pinned, but that release is yanked{}", reason.as_ref().map(|reason| format!(" (reason: {reason})")).unwrap_or_default())]
+    YankedPin {
+        /// The project.
+        package: PackageName,
+        /// The yanked version.
+        version: Version,
+        /// The index's reason.
+        reason: Option<String>,
+    },
+    /// A project's files could not be listed (network, server or page failure).
+    #[error("cannot list the files of `{package}`")]
+    Fetch {
+        /// The project.
+        package: PackageName,
+        /// The index client's error.
+        #[source]
+        source: Arc<hashpin_pypi::Error>,
+    },
+    /// A version's metadata could not be fetched or failed its hash check.
+    #[error("cannot get the metadata of `{package}` {version}")]
+    Metadata {
+        /// The project.
+        package: PackageName,
+        /// The version.
+        version: Version,
+        /// The index client's error.
+        #[source]
+        source: Arc<hashpin_pypi::Error>,
+    },
+    /// A root requirement that no lock can hold (a direct URL).
+    #[error("`{0}` is a direct URL requirement, which a hash-pinned lock cannot hold")]
+    UnsupportedRequirement(String),
+    /// The solver thread could not run or stopped unexpectedly.
+    #[error("the resolver stopped unexpectedly: {0}")]
+    Internal(String),
+}

@@ -1,0 +1,201 @@
+//! Resolution of Python requirements to one pinned version per project, for one target
+//! environment, with [PubGrub](pubgrub) over PEP 440 versions.
+//!
+//! Input: root requirements, constraints (pip `-c`: they limit, they add nothing), preferred
+//! versions from an existing lock, a [`TargetEnvironment`] and a [`PackageSource`] (the index
+//! client). Output: a [`Resolution`], or a [`ResolveError`] whose
+//! [`NoSolution`](ResolveError::NoSolution) explanation is written in sentences.
+//!
+//! Candidate policy, pip-compatible: newest first; pre-releases only when a requirement names
+//! one, or when no final release satisfies; yanked releases never (and a `==` pin of a yanked
+//! release is an error unless explicitly allowed, where pip only warns); files uploaded after
+//! an `exclude_newer` cutoff do not exist. It does not build sdists: a version whose
+//! dependencies are only known by building it is passed over, and the explanation says so.
+//!
+//! The solver runs on its own thread and waits on the async fetcher; it never blocks the
+//! runtime.
+
+#![warn(missing_docs)]
+
+mod candidates;
+mod environment;
+mod error;
+mod package;
+mod provider;
+mod report;
+mod resolution;
+mod source;
+mod specifiers;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use hashpin_pypi::{PackageName, Requirement, Timestamp, Version};
+use pep508_rs::VersionOrUrl;
+use pubgrub::{PubGrubError, Ranges};
+
+pub use candidates::Unusable;
+pub use environment::{Tags, TargetEnvironment};
+pub use error::ResolveError;
+pub use package::Package;
+pub use resolution::{Edge, Requester, Resolution, ResolvedPackage};
+pub use source::PackageSource;
+
+use crate::provider::{Context, Provider};
+use crate::source::Fetcher;
+
+/// When pre-releases may be chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PrereleaseMode {
+    /// pip's rule: when a requirement names a pre-release, or no final release satisfies.
+    #[default]
+    IfNecessaryOrExplicit,
+    /// Always (`--pre`).
+    Allow,
+}
+
+/// Which preferred versions to drop.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Upgrade {
+    /// Keep every preference.
+    #[default]
+    Nothing,
+    /// Drop them all (`--upgrade`).
+    All,
+    /// Drop those of these projects (`--upgrade-package`).
+    Packages(HashSet<PackageName>),
+}
+
+/// How candidates are chosen.
+#[derive(Debug, Clone, Default)]
+pub struct ResolverOptions {
+    /// When pre-releases may be chosen.
+    pub prerelease: PrereleaseMode,
+    /// Files uploaded after this instant do not exist.
+    pub exclude_newer: Option<Timestamp>,
+    /// Yanked releases that may be chosen all the same (`--allow-yanked NAME==VERSION`).
+    pub allow_yanked: HashSet<(PackageName, Version)>,
+    /// Which preferences to drop.
+    pub upgrade: Upgrade,
+}
+
+/// What to resolve.
+#[derive(Debug, Clone, Default)]
+pub struct Manifest {
+    /// The root requirements.
+    pub requirements: Vec<Requirement>,
+    /// Constraints: they limit versions of projects that are required, and add nothing.
+    pub constraints: Vec<Requirement>,
+    /// Versions to try first (from an existing lock), so that re-locking changes only what it
+    /// must.
+    pub preferences: Vec<(PackageName, Version)>,
+}
+
+/// Resolves `manifest` for `target`, reading projects and metadata from `source`.
+///
+/// Must be called inside a tokio runtime; the solver runs on a thread of its own.
+///
+/// # Errors
+/// [`ResolveError::NoSolution`] when no versions satisfy the requirements; the other variants
+/// when the question could not be answered (network, metadata, a yanked `==` pin).
+pub async fn resolve<S: PackageSource>(
+    manifest: &Manifest,
+    options: &ResolverOptions,
+    target: &TargetEnvironment,
+    source: S,
+) -> Result<Resolution, ResolveError> {
+    let context = Arc::new(context(manifest, options, target)?);
+    let fetcher = Arc::new(Fetcher::new(source));
+    let runtime = tokio::runtime::Handle::current();
+    let requirements = manifest.requirements.clone();
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("hashpin-resolver".into())
+        .spawn(move || {
+            let provider = Provider::new(context, fetcher, runtime);
+            let _ = sender.send(solve(provider, &requirements));
+        })
+        .map_err(|error| {
+            ResolveError::Internal(format!("cannot start the solver thread: {error}"))
+        })?;
+    receiver
+        .await
+        .map_err(|_| ResolveError::Internal("the solver thread panicked".into()))?
+}
+
+fn context(
+    manifest: &Manifest,
+    options: &ResolverOptions,
+    target: &TargetEnvironment,
+) -> Result<Context, ResolveError> {
+    let mut constraints: HashMap<PackageName, Ranges<Version>> = HashMap::new();
+    for constraint in &manifest.constraints {
+        if !constraint.marker.evaluate(&target.markers, &[]) {
+            continue;
+        }
+        let range = match &constraint.version_or_url {
+            None => Ranges::full(),
+            Some(VersionOrUrl::VersionSpecifier(specifiers)) => specifiers::to_ranges(specifiers),
+            Some(VersionOrUrl::Url(_)) => {
+                return Err(ResolveError::UnsupportedRequirement(constraint.to_string()));
+            }
+        };
+        let entry = constraints
+            .entry(constraint.name.clone())
+            .or_insert_with(Ranges::full);
+        *entry = entry.intersection(&range);
+    }
+    let preferences = manifest
+        .preferences
+        .iter()
+        .filter(|(name, _)| match &options.upgrade {
+            Upgrade::Nothing => true,
+            Upgrade::All => false,
+            Upgrade::Packages(names) => !names.contains(name),
+        })
+        .cloned()
+        .collect();
+    Ok(Context {
+        target: target.clone(),
+        options: options.clone(),
+        constraints,
+        preferences,
+    })
+}
+
+/// Runs PubGrub on the current (solver) thread.
+fn solve<S: PackageSource>(
+    mut provider: Provider<S>,
+    requirements: &[Requirement],
+) -> Result<Resolution, ResolveError> {
+    let markers = provider.context.target.markers.clone();
+    let applicable: Vec<&Requirement> = requirements
+        .iter()
+        .filter(|requirement| requirement.marker.evaluate(&markers, &[]))
+        .collect();
+    if let Some(url) = applicable
+        .iter()
+        .find(|requirement| matches!(requirement.version_or_url, Some(VersionOrUrl::Url(_))))
+    {
+        return Err(ResolveError::UnsupportedRequirement(url.to_string()));
+    }
+    provider.root = provider
+        .dependencies_of(applicable.iter().copied())
+        .map_err(|why| ResolveError::Internal(why.to_string()))?;
+    provider.root_edges = applicable
+        .iter()
+        .map(|requirement| (requirement.name.clone(), (*requirement).clone()))
+        .collect();
+
+    match pubgrub::resolve(&provider, Package::Root, Version::new([0])) {
+        Ok(solution) => Ok(provider.resolution(&solution)),
+        Err(PubGrubError::NoSolution(tree)) => Err(ResolveError::NoSolution {
+            explanation: provider.explainer().explain(&tree),
+        }),
+        Err(
+            PubGrubError::ErrorRetrievingDependencies { source, .. }
+            | PubGrubError::ErrorChoosingVersion { source, .. }
+            | PubGrubError::ErrorInShouldCancel(source),
+        ) => Err(source),
+    }
+}

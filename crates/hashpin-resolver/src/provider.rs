@@ -1,0 +1,528 @@
+//! The PubGrub [`DependencyProvider`]: candidate choice and dependencies, fed by the fetcher.
+//!
+//! PubGrub is synchronous and runs on its own thread; every fact it needs is fetched by the
+//! async [`Fetcher`] on the tokio runtime, which the solver thread waits on through
+//! [`Handle::block_on`] (never from inside the runtime). When a package enters the graph its
+//! page, and the metadata of its most likely candidate, are prefetched as runtime tasks, so
+//! that round trips overlap instead of queueing behind the solver.
+
+use std::cell::RefCell;
+use std::cmp::Reverse;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use hashpin_pypi::{CoreMetadata, Error as IndexError, PackageName, Requirement, Version};
+use pep508_rs::VersionOrUrl;
+use pubgrub::{
+    Dependencies, DependencyConstraints, DependencyProvider, PackageResolutionStatistics, Ranges,
+};
+use tokio::runtime::Handle;
+
+use crate::candidates::{Candidate, Candidates, Unusable};
+use crate::error::ResolveError;
+use crate::package::Package;
+use crate::source::{Fetcher, PackageSource};
+use crate::specifiers;
+use crate::{PrereleaseMode, ResolverOptions, TargetEnvironment};
+
+/// What the provider and its prefetch tasks share.
+#[derive(Debug)]
+pub(crate) struct Context {
+    pub(crate) target: TargetEnvironment,
+    pub(crate) options: ResolverOptions,
+    pub(crate) constraints: HashMap<PackageName, Ranges<Version>>,
+    pub(crate) preferences: HashMap<PackageName, Version>,
+}
+
+impl Context {
+    fn candidates(
+        &self,
+        project: Result<Arc<hashpin_pypi::Project>, Arc<IndexError>>,
+    ) -> Result<Candidates, Arc<IndexError>> {
+        match project {
+            Ok(project) => Ok(Candidates::new(
+                &project,
+                &self.target,
+                self.options.exclude_newer,
+                &self.options.allow_yanked,
+            )),
+            Err(error) if matches!(*error, IndexError::ProjectNotFound { .. }) => {
+                Ok(Candidates::missing())
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The newest usable version in `range` under the pre-release policy and preferences.
+    fn choose<'a>(
+        &self,
+        name: &PackageName,
+        candidates: &'a Candidates,
+        range: &Ranges<Version>,
+        explicit_prerelease: bool,
+        unusable_metadata: &HashSet<Version>,
+    ) -> Option<&'a Candidate> {
+        let mut usable = candidates.versions.iter().filter(|candidate| {
+            candidate.unusable.is_none()
+                && range.contains(&candidate.version)
+                && !unusable_metadata.contains(&candidate.version)
+        });
+        if let Some(preferred) = self.preferences.get(name)
+            && let Some(candidate) = usable
+                .clone()
+                .find(|candidate| &candidate.version == preferred)
+        {
+            return Some(candidate);
+        }
+        if self.options.prerelease == PrereleaseMode::Allow || explicit_prerelease {
+            return usable.next();
+        }
+        // pip's rule: pre-releases only when no final release satisfies.
+        usable
+            .clone()
+            .find(|candidate| !candidate.version.any_prerelease())
+            .or_else(|| usable.next())
+    }
+}
+
+/// A requirement a package version declared, by the name it requires.
+pub(crate) type Declared = (PackageName, Requirement);
+
+pub(crate) struct Provider<S> {
+    pub(crate) context: Arc<Context>,
+    pub(crate) fetcher: Arc<Fetcher<S>>,
+    pub(crate) runtime: Handle,
+    pub(crate) root: Vec<(Package, Ranges<Version>)>,
+    pub(crate) root_edges: Vec<(PackageName, Requirement)>,
+    candidates: RefCell<HashMap<PackageName, Rc<Candidates>>>,
+    explicit_prerelease: RefCell<HashSet<PackageName>>,
+    pins: RefCell<HashSet<(PackageName, Version)>>,
+    unusable_metadata: RefCell<HashMap<PackageName, HashSet<Version>>>,
+    discovered: RefCell<HashMap<Package, usize>>,
+    /// For explanations: why versions in a range were passed over.
+    pub(crate) skipped: RefCell<HashMap<PackageName, Vec<(Version, Unusable)>>>,
+    /// For "via" edges: the requirements each chosen package version declared.
+    pub(crate) edges: RefCell<HashMap<(Package, Version), Vec<Declared>>>,
+}
+
+impl<S: PackageSource> Provider<S> {
+    pub(crate) fn new(context: Arc<Context>, fetcher: Arc<Fetcher<S>>, runtime: Handle) -> Self {
+        Self {
+            context,
+            fetcher,
+            runtime,
+            root: Vec::new(),
+            root_edges: Vec::new(),
+            candidates: RefCell::default(),
+            explicit_prerelease: RefCell::default(),
+            pins: RefCell::default(),
+            unusable_metadata: RefCell::default(),
+            discovered: RefCell::default(),
+            skipped: RefCell::default(),
+            edges: RefCell::default(),
+        }
+    }
+
+    /// Turns requirements into PubGrub dependencies (merged per package, constraints applied),
+    /// noting explicit pre-releases and `==` pins, and prefetching new packages.
+    pub(crate) fn dependencies_of<'a>(
+        &self,
+        requirements: impl IntoIterator<Item = &'a Requirement>,
+    ) -> Result<Vec<(Package, Ranges<Version>)>, Unusable> {
+        let mut merged: Vec<(Package, Ranges<Version>)> = Vec::new();
+        let mut add = |package: Package, range: Ranges<Version>| match merged
+            .iter_mut()
+            .find(|(existing, _)| *existing == package)
+        {
+            Some((_, existing)) => *existing = existing.intersection(&range),
+            None => merged.push((package, range)),
+        };
+        for requirement in requirements {
+            let name = &requirement.name;
+            let mut range = match &requirement.version_or_url {
+                None => Ranges::full(),
+                Some(VersionOrUrl::VersionSpecifier(specifiers)) => {
+                    if specifiers::names_prerelease(specifiers) {
+                        self.explicit_prerelease.borrow_mut().insert(name.clone());
+                    }
+                    if let Some(pin) = specifiers::exact_pin(specifiers) {
+                        self.pins.borrow_mut().insert((name.clone(), pin.clone()));
+                    }
+                    specifiers::to_ranges(specifiers)
+                }
+                Some(VersionOrUrl::Url(_)) => {
+                    return Err(Unusable::Metadata(format!(
+                        "it depends on `{name}` by direct URL, which a hash-pinned lock cannot hold"
+                    )));
+                }
+            };
+            if let Some(constraint) = self.context.constraints.get(name) {
+                range = range.intersection(constraint);
+            }
+            add(Package::Project(name.clone()), range.clone());
+            for extra in &requirement.extras {
+                add(Package::Extra(name.clone(), extra.clone()), range.clone());
+            }
+            self.prefetch(name);
+        }
+        Ok(merged)
+    }
+
+    fn prefetch(&self, name: &PackageName) {
+        let next = self.discovered.borrow().len();
+        if self
+            .discovered
+            .borrow()
+            .contains_key(&Package::Project(name.clone()))
+        {
+            return;
+        }
+        self.discovered
+            .borrow_mut()
+            .insert(Package::Project(name.clone()), next);
+        let fetcher = Arc::clone(&self.fetcher);
+        let context = Arc::clone(&self.context);
+        let name = name.clone();
+        self.runtime.spawn(async move {
+            let project = fetcher.project(&name).await;
+            let Ok(candidates) = context.candidates(project) else {
+                return;
+            };
+            let best = context
+                .choose(&name, &candidates, &Ranges::full(), false, &HashSet::new())
+                .and_then(|candidate| candidate.metadata_file.clone());
+            if let Some(file) = best {
+                let _ = fetcher.metadata(&file).await;
+            }
+        });
+    }
+
+    fn candidates(&self, name: &PackageName) -> Result<Rc<Candidates>, ResolveError> {
+        if let Some(candidates) = self.candidates.borrow().get(name) {
+            return Ok(Rc::clone(candidates));
+        }
+        let project = self.runtime.block_on(self.fetcher.project(name));
+        let candidates =
+            self.context
+                .candidates(project)
+                .map_err(|source| ResolveError::Fetch {
+                    package: name.clone(),
+                    source,
+                })?;
+        let candidates = Rc::new(candidates);
+        self.candidates
+            .borrow_mut()
+            .insert(name.clone(), Rc::clone(&candidates));
+        Ok(candidates)
+    }
+
+    fn metadata(
+        &self,
+        name: &PackageName,
+        version: &Version,
+    ) -> Result<Result<Arc<CoreMetadata>, Unusable>, ResolveError> {
+        let candidates = self.candidates(name)?;
+        let Some(candidate) = candidates.get(version) else {
+            return Ok(Err(Unusable::NoCompatibleFile));
+        };
+        if let Some(unusable) = &candidate.unusable {
+            return Ok(Err(unusable.clone()));
+        }
+        let Some(file) = &candidate.metadata_file else {
+            return Ok(Err(Unusable::NoCompatibleFile));
+        };
+        let metadata = match self.runtime.block_on(self.fetcher.metadata(file)) {
+            Ok(metadata) => metadata,
+            Err(error) => {
+                return match &*error {
+                    // Files that cannot tell their dependencies without a build, or whose
+                    // metadata is malformed, rule out their version and resolution moves on.
+                    IndexError::Sdist { .. }
+                    | IndexError::Metadata { .. }
+                    | IndexError::MetadataMismatch { .. }
+                    | IndexError::Wheel { .. } => {
+                        let why = error_chain(&*error);
+                        self.unusable_metadata
+                            .borrow_mut()
+                            .entry(name.clone())
+                            .or_default()
+                            .insert(version.clone());
+                        Ok(Err(Unusable::Metadata(why)))
+                    }
+                    _ => Err(ResolveError::Metadata {
+                        package: name.clone(),
+                        version: version.clone(),
+                        source: error,
+                    }),
+                };
+            }
+        };
+        // HTML pages often omit Requires-Python; the metadata always has the final word.
+        if let Some(specifiers) = &metadata.requires_python
+            && !self.context.target.accepts_python(Some(specifiers))
+        {
+            return Ok(Err(Unusable::RequiresPython {
+                specifiers: specifiers.clone(),
+                python: self.context.target.python_version.clone(),
+            }));
+        }
+        Ok(Ok(metadata))
+    }
+
+    fn record_edges(&self, package: &Package, version: &Version, requirements: &[&Requirement]) {
+        let edges = requirements
+            .iter()
+            .map(|requirement| (requirement.name.clone(), (*requirement).clone()))
+            .collect();
+        self.edges
+            .borrow_mut()
+            .insert((package.clone(), version.clone()), edges);
+    }
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+impl<S: PackageSource> DependencyProvider for Provider<S> {
+    type P = Package;
+    type V = Version;
+    type VS = Ranges<Version>;
+    type M = Unusable;
+    type Priority = (u8, u32, Reverse<usize>);
+    type Err = ResolveError;
+
+    fn prioritize(
+        &self,
+        package: &Package,
+        range: &Ranges<Version>,
+        statistics: &PackageResolutionStatistics,
+    ) -> Self::Priority {
+        let order = self
+            .discovered
+            .borrow()
+            .get(package)
+            .copied()
+            .unwrap_or(usize::MAX);
+        let class = match package {
+            Package::Root => 3,
+            // A single allowed version: deciding it early costs nothing and prunes most.
+            _ if range.as_singleton().is_some() => 2,
+            _ => 1,
+        };
+        (class, statistics.conflict_count(), Reverse(order))
+    }
+
+    fn choose_version(
+        &self,
+        package: &Package,
+        range: &Ranges<Version>,
+    ) -> Result<Option<Version>, ResolveError> {
+        let Some(name) = package.name() else {
+            return Ok(Some(Version::new([0])));
+        };
+        let candidates = self.candidates(name)?;
+        let explicit = self.explicit_prerelease.borrow().contains(name);
+        let unusable_metadata = self
+            .unusable_metadata
+            .borrow()
+            .get(name)
+            .cloned()
+            .unwrap_or_default();
+        if let Some(candidate) =
+            self.context
+                .choose(name, &candidates, range, explicit, &unusable_metadata)
+        {
+            log::trace!("choosing {name} {}", candidate.version);
+            return Ok(Some(candidate.version.clone()));
+        }
+        // Nothing usable: keep why, for the explanation, and refuse a yanked `==` pin outright.
+        let mut skipped = Vec::new();
+        for candidate in candidates
+            .versions
+            .iter()
+            .filter(|candidate| range.contains(&candidate.version))
+        {
+            if let Some(unusable) = &candidate.unusable {
+                if let Unusable::Yanked { reason } = unusable
+                    && self
+                        .pins
+                        .borrow()
+                        .contains(&(name.clone(), candidate.version.clone()))
+                {
+                    return Err(ResolveError::YankedPin {
+                        package: name.clone(),
+                        version: candidate.version.clone(),
+                        reason: reason.clone(),
+                    });
+                }
+                skipped.push((candidate.version.clone(), unusable.clone()));
+            }
+        }
+        self.skipped
+            .borrow_mut()
+            .entry(name.clone())
+            .or_default()
+            .extend(skipped);
+        Ok(None)
+    }
+
+    fn get_dependencies(
+        &self,
+        package: &Package,
+        version: &Version,
+    ) -> Result<Dependencies<Package, Ranges<Version>, Unusable>, ResolveError> {
+        let (name, extra) = match package {
+            Package::Root => {
+                return Ok(Dependencies::Available(self.root.iter().cloned().collect()));
+            }
+            Package::Project(name) => (name, None),
+            Package::Extra(name, extra) => (name, Some(extra)),
+        };
+        let metadata = match self.metadata(name, version)? {
+            Ok(metadata) => metadata,
+            Err(unusable) => return Ok(Dependencies::Unavailable(unusable)),
+        };
+        let environment = &self.context.target.markers;
+        let mut own_extras = Vec::new();
+        let mut requirements = Vec::new();
+        for requirement in &metadata.requires_dist {
+            let applies = match extra {
+                None => requirement.marker.evaluate(environment, &[]),
+                Some(extra) => {
+                    requirement
+                        .marker
+                        .evaluate(environment, std::slice::from_ref(extra))
+                        && !requirement.marker.evaluate(environment, &[])
+                }
+            };
+            if !applies {
+                continue;
+            }
+            if &requirement.name == name {
+                // `foo[a]` requiring `foo[b]`: the same version with more extras.
+                own_extras.extend(requirement.extras.iter().cloned());
+                continue;
+            }
+            requirements.push(requirement);
+        }
+        let mut dependencies = match self.dependencies_of(requirements.iter().copied()) {
+            Ok(dependencies) => dependencies,
+            Err(unusable) => return Ok(Dependencies::Unavailable(unusable)),
+        };
+        let exact = Ranges::singleton(version.clone());
+        if extra.is_some() {
+            dependencies.push((Package::Project(name.clone()), exact.clone()));
+        }
+        for own in own_extras {
+            if Some(&own) != extra {
+                dependencies.push((Package::Extra(name.clone(), own), exact.clone()));
+            }
+        }
+        self.record_edges(package, version, &requirements);
+        Ok(Dependencies::Available(DependencyConstraints::from_iter(
+            dependencies,
+        )))
+    }
+}
+
+impl<S: PackageSource> Provider<S> {
+    /// Builds the resolution graph from PubGrub's solution.
+    pub(crate) fn resolution(
+        &self,
+        solution: &pubgrub::SelectedDependencies<Package, Version>,
+    ) -> crate::Resolution {
+        use crate::resolution::{Edge, Requester, ResolvedPackage};
+        let mut packages = std::collections::BTreeMap::new();
+        for (package, version) in solution.iter() {
+            if let Package::Project(name) = package {
+                let files = self
+                    .candidates
+                    .borrow()
+                    .get(name)
+                    .and_then(|candidates| {
+                        candidates
+                            .get(version)
+                            .map(|candidate| candidate.files.clone())
+                    })
+                    .unwrap_or_default();
+                packages.insert(
+                    name.clone(),
+                    ResolvedPackage {
+                        name: name.clone(),
+                        version: version.clone(),
+                        files,
+                        extras: std::collections::BTreeSet::new(),
+                        required_by: std::collections::BTreeSet::new(),
+                    },
+                );
+            }
+        }
+        for (package, _) in solution.iter() {
+            if let Package::Extra(name, extra) = package
+                && let Some(resolved) = packages.get_mut(name)
+            {
+                resolved.extras.insert(extra.clone());
+            }
+        }
+        let mut add_edge =
+            |dependency: &PackageName, from: Requester, requirement: &Requirement| {
+                if let Some(resolved) = packages.get_mut(dependency) {
+                    resolved.required_by.insert(Edge {
+                        from,
+                        requirement: requirement.clone(),
+                    });
+                }
+            };
+        for (dependency, requirement) in &self.root_edges {
+            add_edge(dependency, Requester::Root, requirement);
+        }
+        for ((package, version), edges) in self.edges.borrow().iter() {
+            let (Some(name), Some(chosen)) = (package.name(), solution.get(package)) else {
+                continue;
+            };
+            if chosen != version {
+                continue;
+            }
+            for (dependency, requirement) in edges {
+                if dependency != name {
+                    add_edge(dependency, Requester::Project(name.clone()), requirement);
+                }
+            }
+        }
+        crate::Resolution { packages }
+    }
+
+    pub(crate) fn explainer(&self) -> crate::report::Explainer {
+        let candidates = self.candidates.borrow();
+        crate::report::Explainer {
+            skipped: self.skipped.borrow().clone(),
+            missing: candidates
+                .iter()
+                .filter(|(_, candidates)| candidates.missing)
+                .map(|(name, _)| name.clone())
+                .collect(),
+            available: candidates
+                .iter()
+                .map(|(name, candidates)| {
+                    (
+                        name.clone(),
+                        candidates
+                            .versions
+                            .iter()
+                            .map(|candidate| candidate.version.clone())
+                            .collect(),
+                    )
+                })
+                .collect(),
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! Where the resolver's facts come from, and the fetcher that shares them between the solver
+//! thread and prefetching tasks.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use hashpin_pypi::{CoreMetadata, DistFile, Error, IndexClient, PackageName, Project};
+use tokio::sync::OnceCell;
+
+/// The resolver's view of an index: a project's files, and a file's core metadata.
+///
+/// [`IndexClient`] is the real one; tests may provide others.
+pub trait PackageSource: Send + Sync + 'static {
+    /// All files of a project. [`Error::ProjectNotFound`] means no source has it.
+    fn project(&self, name: &PackageName) -> impl Future<Output = Result<Project, Error>> + Send;
+    /// The core metadata of one file.
+    fn metadata(&self, file: &DistFile)
+    -> impl Future<Output = Result<CoreMetadata, Error>> + Send;
+}
+
+impl PackageSource for IndexClient {
+    async fn project(&self, name: &PackageName) -> Result<Project, Error> {
+        IndexClient::project(self, name).await
+    }
+
+    async fn metadata(&self, file: &DistFile) -> Result<CoreMetadata, Error> {
+        IndexClient::metadata(self, file).await
+    }
+}
+
+type Shared<T> = Result<Arc<T>, Arc<Error>>;
+type Slots<K, T> = Mutex<HashMap<K, Arc<OnceCell<Shared<T>>>>>;
+
+/// Fetches each project and each file's metadata once, however many callers ask at once.
+pub(crate) struct Fetcher<S> {
+    source: S,
+    projects: Slots<PackageName, Project>,
+    metadata: Slots<String, CoreMetadata>,
+}
+
+impl<S: PackageSource> Fetcher<S> {
+    pub(crate) fn new(source: S) -> Self {
+        Self {
+            source,
+            projects: Mutex::new(HashMap::new()),
+            metadata: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub(crate) async fn project(&self, name: &PackageName) -> Shared<Project> {
+        let slot = slot(&self.projects, name.clone());
+        slot.get_or_init(|| async {
+            log::debug!("fetching the files of `{name}`");
+            self.source
+                .project(name)
+                .await
+                .map(Arc::new)
+                .map_err(Arc::new)
+        })
+        .await
+        .clone()
+    }
+
+    pub(crate) async fn metadata(&self, file: &DistFile) -> Shared<CoreMetadata> {
+        let slot = slot(&self.metadata, file.url.to_string());
+        slot.get_or_init(|| async {
+            log::debug!("fetching the metadata of `{}`", file.filename);
+            self.source
+                .metadata(file)
+                .await
+                .map(Arc::new)
+                .map_err(Arc::new)
+        })
+        .await
+        .clone()
+    }
+}
+
+fn slot<K: std::hash::Hash + Eq, T>(slots: &Slots<K, T>, key: K) -> Arc<OnceCell<Shared<T>>> {
+    // A poisoned lock means a panic elsewhere already failed the resolution; the map itself
+    // is still consistent (inserts are atomic), so it is used as it is.
+    let mut slots = slots
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    slots.entry(key).or_default().clone()
+}
+
+impl<S> std::fmt::Debug for Fetcher<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fetcher").finish_non_exhaustive()
+    }
+}
