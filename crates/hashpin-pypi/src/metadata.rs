@@ -143,7 +143,9 @@ struct Header {
 fn headers(text: &str) -> Vec<Header> {
     let mut headers: Vec<Header> = Vec::new();
     for (index, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
+        // Only a truly empty line ends the headers: a whitespace-only line is a continuation,
+        // as in the multi-line `License` texts setuptools and hatchling write.
+        if line.is_empty() {
             break;
         }
         if line.starts_with([' ', '\t']) {
@@ -182,6 +184,15 @@ mod tests {
             ">=3.8"
         );
         assert_eq!(metadata.provides_extra.len(), 1);
+    }
+
+    #[test]
+    fn whitespace_only_continuation_lines_do_not_end_the_headers() {
+        // The shape of ipykernel 6.29.5's METADATA: a license text with blank continuation
+        // lines before the dependencies.
+        let text = "Metadata-Version: 2.3\nName: ipykernel\nVersion: 6.29.5\nLicense: BSD 3-Clause License\n        \n        Copyright (c) 2015\n        \nRequires-Dist: tornado>=6.1\n\nBody\n";
+        let metadata = CoreMetadata::parse(text.as_bytes()).expect("parses");
+        assert_eq!(metadata.requires_dist.len(), 1);
     }
 
     #[test]
