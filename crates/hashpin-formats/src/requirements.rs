@@ -1,0 +1,393 @@
+//! pip requirements files: requirements, constraints, includes and index options.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use hashpin_pypi::{HashDigest, Requirement};
+
+use crate::lines::{Line, logical_lines};
+
+/// Where an entry was written.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Location {
+    /// The file as named on the command line or in its `-r` line (`-` for standard input).
+    pub file: PathBuf,
+    /// 1-based line number (of the first line of a continued line).
+    pub line: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file.display(), self.line)
+    }
+}
+
+/// One requirement line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The PEP 508 requirement.
+    pub requirement: Requirement,
+    /// `--hash` options given on the line.
+    pub hashes: Vec<HashDigest>,
+    /// Where it was written.
+    pub location: Location,
+}
+
+/// One input: a file on disk, or text already read (standard input).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// A file; `-r`/`-c` lines inside are relative to its directory.
+    Path(PathBuf),
+    /// Text with a display name (e.g. `-` for standard input); includes are relative to the
+    /// current directory.
+    Text {
+        /// How errors name it.
+        name: PathBuf,
+        /// Its contents.
+        text: String,
+    },
+}
+
+/// Everything several requirements files say, includes followed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequirementsSet {
+    /// Requirements, in file order.
+    pub requirements: Vec<Entry>,
+    /// Constraints (`-c` files and what they include).
+    pub constraints: Vec<Entry>,
+    /// The last `--index-url` / `-i` given, with where.
+    pub index_url: Option<(String, Location)>,
+    /// `--extra-index-url` values, in order.
+    pub extra_index_urls: Vec<(String, Location)>,
+    /// `--find-links` / `-f` values, in order (relative paths resolved against their file).
+    pub find_links: Vec<(String, Location)>,
+    /// `--no-index` was given.
+    pub no_index: bool,
+    /// `--pre` was given.
+    pub pre: bool,
+}
+
+/// A requirements file that cannot be used, with where and why.
+#[derive(Debug, thiserror::Error)]
+pub enum FormatError {
+    /// The file could not be read.
+    #[error("cannot read {}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A line is invalid or unsupported.
+    #[error("{location}: {message}")]
+    Line {
+        /// Where.
+        location: Location,
+        /// What is wrong, and what to do instead where there is something.
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Requirements,
+    Constraints,
+}
+
+impl RequirementsSet {
+    /// Reads `inputs` in order, following `-r` and `-c`. `variable` looks up environment
+    /// variables for `${VAR}` expansion.
+    pub fn read(
+        inputs: &[Input],
+        variable: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, FormatError> {
+        let mut set = Self::default();
+        let mut reader = Reader {
+            set: &mut set,
+            variable: &variable,
+            stack: Vec::new(),
+        };
+        for input in inputs {
+            match input {
+                Input::Path(path) => reader.file(path, Kind::Requirements, None)?,
+                Input::Text { name, text } => {
+                    reader.text(name, text, Path::new(""), Kind::Requirements)?;
+                }
+            }
+        }
+        Ok(set)
+    }
+}
+
+struct Reader<'a, F> {
+    set: &'a mut RequirementsSet,
+    variable: &'a F,
+    /// Files being read, to refuse include cycles.
+    stack: Vec<PathBuf>,
+}
+
+impl<F: Fn(&str) -> Option<String>> Reader<'_, F> {
+    fn file(
+        &mut self,
+        path: &Path,
+        kind: Kind,
+        included_from: Option<&Location>,
+    ) -> Result<(), FormatError> {
+        let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if let Some(start) = self.stack.iter().position(|open| *open == canonical) {
+            let chain: Vec<String> = self.stack[start..]
+                .iter()
+                .chain([&canonical])
+                .map(|file| file.display().to_string())
+                .collect();
+            return Err(FormatError::Line {
+                location: included_from.cloned().unwrap_or(Location {
+                    file: path.to_path_buf(),
+                    line: 0,
+                }),
+                message: format!("include cycle: {}", chain.join(" -> ")),
+            });
+        }
+        let text = std::fs::read_to_string(path).map_err(|source| match included_from {
+            Some(location) => FormatError::Line {
+                location: location.clone(),
+                message: format!("cannot read `{}`: {source}", path.display()),
+            },
+            None => FormatError::Read {
+                path: path.to_path_buf(),
+                source,
+            },
+        })?;
+        self.stack.push(canonical);
+        let base = path.parent().unwrap_or(Path::new("")).to_path_buf();
+        let result = self.text(path, &text, &base, kind);
+        self.stack.pop();
+        result
+    }
+
+    fn text(
+        &mut self,
+        name: &Path,
+        text: &str,
+        base: &Path,
+        kind: Kind,
+    ) -> Result<(), FormatError> {
+        for Line { number, text } in logical_lines(text, self.variable) {
+            let location = Location {
+                file: name.to_path_buf(),
+                line: number,
+            };
+            if text.starts_with('-') {
+                self.option(&text, &location, base, kind)?;
+            } else {
+                let entry = requirement_line(&text, &location)?;
+                match kind {
+                    Kind::Requirements => self.set.requirements.push(entry),
+                    Kind::Constraints => self.set.constraints.push(entry),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn option(
+        &mut self,
+        text: &str,
+        location: &Location,
+        base: &Path,
+        kind: Kind,
+    ) -> Result<(), FormatError> {
+        let fail = |message: String| FormatError::Line {
+            location: location.clone(),
+            message,
+        };
+        let tokens = split_words(text).map_err(|message| fail(message.into()))?;
+        let mut tokens = tokens.into_iter();
+        while let Some(token) = tokens.next() {
+            let (flag, inline) = split_flag(&token);
+            let mut value = || -> Result<String, FormatError> {
+                inline
+                    .clone()
+                    .or_else(|| tokens.next())
+                    .ok_or_else(|| fail(format!("`{flag}` needs a value")))
+            };
+            match flag.as_str() {
+                "-r" | "--requirement" | "-c" | "--constraint" => {
+                    let target = value()?;
+                    if target.contains("://") {
+                        return Err(fail(format!(
+                            "including `{target}` by URL is not supported; download it and include the file"
+                        )));
+                    }
+                    // Constraints files make everything they include constraints too.
+                    let nested = if flag.starts_with("-c") || flag == "--constraint" {
+                        Kind::Constraints
+                    } else {
+                        kind
+                    };
+                    self.file(&base.join(&target), nested, Some(location))?;
+                }
+                "-i" | "--index-url" => self.set.index_url = Some((value()?, location.clone())),
+                "--extra-index-url" => self.set.extra_index_urls.push((value()?, location.clone())),
+                "-f" | "--find-links" => {
+                    let target = value()?;
+                    let resolved = if target.contains("://") || Path::new(&target).is_absolute() {
+                        target
+                    } else {
+                        base.join(&target).display().to_string()
+                    };
+                    self.set.find_links.push((resolved, location.clone()));
+                }
+                "--no-index" => self.set.no_index = true,
+                "--pre" => self.set.pre = true,
+                "-e" | "--editable" => {
+                    return Err(fail(format!(
+                        "editable requirement `{}` cannot be locked with hashes; install it separately",
+                        value().unwrap_or_default()
+                    )));
+                }
+                // Options of pip's that do not change what is locked.
+                "--prefer-binary" | "--require-hashes" => {}
+                "--only-binary" | "--no-binary" | "--trusted-host" | "--use-feature" => {
+                    value()?;
+                }
+                _ => return Err(fail(format!("unsupported option `{flag}`"))),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `--flag=value` → (`--flag`, `value`); `-rfile` → (`-r`, `file`).
+fn split_flag(token: &str) -> (String, Option<String>) {
+    if let Some((flag, value)) = token.split_once('=').filter(|_| token.starts_with("--")) {
+        return (flag.to_string(), Some(value.to_string()));
+    }
+    if !token.starts_with("--") && token.len() > 2 {
+        let split = token
+            .char_indices()
+            .nth(2)
+            .map_or(token.len(), |(index, _)| index);
+        let value = token[split..].trim_start_matches('=');
+        return (token[..split].to_string(), Some(value.to_string()));
+    }
+    (token.to_string(), None)
+}
+
+/// A requirement, with `--hash` options after it (pip splits at the first word starting
+/// with `-`).
+fn requirement_line(text: &str, location: &Location) -> Result<Entry, FormatError> {
+    let fail = |message: String| FormatError::Line {
+        location: location.clone(),
+        message,
+    };
+    let words: Vec<&str> = text.split(' ').collect();
+    let split = words
+        .iter()
+        .position(|word| word.starts_with('-'))
+        .unwrap_or(words.len());
+    let requirement_text = words[..split].join(" ");
+    let requirement_text = requirement_text.trim();
+    let mut hashes = Vec::new();
+    let options = split_words(&words[split..].join(" ")).map_err(|message| fail(message.into()))?;
+    let mut options = options.into_iter();
+    while let Some(token) = options.next() {
+        let (flag, inline) = split_flag(&token);
+        if flag != "--hash" {
+            return Err(fail(format!(
+                "`{flag}` is not supported after a requirement"
+            )));
+        }
+        let value = inline
+            .or_else(|| options.next())
+            .ok_or_else(|| fail("`--hash` needs a value".into()))?;
+        hashes.push(
+            HashDigest::from_str(&value)
+                .map_err(|error| fail(format!("invalid --hash: {error}")))?,
+        );
+    }
+
+    let lower = requirement_text.to_ascii_lowercase();
+    if ["git+", "hg+", "svn+", "bzr+"]
+        .iter()
+        .any(|scheme| lower.starts_with(scheme) || lower.contains(&format!("@ {scheme}")))
+    {
+        return Err(fail(format!(
+            "`{requirement_text}` is a VCS requirement; hashpin locks releases from an index (publish it, or install it separately)"
+        )));
+    }
+    let head = requirement_text
+        .split_whitespace()
+        .next()
+        .unwrap_or_default();
+    if requirement_text.starts_with(['.', '/', '~']) || head.contains("://") {
+        return Err(fail(format!(
+            "`{requirement_text}` is a path or URL, not a requirement; hashpin locks releases from an index"
+        )));
+    }
+    let requirement = Requirement::from_str(requirement_text).map_err(|error| {
+        fail(format!(
+            "invalid requirement `{requirement_text}`: {}",
+            error.message
+        ))
+    })?;
+    if matches!(
+        requirement.version_or_url,
+        Some(pep508_rs::VersionOrUrl::Url(_))
+    ) {
+        return Err(fail(format!(
+            "`{requirement_text}` is a direct URL requirement; hashpin locks releases from an index"
+        )));
+    }
+    Ok(Entry {
+        requirement,
+        hashes,
+        location: location.clone(),
+    })
+}
+
+/// Splits words as a POSIX shell would (quotes and backslash escapes), as pip's `shlex`.
+fn split_words(text: &str) -> Result<Vec<String>, &'static str> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            c if c.is_whitespace() => words.extend(word.take()),
+            '\'' => {
+                let word = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(c) => word.push(c),
+                        None => return Err("unclosed single quote"),
+                    }
+                }
+            }
+            '"' => {
+                let word = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => word.push(chars.next().ok_or("unclosed double quote")?),
+                        Some(c) => word.push(c),
+                        None => return Err("unclosed double quote"),
+                    }
+                }
+            }
+            '\\' => {
+                if let Some(next) = chars.next() {
+                    word.get_or_insert_with(String::new).push(next);
+                }
+            }
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    Ok(words)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,127 @@
+use super::*;
+
+fn read_text(text: &str) -> Result<RequirementsSet, FormatError> {
+    RequirementsSet::read(
+        &[Input::Text {
+            name: "requirements.in".into(),
+            text: text.into(),
+        }],
+        |name| (name == "TOKEN").then(|| "t0k".to_string()),
+    )
+}
+
+fn error(text: &str) -> String {
+    read_text(text).expect_err("invalid").to_string()
+}
+
+#[test]
+fn requirements_options_and_hashes() {
+    let sha = "a".repeat(64);
+    let set = read_text(&format!(
+        "requests[socks]>=2.0; python_version >= \"3.8\" \\\n    --hash=sha256:{sha} --hash sha256:{sha}\n-i https://u:${{TOKEN}}@index.example.com/simple\n--extra-index-url=https://extra.example.com/simple\n--pre\n--no-index\n-f ./wheels\n"
+    ))
+    .expect("valid");
+    let entry = &set.requirements[0];
+    assert_eq!(entry.requirement.name.to_string(), "requests");
+    assert_eq!(entry.requirement.extras.len(), 1);
+    assert_eq!(entry.hashes.len(), 2);
+    assert_eq!(entry.location.to_string(), "requirements.in:1");
+    let (index, location) = set.index_url.expect("set");
+    assert_eq!(index, "https://u:t0k@index.example.com/simple");
+    assert_eq!(location.line, 3);
+    assert_eq!(
+        set.extra_index_urls[0].0,
+        "https://extra.example.com/simple"
+    );
+    assert_eq!(set.find_links[0].0, "./wheels");
+    assert!(set.pre && set.no_index);
+}
+
+#[test]
+fn unsupported_lines_name_file_and_line() {
+    assert_eq!(
+        error("flask\n-e ./src/mypkg\n"),
+        "requirements.in:2: editable requirement `./src/mypkg` cannot be locked with hashes; install it separately"
+    );
+    assert!(
+        error("git+https://example.com/repo.git#egg=x\n")
+            .starts_with("requirements.in:1: `git+https"),
+        "VCS"
+    );
+    assert!(error("pkg @ git+https://example.com/repo.git\n").contains("VCS requirement"));
+    assert!(error("./local/dir\n").contains("is a path or URL"));
+    assert!(error("https://example.com/x-1.0.tar.gz\n").contains("is a path or URL"));
+    assert!(error("x @ https://example.com/x-1.0.tar.gz\n").contains("direct URL requirement"));
+    assert_eq!(
+        error("\n\nfoo >>= 1\n")
+            .split(':')
+            .take(2)
+            .collect::<Vec<_>>(),
+        ["requirements.in", "3"]
+    );
+    assert_eq!(
+        error("--frobnicate\n"),
+        "requirements.in:1: unsupported option `--frobnicate`"
+    );
+    assert_eq!(
+        error("foo --config-settings x=y\n"),
+        "requirements.in:1: `--config-settings` is not supported after a requirement"
+    );
+    assert!(error("foo --hash=md5\n").contains("invalid --hash"));
+    assert_eq!(error("-r\n"), "requirements.in:1: `-r` needs a value");
+}
+
+#[test]
+fn includes_are_relative_and_constraints_propagate() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sub = dir.path().join("sub");
+    std::fs::create_dir(&sub).expect("mkdir");
+    std::fs::write(
+        dir.path().join("requirements.in"),
+        "-r sub/base.in\n-c sub/constraints.txt\napp\n",
+    )
+    .expect("write");
+    std::fs::write(sub.join("base.in"), "base-lib\n").expect("write");
+    std::fs::write(sub.join("constraints.txt"), "urllib3<2\n-r more.txt\n").expect("write");
+    std::fs::write(sub.join("more.txt"), "idna==3.4\n").expect("write");
+    let set = RequirementsSet::read(&[Input::Path(dir.path().join("requirements.in"))], |_| None)
+        .expect("valid");
+    let names = |entries: &[Entry]| {
+        entries
+            .iter()
+            .map(|entry| entry.requirement.name.to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(&set.requirements), ["base-lib", "app"]);
+    assert_eq!(names(&set.constraints), ["urllib3", "idna"]);
+    assert!(set.constraints[1].location.file.ends_with("sub/more.txt"));
+}
+
+#[test]
+fn include_cycles_and_missing_includes_are_errors() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("a.in"), "-r b.in\n").expect("write");
+    std::fs::write(dir.path().join("b.in"), "x\n-r a.in\n").expect("write");
+    let error = RequirementsSet::read(&[Input::Path(dir.path().join("a.in"))], |_| None)
+        .expect_err("cycle");
+    let text = error.to_string();
+    assert!(text.contains("b.in:2: include cycle:"), "{text}");
+
+    std::fs::write(dir.path().join("c.in"), "-r missing.in\n").expect("write");
+    let error = RequirementsSet::read(&[Input::Path(dir.path().join("c.in"))], |_| None)
+        .expect_err("missing");
+    assert!(error.to_string().contains("c.in:1: cannot read"), "{error}");
+
+    let error = RequirementsSet::read(&[Input::Path(dir.path().join("nope.in"))], |_| None)
+        .expect_err("missing");
+    assert!(matches!(error, FormatError::Read { .. }));
+}
+
+#[test]
+fn words_split_like_a_shell() {
+    assert_eq!(
+        split_words(r#"-i "a b" 'c d' e\ f"#).expect("valid"),
+        ["-i", "a b", "c d", "e f"]
+    );
+    assert!(split_words("'open").is_err());
+}
