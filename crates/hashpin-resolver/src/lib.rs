@@ -26,6 +26,7 @@ mod report;
 mod resolution;
 mod source;
 mod specifiers;
+mod target;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -40,6 +41,7 @@ pub use error::ResolveError;
 pub use package::Package;
 pub use resolution::{Edge, Requester, Resolution, ResolvedPackage};
 pub use source::PackageSource;
+pub use target::{Os, Platform, TargetError, parse_python_version};
 
 use crate::provider::{Context, Provider};
 use crate::source::Fetcher;
