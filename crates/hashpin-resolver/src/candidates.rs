@@ -28,9 +28,18 @@ pub enum Unusable {
     },
     /// No wheel matches the target's tags, and there is no sdist.
     NoCompatibleFile,
-    /// Its metadata cannot be used (for example, an sdist whose dependencies are only known by
-    /// building it).
+    /// It has no wheel for the target, and its sdist does not declare its dependencies
+    /// statically: only a build, which hashpin never runs, would tell them.
+    NeedsBuild,
+    /// Its metadata cannot be used (malformed, or not about this version).
     Metadata(String),
+    /// One of its requirements and the constraints on that project leave no version.
+    Constrained {
+        /// The requirement, as `` `name>=1` ``.
+        requirement: String,
+        /// The constraints on that project, as `` `name<1` ``.
+        constraint: String,
+    },
 }
 
 impl fmt::Display for Unusable {
@@ -49,7 +58,18 @@ impl fmt::Display for Unusable {
             Self::NoCompatibleFile => {
                 f.write_str("has no wheel for the target platform and no sdist")
             }
+            Self::NeedsBuild => f.write_str(
+                "can only be installed from an sdist that does not declare its dependencies \
+                 statically (hashpin does not build sdists)",
+            ),
             Self::Metadata(why) => write!(f, "has unusable metadata: {why}"),
+            Self::Constrained {
+                requirement,
+                constraint,
+            } => write!(
+                f,
+                "depends on {requirement} (excluded by the constraint {constraint})"
+            ),
         }
     }
 }
@@ -63,6 +83,8 @@ pub(crate) struct Candidate {
     /// The file to read metadata from: the best installable wheel, else the sdist.
     pub(crate) metadata_file: Option<DistFile>,
     pub(crate) unusable: Option<Unusable>,
+    /// Every file is yanked (so, if usable, the yank was explicitly allowed).
+    pub(crate) yanked: bool,
 }
 
 /// A project's versions, newest first.
@@ -161,6 +183,7 @@ fn candidate(
     };
     Candidate {
         version: version.clone(),
+        yanked: files.iter().all(|file| file.yanked.is_yanked()),
         files,
         metadata_file: installable,
         unusable,

@@ -14,7 +14,8 @@ pub enum ResolveError {
         /// The explanation, one sentence a line.
         explanation: String,
     },
-    /// A requirement pins a yanked release with `==`, and no `--allow-yanked` lets it through.
+    /// A root requirement or constraint pins a yanked release with `==`, and no
+    /// `--allow-yanked` lets it through.
     #[error("`{package}=={version}` is pinned, but that release is yanked{}", reason.as_ref().map(|reason| format!(" (reason: {reason})")).unwrap_or_default())]
     YankedPin {
         /// The project.

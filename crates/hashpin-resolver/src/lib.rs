@@ -8,7 +8,8 @@
 //!
 //! Candidate policy, pip-compatible: newest first; pre-releases only when a requirement names
 //! one, or when no final release satisfies; yanked releases never (and a `==` pin of a yanked
-//! release is an error unless explicitly allowed, where pip only warns); files uploaded after
+//! release in the user's requirements or constraints is an error unless explicitly allowed,
+//! where pip only warns); files uploaded after
 //! an `exclude_newer` cutoff do not exist. It does not build sdists: a version whose
 //! dependencies are only known by building it is passed over, and the explanation says so.
 //!
@@ -75,7 +76,8 @@ pub struct ResolverOptions {
     pub prerelease: PrereleaseMode,
     /// Files uploaded after this instant do not exist.
     pub exclude_newer: Option<Timestamp>,
-    /// Yanked releases that may be chosen all the same (`--allow-yanked NAME==VERSION`).
+    /// Yanked releases that may be chosen all the same (`--allow-yanked NAME==VERSION`), when
+    /// no release that is not yanked will do.
     pub allow_yanked: HashSet<(PackageName, Version)>,
     /// Which preferences to drop.
     pub upgrade: Upgrade,
@@ -131,13 +133,34 @@ fn context(
     target: &TargetEnvironment,
 ) -> Result<Context, ResolveError> {
     let mut constraints: HashMap<PackageName, Ranges<Version>> = HashMap::new();
+    // `==` pins of the user's own input (requirements and constraints): a yanked release
+    // there is an error to report, not a version to search past. A dependency's pin is not:
+    // another version of that dependency may well do without it.
+    let mut pins = HashSet::new();
+    let mut prerelease_constraints = HashSet::new();
+    for requirement in &manifest.requirements {
+        if let Some(VersionOrUrl::VersionSpecifier(specifiers)) = &requirement.version_or_url
+            && let Some(pin) = specifiers::exact_pin(specifiers)
+            && requirement.marker.evaluate(&target.markers, &[])
+        {
+            pins.insert((requirement.name.clone(), pin.clone()));
+        }
+    }
     for constraint in &manifest.constraints {
         if !constraint.marker.evaluate(&target.markers, &[]) {
             continue;
         }
         let range = match &constraint.version_or_url {
             None => Ranges::full(),
-            Some(VersionOrUrl::VersionSpecifier(specifiers)) => specifiers::to_ranges(specifiers),
+            Some(VersionOrUrl::VersionSpecifier(specifiers)) => {
+                if specifiers::names_prerelease(specifiers) {
+                    prerelease_constraints.insert(constraint.name.clone());
+                }
+                if let Some(pin) = specifiers::exact_pin(specifiers) {
+                    pins.insert((constraint.name.clone(), pin.clone()));
+                }
+                specifiers::to_ranges(specifiers)
+            }
             Some(VersionOrUrl::Url(_)) => {
                 return Err(ResolveError::UnsupportedRequirement(constraint.to_string()));
             }
@@ -162,6 +185,8 @@ fn context(
         options: options.clone(),
         constraints,
         preferences,
+        pins,
+        prerelease_constraints,
     })
 }
 
@@ -181,9 +206,7 @@ fn solve<S: PackageSource>(
     {
         return Err(ResolveError::UnsupportedRequirement(url.to_string()));
     }
-    provider.root = provider
-        .dependencies_of(applicable.iter().copied())
-        .map_err(|why| ResolveError::Internal(why.to_string()))?;
+    provider.root = provider.dependencies_of(applicable.iter().copied());
     provider.root_edges = applicable
         .iter()
         .map(|requirement| (requirement.name.clone(), (*requirement).clone()))

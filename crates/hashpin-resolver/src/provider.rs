@@ -12,7 +12,9 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use hashpin_pypi::{CoreMetadata, Error as IndexError, PackageName, Requirement, Version};
+use hashpin_pypi::{
+    CoreMetadata, Error as IndexError, PackageName, Requirement, SdistError, Version,
+};
 use pep508_rs::VersionOrUrl;
 use pubgrub::{
     Dependencies, DependencyConstraints, DependencyProvider, PackageResolutionStatistics, Ranges,
@@ -23,8 +25,8 @@ use crate::candidates::{Candidate, Candidates, Unusable};
 use crate::error::ResolveError;
 use crate::package::Package;
 use crate::source::{Fetcher, PackageSource};
-use crate::specifiers;
 use crate::{PrereleaseMode, ResolverOptions, TargetEnvironment};
+use crate::{report, specifiers};
 
 /// What the provider and its prefetch tasks share.
 #[derive(Debug)]
@@ -33,6 +35,11 @@ pub(crate) struct Context {
     pub(crate) options: ResolverOptions,
     pub(crate) constraints: HashMap<PackageName, Ranges<Version>>,
     pub(crate) preferences: HashMap<PackageName, Version>,
+    /// Exact pins in the user's requirements and constraints.
+    pub(crate) pins: HashSet<(PackageName, Version)>,
+    /// Projects whose constraints name a pre-release, which allows pre-releases of them as a
+    /// requirement naming one does (pip combines both into one specifier set).
+    pub(crate) prerelease_constraints: HashSet<PackageName>,
 }
 
 impl Context {
@@ -63,7 +70,7 @@ impl Context {
         explicit_prerelease: bool,
         unusable_metadata: &HashSet<Version>,
     ) -> Option<&'a Candidate> {
-        let mut usable = candidates.versions.iter().filter(|candidate| {
+        let usable = candidates.versions.iter().filter(|candidate| {
             candidate.unusable.is_none()
                 && range.contains(&candidate.version)
                 && !unusable_metadata.contains(&candidate.version)
@@ -75,6 +82,21 @@ impl Context {
         {
             return Some(candidate);
         }
+        // A yanked release, even one explicitly allowed, only when nothing else will do
+        // (PEP 592; pip sorts yanked files last).
+        self.newest(
+            usable.clone().filter(|candidate| !candidate.yanked),
+            explicit_prerelease,
+        )
+        .or_else(|| self.newest(usable, explicit_prerelease))
+    }
+
+    /// The newest of `usable` (newest first) under the pre-release policy.
+    fn newest<'a>(
+        &self,
+        mut usable: impl Iterator<Item = &'a Candidate> + Clone,
+        explicit_prerelease: bool,
+    ) -> Option<&'a Candidate> {
         if self.options.prerelease == PrereleaseMode::Allow || explicit_prerelease {
             return usable.next();
         }
@@ -93,11 +115,11 @@ pub(crate) struct Provider<S> {
     pub(crate) context: Arc<Context>,
     pub(crate) fetcher: Arc<Fetcher<S>>,
     pub(crate) runtime: Handle,
-    pub(crate) root: Vec<(Package, Ranges<Version>)>,
+    /// The root's dependencies, or why the root requirements cannot hold (a constraint).
+    pub(crate) root: Result<Vec<(Package, Ranges<Version>)>, Unusable>,
     pub(crate) root_edges: Vec<(PackageName, Requirement)>,
     candidates: RefCell<HashMap<PackageName, Rc<Candidates>>>,
     explicit_prerelease: RefCell<HashSet<PackageName>>,
-    pins: RefCell<HashSet<(PackageName, Version)>>,
     unusable_metadata: RefCell<HashMap<PackageName, HashSet<Version>>>,
     discovered: RefCell<HashMap<Package, usize>>,
     /// For explanations: why versions in a range were passed over.
@@ -112,11 +134,10 @@ impl<S: PackageSource> Provider<S> {
             context,
             fetcher,
             runtime,
-            root: Vec::new(),
+            root: Ok(Vec::new()),
             root_edges: Vec::new(),
             candidates: RefCell::default(),
             explicit_prerelease: RefCell::default(),
-            pins: RefCell::default(),
             unusable_metadata: RefCell::default(),
             discovered: RefCell::default(),
             skipped: RefCell::default(),
@@ -125,7 +146,7 @@ impl<S: PackageSource> Provider<S> {
     }
 
     /// Turns requirements into PubGrub dependencies (merged per package, constraints applied),
-    /// noting explicit pre-releases and `==` pins, and prefetching new packages.
+    /// noting explicit pre-releases, and prefetching new packages.
     pub(crate) fn dependencies_of<'a>(
         &self,
         requirements: impl IntoIterator<Item = &'a Requirement>,
@@ -146,9 +167,6 @@ impl<S: PackageSource> Provider<S> {
                     if specifiers::names_prerelease(specifiers) {
                         self.explicit_prerelease.borrow_mut().insert(name.clone());
                     }
-                    if let Some(pin) = specifiers::exact_pin(specifiers) {
-                        self.pins.borrow_mut().insert((name.clone(), pin.clone()));
-                    }
                     specifiers::to_ranges(specifiers)
                 }
                 Some(VersionOrUrl::Url(_)) => {
@@ -158,7 +176,17 @@ impl<S: PackageSource> Provider<S> {
                 }
             };
             if let Some(constraint) = self.context.constraints.get(name) {
-                range = range.intersection(constraint);
+                let constrained = range.intersection(constraint);
+                // To PubGrub, depending on no version and being unusable are the same; the
+                // latter lets the explanation name both the requirement and the constraint.
+                if constrained.is_empty() && !range.is_empty() {
+                    let project = Package::Project(name.clone());
+                    return Err(Unusable::Constrained {
+                        requirement: report::requirement(&project, &range),
+                        constraint: report::requirement(&project, constraint),
+                    });
+                }
+                range = constrained;
             }
             add(Package::Project(name.clone()), range.clone());
             for extra in &requirement.extras {
@@ -242,13 +270,22 @@ impl<S: PackageSource> Provider<S> {
                     | IndexError::Metadata { .. }
                     | IndexError::MetadataMismatch { .. }
                     | IndexError::Wheel { .. } => {
-                        let why = error_chain(&*error);
                         self.unusable_metadata
                             .borrow_mut()
                             .entry(name.clone())
                             .or_default()
                             .insert(version.clone());
-                        Ok(Err(Unusable::Metadata(why)))
+                        let unusable = match &*error {
+                            IndexError::Sdist {
+                                source: SdistError::Dynamic(why),
+                                ..
+                            } => {
+                                log::debug!("{name} {version} needs a build: {why}");
+                                Unusable::NeedsBuild
+                            }
+                            _ => Unusable::Metadata(error_chain(&*error)),
+                        };
+                        Ok(Err(unusable))
                     }
                     _ => Err(ResolveError::Metadata {
                         package: name.clone(),
@@ -330,7 +367,8 @@ impl<S: PackageSource> DependencyProvider for Provider<S> {
             return Ok(Some(Version::new([0])));
         };
         let candidates = self.candidates(name)?;
-        let explicit = self.explicit_prerelease.borrow().contains(name);
+        let explicit = self.explicit_prerelease.borrow().contains(name)
+            || self.context.prerelease_constraints.contains(name);
         let unusable_metadata = self
             .unusable_metadata
             .borrow()
@@ -354,8 +392,8 @@ impl<S: PackageSource> DependencyProvider for Provider<S> {
             if let Some(unusable) = &candidate.unusable {
                 if let Unusable::Yanked { reason } = unusable
                     && self
+                        .context
                         .pins
-                        .borrow()
                         .contains(&(name.clone(), candidate.version.clone()))
                 {
                     return Err(ResolveError::YankedPin {
@@ -382,7 +420,10 @@ impl<S: PackageSource> DependencyProvider for Provider<S> {
     ) -> Result<Dependencies<Package, Ranges<Version>, Unusable>, ResolveError> {
         let (name, extra) = match package {
             Package::Root => {
-                return Ok(Dependencies::Available(self.root.iter().cloned().collect()));
+                return Ok(match &self.root {
+                    Ok(root) => Dependencies::Available(root.iter().cloned().collect()),
+                    Err(unusable) => Dependencies::Unavailable(unusable.clone()),
+                });
             }
             Package::Project(name) => (name, None),
             Package::Extra(name, extra) => (name, Some(extra)),

@@ -14,6 +14,8 @@ use crate::package::Package;
 use crate::specifiers::after_locals;
 
 type Tree = DerivationTree<Package, Ranges<Version>, Unusable>;
+/// The bounds of one segment of a range.
+type Segment<'a> = (Bound<&'a Version>, Bound<&'a Version>);
 
 /// Formats the explanation of a failed resolution.
 pub(crate) struct Explainer {
@@ -32,7 +34,16 @@ impl Explainer {
     ) -> String {
         use pubgrub::Reporter as _;
         let tree = self.without_local_gaps(tree.clone());
-        pubgrub::DefaultStringReporter::report_with_formatter(&tree, self)
+        match &tree {
+            // One fact alone (a root requirement against a constraint): still a sentence.
+            DerivationTree::External(external) => format!(
+                "Because {}, your requirements cannot be met.",
+                self.format_external(external)
+            ),
+            DerivationTree::Derived(_) => {
+                pubgrub::DefaultStringReporter::report_with_formatter(&tree, self)
+            }
+        }
     }
 
     /// Removes the "no `foo` version between 1.0 and its next release" steps that come from
@@ -69,6 +80,9 @@ impl Explainer {
                     (r1, r2.union(&gap))
                 };
                 DerivationTree::External(External::FromDependencyOf(p1, r1, p2, r2))
+            }
+            DerivationTree::External(External::Custom(p, r, why)) if p == package => {
+                DerivationTree::External(External::Custom(p, r.union(&gap), why))
             }
             other @ DerivationTree::Derived(_) => other,
             other => {
@@ -118,13 +132,41 @@ impl Explainer {
             .collect();
         let wanted = requirement(package, range);
         if reasons.is_empty() {
-            let newest = self
-                .available
-                .get(name)
+            let versions = self.available.get(name);
+            // "Anything but these" (which do exist): say which versions there are, not the
+            // range that is left.
+            if let Some(((Bound::Unbounded, Bound::Unbounded), holes)) = with_holes(range)
+                && !holes.is_empty()
+                && holes
+                    .iter()
+                    .all(|hole| versions.is_some_and(|versions| versions.contains(hole)))
+            {
+                return format!(
+                    "no version of `{package}` other than {} exists",
+                    list(&holes)
+                );
+            }
+            // The newest (or oldest) version, when the whole range lies beyond it.
+            let newest = versions
                 .and_then(|versions| versions.first())
-                .map(|version| format!(" (the newest is {version})"))
-                .unwrap_or_default();
-            return format!("no version of {wanted} exists{newest}");
+                .filter(|newest| {
+                    range
+                        .intersection(&Ranges::lower_than((*newest).clone()))
+                        .is_empty()
+                });
+            let oldest = versions
+                .and_then(|versions| versions.last())
+                .filter(|oldest| {
+                    range
+                        .intersection(&Ranges::higher_than((*oldest).clone()))
+                        .is_empty()
+                });
+            let beyond = match (newest, oldest) {
+                (Some(newest), _) => format!(" (the newest is {newest})"),
+                (None, Some(oldest)) => format!(" (the oldest is {oldest})"),
+                (None, None) => String::new(),
+            };
+            return format!("no version of {wanted} exists{beyond}");
         }
         let shown = reasons.len().min(3);
         let more = match reasons.len() - shown {
@@ -138,36 +180,73 @@ impl Explainer {
     }
 }
 
-/// `` `foo>=1,<2` ``, `` `foo==1.0` ``, `` `foo` `` (any version), or "you" for the root.
-fn requirement(package: &Package, range: &Ranges<Version>) -> String {
+/// `` `foo>=1,<2` ``, `` `foo==1.0` ``, `` `foo>=1,!=1.5` ``, `` `foo` `` (any version), or
+/// "your requirements" for the root.
+pub(crate) fn requirement(package: &Package, range: &Ranges<Version>) -> String {
     if *package == Package::Root {
         return "your requirements".into();
     }
-    let segments: Vec<(Bound<&Version>, Bound<&Version>)> = range
+    let segments: Vec<Segment<'_>> = range
         .iter()
         .map(|(low, high)| (low.as_ref(), high.as_ref()))
         .collect();
     let text = match segments.as_slice() {
         [] => return format!("no version of `{package}`"),
-        [(Bound::Unbounded, Bound::Unbounded)] => String::new(),
-        // The complement of one version (with its local variants): `!=`.
-        [
-            (Bound::Unbounded, Bound::Excluded(a)),
-            (Bound::Included(b) | Bound::Excluded(b), Bound::Unbounded),
-        ] if *b == &after_locals(a) || a == b => {
-            format!("!={a}")
-        }
         [segment] => segment_text(*segment),
-        many => many
-            .iter()
-            .map(|segment| segment_text(*segment))
-            .collect::<Vec<_>>()
-            .join(" or "),
+        // Bounds with single versions missing, as pip users write them: `>=1,!=1.5`.
+        many => match with_holes(range) {
+            Some((outer, holes)) => {
+                let outer = segment_text(outer);
+                let holes = holes.iter().map(|hole| format!("!={hole}"));
+                (!outer.is_empty())
+                    .then_some(outer)
+                    .into_iter()
+                    .chain(holes)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            }
+            None => many
+                .iter()
+                .map(|segment| segment_text(*segment))
+                .collect::<Vec<_>>()
+                .join(" or "),
+        },
     };
     format!("`{package}{text}`")
 }
 
-fn segment_text((low, high): (Bound<&Version>, Bound<&Version>)) -> String {
+/// The outer bounds of `range` and the single versions missing between them, when every gap
+/// between its segments is one version (with or without its local variants, as `!=` leaves).
+fn with_holes(range: &Ranges<Version>) -> Option<(Segment<'_>, Vec<&Version>)> {
+    let segments: Vec<(&Bound<Version>, &Bound<Version>)> = range.iter().collect();
+    let (first, last) = (segments.first()?, segments.last()?);
+    let holes = segments
+        .windows(2)
+        .map(|pair| match (pair[0].1, pair[1].0) {
+            (Bound::Excluded(a), Bound::Excluded(b)) if a == b => Some(a),
+            (Bound::Excluded(a), Bound::Included(b)) if *b == after_locals(a) => Some(a),
+            _ => None,
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(((first.0.as_ref(), last.1.as_ref()), holes))
+}
+
+/// `1.0`, `1.0 and 2.0`, `1.0, 2.0 and 3.0`.
+fn list(versions: &[&Version]) -> String {
+    match versions {
+        [] => String::new(),
+        [only] => only.to_string(),
+        [rest @ .., last] => format!(
+            "{} and {last}",
+            rest.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn segment_text((low, high): Segment<'_>) -> String {
     let lower = match low {
         Bound::Included(version) => match high {
             Bound::Included(upper) if upper == version => return format!("=={version}"),
@@ -214,6 +293,14 @@ impl ReportFormatter<Package, Ranges<Version>, Unusable> for Explainer {
                 requirement(package, range),
                 requirement(dependency, dependency_range)
             ),
+            External::Custom(
+                Package::Root,
+                _,
+                Unusable::Constrained {
+                    requirement,
+                    constraint,
+                },
+            ) => format!("you require {requirement} (excluded by the constraint {constraint})"),
             External::Custom(package, range, why) => {
                 format!("{} {why}", requirement(package, range))
             }
@@ -340,5 +427,91 @@ impl ReportFormatter<Package, Ranges<Version>, Unusable> for Explainer {
             self.format_external(external),
             self.format_terms(current_terms)
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::specifiers::to_ranges;
+
+    fn range(text: &str) -> Ranges<Version> {
+        to_ranges(&text.parse().expect("valid specifiers"))
+    }
+
+    fn v(text: &str) -> Version {
+        text.parse().expect("valid version")
+    }
+
+    fn foo() -> Package {
+        Package::Project("foo".parse().expect("valid name"))
+    }
+
+    #[test]
+    fn ranges_read_as_specifiers() {
+        let cases = [
+            (Ranges::full(), "`foo`"),
+            (Ranges::empty(), "no version of `foo`"),
+            (range("==1.0"), "`foo==1.0`"),
+            (Ranges::singleton(v("1.0")), "`foo==1.0`"),
+            (range(">=1,<2"), "`foo>=1,<2`"),
+            (range("!=1.0"), "`foo!=1.0`"),
+            (Ranges::singleton(v("1.0")).complement(), "`foo!=1.0`"),
+            (range(">=1,!=1.5,!=1.6,<2"), "`foo>=1,<2,!=1.5,!=1.6`"),
+            (
+                Ranges::singleton(v("1.0"))
+                    .union(&Ranges::singleton(v("2.0")))
+                    .complement(),
+                "`foo!=1.0,!=2.0`",
+            ),
+            (range("<1").union(&range(">=2")), "`foo<1 or >=2`"),
+        ];
+        for (range, expected) in cases {
+            assert_eq!(requirement(&foo(), &range), expected, "{range:?}");
+        }
+        assert_eq!(
+            requirement(&Package::Root, &Ranges::full()),
+            "your requirements"
+        );
+    }
+
+    #[test]
+    fn missing_versions_say_what_exists() {
+        let explainer = Explainer {
+            skipped: HashMap::new(),
+            missing: vec!["gone".parse().expect("valid name")],
+            available: HashMap::from([(
+                "foo".parse().expect("valid name"),
+                vec![v("2.0"), v("1.0")],
+            )]),
+        };
+        let gone = Package::Project("gone".parse().expect("valid name"));
+        let cases = [
+            (
+                range(">=3"),
+                "no version of `foo>=3` exists (the newest is 2.0)",
+            ),
+            (
+                range("<1"),
+                "no version of `foo<1` exists (the oldest is 1.0)",
+            ),
+            (range(">1,<2"), "no version of `foo>1,<2` exists"),
+            (
+                range("!=1.0,!=2.0"),
+                "no version of `foo` other than 1.0 and 2.0 exists",
+            ),
+            // 1.5 does not exist: the range it is.
+            (
+                range("!=1.0,!=1.5"),
+                "no version of `foo!=1.0,!=1.5` exists",
+            ),
+        ];
+        for (range, expected) in cases {
+            assert_eq!(explainer.no_versions(&foo(), &range), expected);
+        }
+        assert_eq!(
+            explainer.no_versions(&gone, &Ranges::full()),
+            "`gone` was not found in the package index"
+        );
     }
 }

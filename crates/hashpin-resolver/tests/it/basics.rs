@@ -62,3 +62,43 @@ async fn no_solution_is_explained() {
     );
     assert!(text.contains("you require `urllib3<1.21`"), "{text}");
 }
+
+#[tokio::test]
+async fn a_diamond_whose_newest_branches_disagree() {
+    // `left` 2.0 and `right` 2.0 want different `shared`; only `right` 1.0 agrees with
+    // `left` 2.0, and the solver must give up `right` 2.0, which it tries first.
+    let index = IndexBuilder::new()
+        .dist(
+            Dist::wheel("app", "1.0")
+                .requires_dist("left")
+                .requires_dist("right")
+                .build(),
+        )
+        .dist(Dist::wheel("left", "1.0").requires_dist("shared<1").build())
+        .dist(
+            Dist::wheel("left", "2.0")
+                .requires_dist("shared>=2")
+                .build(),
+        )
+        .dist(Dist::wheel("right", "1.0").requires_dist("shared").build())
+        .dist(
+            Dist::wheel("right", "2.0")
+                .requires_dist("shared<2")
+                .build(),
+        )
+        .dist(Dist::wheel("shared", "1.0").build())
+        .dist(Dist::wheel("shared", "2.0").build())
+        .dist(Dist::wheel("shared", "3.0").build())
+        .start();
+    let resolution = crate::lock_checked(
+        &index,
+        &crate::manifest(&["app"]),
+        &hashpin_resolver::ResolverOptions::default(),
+        &crate::linux("3.12.1"),
+    )
+    .await;
+    assert_eq!(
+        pins(&resolution),
+        ["app==1.0", "left==2.0", "right==1.0", "shared==3.0"]
+    );
+}

@@ -1,0 +1,158 @@
+//! The explanations of failed resolutions, compared in full with golden files in
+//! `tests/it/snapshots/` (`HASHPIN_UPDATE_SNAPSHOTS=1` rewrites them).
+
+use hashpin_resolver::ResolverOptions;
+use hashpin_testkit::{Dist, IndexBuilder, TestIndex};
+
+use crate::{assert_snapshot, lock, lock_with, manifest, no_solution, windows};
+
+async fn explain(index: &TestIndex, texts: &[&str]) -> String {
+    no_solution(lock(index, texts).await)
+}
+
+#[tokio::test]
+async fn direct_conflict() {
+    let index = IndexBuilder::new()
+        .dist(
+            Dist::wheel("requests", "2.31.0")
+                .requires_dist("urllib3>=1.21.1,<3")
+                .build(),
+        )
+        .dist(Dist::wheel("urllib3", "1.20").build())
+        .dist(Dist::wheel("urllib3", "2.0.0").build())
+        .start();
+    let text = explain(&index, &["requests==2.31.0", "urllib3<1.21"]).await;
+    assert_snapshot("direct_conflict", &text);
+}
+
+#[tokio::test]
+async fn transitive_conflict_after_backtracking() {
+    // Every `web` needs an `orm` whose every version needs a `driver` the root forbids.
+    let index = IndexBuilder::new()
+        .dist(Dist::wheel("web", "2.0").requires_dist("orm>=2").build())
+        .dist(Dist::wheel("web", "1.0").requires_dist("orm>=1,<2").build())
+        .dist(Dist::wheel("orm", "2.1").requires_dist("driver>=3").build())
+        .dist(Dist::wheel("orm", "2.0").requires_dist("driver>=2").build())
+        .dist(
+            Dist::wheel("orm", "1.0")
+                .requires_dist("driver>=2,<3")
+                .build(),
+        )
+        .dist(Dist::wheel("driver", "1.0").build())
+        .dist(Dist::wheel("driver", "2.0").build())
+        .dist(Dist::wheel("driver", "3.0").build())
+        .start();
+    let text = explain(&index, &["web", "driver<2"]).await;
+    assert_snapshot("transitive_conflict", &text);
+}
+
+#[tokio::test]
+async fn missing_project() {
+    let index = IndexBuilder::new()
+        .dist(Dist::wheel("app", "1.0").requires_dist("ghost>=1").build())
+        .start();
+    let text = explain(&index, &["nothere"]).await;
+    assert_snapshot("missing_project", &text);
+    let text = explain(&index, &["app"]).await;
+    assert_snapshot("missing_dependency", &text);
+}
+
+#[tokio::test]
+async fn no_version_exists() {
+    let index = IndexBuilder::new()
+        .dist(Dist::wheel("foo", "1.0").build())
+        .dist(Dist::wheel("foo", "2.0").build())
+        .project("empty")
+        .start();
+    let text = explain(&index, &["foo>=3"]).await;
+    assert_snapshot("no_version_exists", &text);
+    let text = explain(&index, &["empty"]).await;
+    assert_snapshot("no_files", &text);
+}
+
+#[tokio::test]
+async fn every_version_needs_a_newer_python() {
+    let index = IndexBuilder::new()
+        .dist(
+            Dist::wheel("modern", "2.0")
+                .requires_python(">=3.10")
+                .build(),
+        )
+        .dist(
+            Dist::wheel("modern", "1.0")
+                .requires_python(">=3.9")
+                .build(),
+        )
+        .dist(
+            Dist::wheel("hidden", "1.0")
+                .requires_python(">=3.11")
+                .index_requires_python(None)
+                .build(),
+        )
+        .start();
+    let old = windows("3.8.10");
+    let text = no_solution(
+        lock_with(
+            &index,
+            manifest(&["modern"]),
+            &ResolverOptions::default(),
+            &old,
+        )
+        .await,
+    );
+    assert_snapshot("newer_python", &text);
+    // Known only from the metadata.
+    let text = no_solution(
+        lock_with(
+            &index,
+            manifest(&["hidden"]),
+            &ResolverOptions::default(),
+            &old,
+        )
+        .await,
+    );
+    assert_snapshot("newer_python_metadata", &text);
+}
+
+#[tokio::test]
+async fn yanked_only() {
+    let index = IndexBuilder::new()
+        .dist(Dist::wheel("foo", "1.0").build())
+        .dist(
+            Dist::wheel("foo", "2.0")
+                .yanked(Some("broken build"))
+                .build(),
+        )
+        .dist(Dist::wheel("foo", "2.1").yanked(Some("")).build())
+        .start();
+    let text = explain(&index, &["foo>=2"]).await;
+    assert_snapshot("yanked_only", &text);
+}
+
+#[tokio::test]
+async fn yanked_after_backtracking() {
+    // Each `x` needs a narrower `b`, and every `b` is yanked: each version is given once.
+    let index = IndexBuilder::new()
+        .dist(Dist::wheel("x", "3.0").requires_dist("b>=3").build())
+        .dist(Dist::wheel("x", "2.0").requires_dist("b>=2").build())
+        .dist(Dist::wheel("x", "1.0").requires_dist("b>=1").build())
+        .dist(Dist::wheel("b", "3.0").yanked(Some("no")).build())
+        .dist(Dist::wheel("b", "2.0").yanked(Some("no")).build())
+        .dist(Dist::wheel("b", "1.0").yanked(Some("no")).build())
+        .start();
+    let text = explain(&index, &["x"]).await;
+    assert_snapshot("yanked_after_backtracking", &text);
+}
+
+#[tokio::test]
+async fn only_other_platforms() {
+    let index = IndexBuilder::new()
+        .dist(
+            Dist::wheel("winlib", "1.0")
+                .tag("cp312-cp312-win_amd64")
+                .build(),
+        )
+        .start();
+    let text = explain(&index, &["winlib"]).await;
+    assert_snapshot("other_platform", &text);
+}
