@@ -17,6 +17,9 @@ pub(crate) struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
+    /// Resolve requirements and write a lockfile pinned with hashes
+    /// (pip-compile --generate-hashes).
+    Compile(CompileArgs),
     /// Show a project's versions, files and dependencies as the configured index lists them.
     Show(ShowArgs),
 }
@@ -29,6 +32,63 @@ pub(crate) struct GlobalArgs {
     /// Print nothing but errors.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub(crate) quiet: bool,
+}
+
+#[derive(Debug, Args)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "each flag is its own switch, as in pip-compile"
+)]
+pub(crate) struct CompileArgs {
+    /// Requirements files to lock (`-` for standard input) [default: requirements.in].
+    #[arg(value_name = "SRC_FILE")]
+    pub(crate) src_files: Vec<PathBuf>,
+    /// Where to write the lockfile [default: standard output]. Its pins are kept where they
+    /// still fit (see --upgrade).
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output_file: Option<PathBuf>,
+    /// Constraints files: they limit versions and add nothing (repeatable).
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) constraint: Vec<PathBuf>,
+    /// Ignore the pins of the existing output file.
+    #[arg(short = 'U', long)]
+    pub(crate) upgrade: bool,
+    /// Upgrade one project, or move it to a given version: NAME or NAME==VERSION (repeatable).
+    #[arg(short = 'P', long, value_name = "NAME")]
+    pub(crate) upgrade_package: Vec<String>,
+    /// Allow pre-releases everywhere.
+    #[arg(long)]
+    pub(crate) pre: bool,
+    /// Ignore files uploaded after this instant (RFC 3339, or a date meaning its start in UTC),
+    /// so the same command gives the same lock later.
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub(crate) exclude_newer: Option<String>,
+    /// Let this yanked release be locked all the same: NAME==VERSION (repeatable). The lock's
+    /// header records it.
+    #[arg(long, value_name = "NAME==VERSION")]
+    pub(crate) allow_yanked: Vec<String>,
+    /// The Python version to lock for: 3.12 means 3.12.0, so the lock installs on every 3.12.x;
+    /// 3.12.4 means exactly that [default: the interpreter's].
+    #[arg(long, value_name = "VERSION")]
+    pub(crate) python_version: Option<String>,
+    /// The platform to lock for: linux, macos, windows, or e.g. x86_64-manylinux_2_28,
+    /// aarch64-apple-darwin [default: the interpreter's].
+    #[arg(long, value_name = "PLATFORM")]
+    pub(crate) python_platform: Option<String>,
+    /// Print the lockfile instead of writing it.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// Leave out the `# via` comments.
+    #[arg(long)]
+    pub(crate) no_annotate: bool,
+    /// Leave out the header comment.
+    #[arg(long)]
+    pub(crate) no_header: bool,
+    /// Write the index URLs (without credentials) at the top of the lockfile.
+    #[arg(long)]
+    pub(crate) emit_index_url: bool,
+    #[command(flatten)]
+    pub(crate) index: IndexArgs,
 }
 
 #[derive(Debug, Args)]

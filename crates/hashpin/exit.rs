@@ -24,6 +24,7 @@ pub(crate) fn run() -> ExitCode {
         }
     };
     logging::init(cli.global.verbose, cli.global.quiet);
+    printer::set_quiet(cli.global.quiet);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -36,6 +37,7 @@ pub(crate) fn run() -> ExitCode {
     };
     let outcome = runtime.block_on(async {
         match cli.command {
+            Command::Compile(args) => commands::compile::run(&args).await,
             Command::Show(args) => commands::show::run(&args).await,
         }
     });
@@ -43,7 +45,17 @@ pub(crate) fn run() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             printer::error(&error);
-            ExitCode::from(2)
+            // 1: the answer is no (no set of versions works); 2: the command could not run.
+            let is_no = error.chain().any(|cause| {
+                matches!(
+                    cause.downcast_ref::<hashpin_resolver::ResolveError>(),
+                    Some(
+                        hashpin_resolver::ResolveError::NoSolution { .. }
+                            | hashpin_resolver::ResolveError::YankedPin { .. }
+                    )
+                )
+            });
+            ExitCode::from(if is_no { 1 } else { 2 })
         }
     }
 }

@@ -6,6 +6,20 @@
     reason = "this module is the printer"
 )]
 
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Silences status lines (`--quiet`).
+pub(crate) fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Writes a status line to stderr, unless `--quiet`.
+pub(crate) fn status(text: &str) {
+    if !QUIET.load(std::sync::atomic::Ordering::Relaxed) {
+        eprintln!("{text}");
+    }
+}
+
 /// Writes data to stdout.
 pub(crate) fn data(text: &str) {
     println!("{text}");

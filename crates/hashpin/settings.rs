@@ -3,14 +3,34 @@
 
 use anyhow::Context as _;
 use hashpin_pypi::{
-    Cache, CacheMode, ClientOptions, IndexClient, IndexConfig, IndexOptions, InterpreterInfo,
-    PipEnvironment,
+    Cache, CacheMode, ClientOptions, ConfigError, IndexClient, IndexConfig, IndexOptions,
+    InterpreterInfo, PipEnvironment,
 };
 
 use crate::cli::{IndexArgs, IndexStrategy};
 
-/// Builds the index client the flags, `PIP_*` variables and pip configuration describe.
-pub(crate) fn index_client(args: &IndexArgs) -> anyhow::Result<IndexClient> {
+/// The index client, and the interpreter's answers when it could be asked.
+pub(crate) struct IndexSettings {
+    pub(crate) client: IndexClient,
+    pub(crate) interpreter: Result<InterpreterInfo, ConfigError>,
+}
+
+/// The index options of the command line.
+pub(crate) fn index_options(args: &IndexArgs) -> IndexOptions {
+    IndexOptions {
+        index_url: args.index_url.clone(),
+        extra_index_urls: args.extra_index_url.clone(),
+        find_links: args.find_links.clone(),
+        no_index: args.no_index,
+    }
+}
+
+/// Builds the index client that `options` (the command line's, possibly with a
+/// requirements file's), `PIP_*` variables and pip configuration describe.
+pub(crate) fn index_settings(
+    args: &IndexArgs,
+    options: &IndexOptions,
+) -> anyhow::Result<IndexSettings> {
     let cache = if args.no_cache {
         None
     } else {
@@ -23,15 +43,21 @@ pub(crate) fn index_client(args: &IndexArgs) -> anyhow::Result<IndexClient> {
     // be missing when flags name every index, so its failure only matters if its answer does.
     let interpreter = InterpreterInfo::query(&args.python, cache.as_ref());
     let site_prefix = interpreter.as_ref().ok().map(|info| info.prefix.clone());
-    let options = IndexOptions {
-        index_url: args.index_url.clone(),
-        extra_index_urls: args.extra_index_url.clone(),
-        find_links: args.find_links.clone(),
-        no_index: args.no_index,
-    };
-    let config = IndexConfig::load(&options, &PipEnvironment::from_process(site_prefix), || {
-        interpreter?.default_index(&args.python)
-    })?;
+    let config =
+        IndexConfig::load(
+            options,
+            &PipEnvironment::from_process(site_prefix),
+            || match &interpreter {
+                Ok(info) => info.default_index(&args.python),
+                Err(error) => Err(ConfigError::NoDefaultIndex {
+                    python: args.python.clone(),
+                    message: match error {
+                        ConfigError::NoDefaultIndex { message, .. } => message.clone(),
+                        other => other.to_string(),
+                    },
+                }),
+            },
+        )?;
     if config.index_url.is_none() && config.find_links.is_empty() {
         anyhow::bail!("--no-index leaves no place to find packages; add --find-links");
     }
@@ -42,7 +68,7 @@ pub(crate) fn index_client(args: &IndexArgs) -> anyhow::Result<IndexClient> {
     } else {
         CacheMode::Normal
     };
-    IndexClient::new(
+    let client = IndexClient::new(
         config,
         ClientOptions {
             cache,
@@ -54,5 +80,9 @@ pub(crate) fn index_client(args: &IndexArgs) -> anyhow::Result<IndexClient> {
             ..ClientOptions::default()
         },
     )
-    .context("cannot set up the index client")
+    .context("cannot set up the index client")?;
+    Ok(IndexSettings {
+        client,
+        interpreter,
+    })
 }

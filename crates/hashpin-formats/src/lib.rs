@@ -1,4 +1,4 @@
-//! File formats of hashpin: pip requirements files in (later, lockfiles out).
+//! File formats of hashpin: pip requirements files in, hash-pinned lockfiles out.
 //!
 //! Requirements files follow pip's format ("Requirements File Format" in pip's user guide):
 //! one requirement or option a line, `\` continuations, `#` comments, `${VAR}` environment
@@ -22,6 +22,8 @@
 #![warn(missing_docs)]
 
 mod lines;
+mod lock;
 mod requirements;
 
+pub use lock::{Header, Lock, LockEntry};
 pub use requirements::{Entry, FormatError, Input, Location, RequirementsSet};

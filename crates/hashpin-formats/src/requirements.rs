@@ -30,6 +30,8 @@ pub struct Entry {
     pub requirement: Requirement,
     /// `--hash` options given on the line.
     pub hashes: Vec<HashDigest>,
+    /// The requirement as written (without options), e.g. to keep its marker's spelling.
+    pub text: String,
     /// Where it was written.
     pub location: Location,
 }
@@ -344,6 +346,7 @@ fn requirement_line(text: &str, location: &Location) -> Result<Entry, FormatErro
     Ok(Entry {
         requirement,
         hashes,
+        text: requirement_text.to_string(),
         location: location.clone(),
     })
 }

@@ -1,0 +1,453 @@
+//! `hashpin compile`: requirements in, a hash-pinned lockfile out.
+
+use std::collections::{BTreeSet, HashSet};
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Instant;
+
+use anyhow::{Context as _, bail};
+use hashpin_formats::{Header, Input, Lock, LockEntry, RequirementsSet};
+use hashpin_pypi::{InterpreterInfo, PackageName, Requirement, Timestamp, Version};
+use hashpin_resolver::{
+    Manifest, Platform, PrereleaseMode, Requester, Resolution, ResolvedPackage, ResolverOptions,
+    TargetEnvironment, Upgrade, parse_python_version,
+};
+
+use crate::cli::CompileArgs;
+use crate::printer;
+use crate::settings::{IndexSettings, index_options, index_settings};
+
+pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let sources = if args.src_files.is_empty() {
+        vec![PathBuf::from("requirements.in")]
+    } else {
+        args.src_files.clone()
+    };
+    let mut inputs = Vec::new();
+    for source in &sources {
+        if source == Path::new("-") {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .context("cannot read standard input")?;
+            inputs.push(Input::Text {
+                name: "-".into(),
+                text,
+            });
+        } else {
+            inputs.push(Input::Path(source.clone()));
+        }
+    }
+    let variable = |name: &str| std::env::var(name).ok();
+    let mut set = RequirementsSet::read(&inputs, variable)?;
+    if !args.constraint.is_empty() {
+        let constraints: Vec<Input> = args.constraint.iter().cloned().map(Input::Path).collect();
+        let read = RequirementsSet::read(&constraints, variable)?;
+        set.constraints
+            .extend(read.requirements.into_iter().chain(read.constraints));
+    }
+
+    // Index options in requirements files count as if given on the command line.
+    let mut options = index_options(&args.index);
+    if options.index_url.is_none() {
+        options.index_url = set.index_url.as_ref().map(|(url, _)| url.clone());
+    }
+    options
+        .extra_index_urls
+        .extend(set.extra_index_urls.iter().map(|(url, _)| url.clone()));
+    options
+        .find_links
+        .extend(set.find_links.iter().map(|(url, _)| url.clone()));
+    options.no_index |= set.no_index;
+    let IndexSettings {
+        client,
+        interpreter,
+    } = index_settings(&args.index, &options)?;
+    let target = target(args, interpreter.as_ref().ok())?;
+
+    let (manifest, resolver_options) = manifest(args, &set)?;
+    let resolution =
+        hashpin_resolver::resolve(&manifest, &resolver_options, &target, client.clone()).await?;
+
+    let lock = lock(
+        args,
+        &sources,
+        &set,
+        &resolution,
+        &resolver_options,
+        client.config(),
+    )?;
+    let text = lock.render(!args.no_annotate);
+    match &args.output_file {
+        Some(path) if !args.dry_run => write_atomically(path, &text)?,
+        _ => printer::data(text.trim_end_matches('\n')),
+    }
+    let hashes: usize = lock.entries.iter().map(|entry| entry.hashes.len()).sum();
+    printer::status(&format!(
+        "Locked {} packages with {hashes} hashes in {:.2}s",
+        lock.entries.len(),
+        started.elapsed().as_secs_f64()
+    ));
+    Ok(())
+}
+
+/// The target: the interpreter's, or the one the flags name.
+fn target(
+    args: &CompileArgs,
+    interpreter: Option<&InterpreterInfo>,
+) -> anyhow::Result<TargetEnvironment> {
+    let python_version = args
+        .python_version
+        .as_deref()
+        .map(parse_python_version)
+        .transpose()?;
+    let target = match (&args.python_platform, interpreter, python_version) {
+        (Some(platform), interpreter, version) => {
+            let platform = Platform::from_str(platform)?;
+            let version = match (version, interpreter) {
+                (Some(version), _) => version,
+                (None, Some(info)) => info
+                    .markers
+                    .get("python_full_version")
+                    .and_then(|text| Version::from_str(text).ok())
+                    .context("the interpreter did not report its version")?,
+                (None, None) => bail!(
+                    "--python-platform needs a Python version: pass --python-version, or --python with an interpreter"
+                ),
+            };
+            TargetEnvironment::for_platform(&version, &platform)?
+        }
+        (None, Some(info), Some(version)) => {
+            TargetEnvironment::from_interpreter_with_python(info, &version)?
+        }
+        (None, Some(info), None) => TargetEnvironment::from_interpreter(info)?,
+        (None, None, _) => bail!(
+            "no Python interpreter at `{}` to lock for; pass --python PATH, or --python-version and --python-platform",
+            args.index.python.display()
+        ),
+    };
+    Ok(target)
+}
+
+/// What to resolve: the inputs' requirements and constraints, and the existing lock's pins
+/// as preferences.
+fn manifest(
+    args: &CompileArgs,
+    set: &RequirementsSet,
+) -> anyhow::Result<(Manifest, ResolverOptions)> {
+    let mut constraints: Vec<Requirement> = set
+        .constraints
+        .iter()
+        .map(|entry| entry.requirement.clone())
+        .collect();
+    let mut upgrade_names = HashSet::new();
+    for text in &args.upgrade_package {
+        let requirement = Requirement::from_str(text).map_err(|error| {
+            anyhow::anyhow!("invalid --upgrade-package `{text}`: {}", error.message)
+        })?;
+        upgrade_names.insert(requirement.name.clone());
+        // NAME==VERSION moves the project to that version: a constraint, as pip-compile has it.
+        if requirement.version_or_url.is_some() {
+            constraints.push(requirement);
+        }
+    }
+    let upgrade = if args.upgrade {
+        Upgrade::All
+    } else if upgrade_names.is_empty() {
+        Upgrade::Nothing
+    } else {
+        Upgrade::Packages(upgrade_names)
+    };
+    let preferences = match &args.output_file {
+        Some(path) if path.exists() && !args.upgrade => existing_pins(path),
+        _ => Vec::new(),
+    };
+    let mut allow_yanked = HashSet::new();
+    for text in &args.allow_yanked {
+        allow_yanked.insert(
+            exact_release(text).with_context(|| {
+                format!("invalid --allow-yanked `{text}`: expected NAME==VERSION")
+            })?,
+        );
+    }
+    let exclude_newer = args
+        .exclude_newer
+        .as_deref()
+        .map(Timestamp::from_str)
+        .transpose()
+        .context("invalid --exclude-newer")?;
+    let options = ResolverOptions {
+        prerelease: if args.pre || set.pre {
+            PrereleaseMode::Allow
+        } else {
+            PrereleaseMode::IfNecessaryOrExplicit
+        },
+        exclude_newer,
+        allow_yanked,
+        upgrade,
+    };
+    let manifest = Manifest {
+        requirements: set
+            .requirements
+            .iter()
+            .map(|entry| entry.requirement.clone())
+            .collect(),
+        constraints,
+        preferences,
+    };
+    Ok((manifest, options))
+}
+
+/// `name==version` parsed.
+fn exact_release(text: &str) -> Option<(PackageName, Version)> {
+    let (name, version) = text.split_once("==")?;
+    Some((name.trim().parse().ok()?, version.trim().parse().ok()?))
+}
+
+/// The `==` pins of an existing lockfile; an unreadable one is reported and ignored (it will be
+/// replaced, so it must not stop the run).
+fn existing_pins(path: &Path) -> Vec<(PackageName, Version)> {
+    match RequirementsSet::read(&[Input::Path(path.to_path_buf())], |_| None) {
+        Ok(set) => set
+            .requirements
+            .iter()
+            .filter_map(|entry| {
+                exact_release(
+                    &entry
+                        .requirement
+                        .to_string()
+                        .split(';')
+                        .next()
+                        .unwrap_or_default()
+                        .replace(' ', ""),
+                )
+            })
+            .collect(),
+        Err(error) => {
+            log::warn!("ignoring the pins of {}: {error}", path.display());
+            Vec::new()
+        }
+    }
+}
+
+/// The resolution as a lockfile.
+fn lock(
+    args: &CompileArgs,
+    sources: &[PathBuf],
+    set: &RequirementsSet,
+    resolution: &Resolution,
+    options: &ResolverOptions,
+    config: &hashpin_pypi::IndexConfig,
+) -> anyhow::Result<Lock> {
+    let mut unhashed = Vec::new();
+    let entries: Vec<LockEntry> = resolution
+        .packages
+        .values()
+        .map(|package| lock_entry(package, set, &mut unhashed))
+        .collect();
+    if !unhashed.is_empty() {
+        bail!(
+            "the index publishes no usable hash for {}; hashpin does not lock files it cannot verify",
+            unhashed
+                .iter()
+                .map(|name| format!("`{name}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    // Yanked releases let through on purpose are recorded for reviewers.
+    let notes = resolution
+        .packages
+        .values()
+        .filter(|package| {
+            options
+                .allow_yanked
+                .contains(&(package.name.clone(), package.version.clone()))
+                && package.files.iter().all(|file| file.yanked.is_yanked())
+        })
+        .map(|package| {
+            let reason = package
+                .files
+                .iter()
+                .find_map(|file| file.yanked.reason())
+                .unwrap_or("no reason given");
+            format!(
+                "{}=={} is yanked ({reason}) and locked on purpose (--allow-yanked)",
+                package.name, package.version
+            )
+        })
+        .collect();
+    let header = (!args.no_header).then(|| Header {
+        command: command_line(args, sources),
+        notes,
+    });
+    let index_options = if args.emit_index_url {
+        let primary = config
+            .index_url
+            .iter()
+            .map(|index| format!("--index-url {}", without_credentials(index.url())));
+        let extra = config
+            .extra_index_urls
+            .iter()
+            .map(|index| format!("--extra-index-url {}", without_credentials(index.url())));
+        primary.chain(extra).collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Lock {
+        header,
+        index_options,
+        entries,
+    })
+}
+
+/// One pin: every file's hash, what required it, and a root marker kept where it applies.
+fn lock_entry(
+    package: &ResolvedPackage,
+    set: &RequirementsSet,
+    unhashed: &mut Vec<String>,
+) -> LockEntry {
+    let mut hashes = Vec::new();
+    for file in &package.files {
+        // SHA-256 where published (pip's preference); any digest pip accepts otherwise.
+        let digest = file.sha256().or_else(|| {
+            file.hashes
+                .iter()
+                .find(|hash| hash.algorithm().is_accepted_by_pip())
+        });
+        match digest {
+            Some(digest) => hashes.push(digest.clone()),
+            None => unhashed.push(file.filename.clone()),
+        }
+    }
+    let mut via = BTreeSet::new();
+    let mut root_markers = Vec::new();
+    for edge in &package.required_by {
+        match &edge.from {
+            Requester::Root => {
+                for entry in set
+                    .requirements
+                    .iter()
+                    .filter(|entry| entry.requirement == edge.requirement)
+                {
+                    via.insert(format!("-r {}", display_path(&entry.location.file)));
+                    // The marker as the user wrote it (pep508_rs would rewrite
+                    // `python_version >= "3.8"` as `python_full_version >= '3.8'`).
+                    root_markers.push(
+                        entry
+                            .text
+                            .split_once(';')
+                            .map(|(_, marker)| marker.trim().to_string())
+                            .filter(|marker| !marker.is_empty()),
+                    );
+                }
+            }
+            Requester::Project(name) => {
+                via.insert(name.to_string());
+            }
+        }
+    }
+    for entry in set
+        .constraints
+        .iter()
+        .filter(|entry| entry.requirement.name == package.name)
+    {
+        via.insert(format!("-c {}", display_path(&entry.location.file)));
+    }
+    // A root requirement's marker is kept when every root requirement of the project has the
+    // same one (it applies on this target, and pip re-checks it at install).
+    let marker = match root_markers.split_first() {
+        Some((Some(first), rest)) if rest.iter().all(|marker| marker.as_ref() == Some(first)) => {
+            Some(first.clone())
+        }
+        _ => None,
+    };
+    LockEntry {
+        name: package.name.clone(),
+        version: package.version.clone(),
+        marker,
+        hashes,
+        via: via.into_iter().collect(),
+    }
+}
+
+fn without_credentials(url: &url::Url) -> String {
+    let mut url = url.clone();
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url.to_string()
+}
+
+/// The command that reproduces the file: relative paths, no credentials, no index addresses
+/// (those are configuration).
+fn command_line(args: &CompileArgs, sources: &[PathBuf]) -> String {
+    let mut words = vec!["hashpin".to_string(), "compile".to_string()];
+    words.extend(sources.iter().map(|source| display_path(source)));
+    for constraint in &args.constraint {
+        words.push(format!("--constraint={}", display_path(constraint)));
+    }
+    if let Some(output) = &args.output_file {
+        words.push(format!("--output-file={}", display_path(output)));
+    }
+    let flags = [
+        (args.pre, "--pre"),
+        (args.no_annotate, "--no-annotate"),
+        (args.emit_index_url, "--emit-index-url"),
+    ];
+    words.extend(
+        flags
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, flag)| (*flag).to_string()),
+    );
+    let values = [
+        ("--python-version", &args.python_version),
+        ("--python-platform", &args.python_platform),
+        ("--exclude-newer", &args.exclude_newer),
+    ];
+    for (flag, value) in values {
+        if let Some(value) = value {
+            words.push(format!("{flag}={value}"));
+        }
+    }
+    for release in &args.allow_yanked {
+        words.push(format!("--allow-yanked={release}"));
+    }
+    words.join(" ")
+}
+
+/// A path as it should appear in the lock: relative to the current directory when it is
+/// below it, else just its file name (never an absolute path).
+fn display_path(path: &Path) -> String {
+    if path.is_relative() {
+        return path.display().to_string();
+    }
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .or_else(|| path.file_name().map(PathBuf::from))
+        .unwrap_or_default()
+        .display()
+        .to_string()
+}
+
+/// Writes `text` to `path` through a temporary file in the same directory and a rename, so a
+/// failed run never leaves a half-written or emptied lockfile.
+fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut file = tempfile::NamedTempFile::new_in(directory)
+        .with_context(|| format!("cannot write to {}", directory.display()))?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.as_file().sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    file.persist(path)
+        .map_err(|error| error.error)
+        .with_context(|| format!("cannot replace {}", path.display()))?;
+    Ok(())
+}
