@@ -7,6 +7,7 @@ mod commands;
 mod exit;
 mod logging;
 mod printer;
+mod reporter;
 mod settings;
 
 fn main() -> std::process::ExitCode {

@@ -13,6 +13,11 @@ pub(crate) fn set_quiet(quiet: bool) {
     QUIET.store(quiet, std::sync::atomic::Ordering::Relaxed);
 }
 
+/// Whether `--quiet` was given.
+pub(crate) fn is_quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Writes a status line to stderr, unless `--quiet`.
 pub(crate) fn status(text: &str) {
     if !QUIET.load(std::sync::atomic::Ordering::Relaxed) {

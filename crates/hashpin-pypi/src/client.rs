@@ -65,6 +65,11 @@ pub struct ClientOptions {
     pub index_strategy: IndexStrategy,
     /// The netrc file to read credentials from.
     pub netrc: Option<std::path::PathBuf>,
+    /// A cached page fetched after this instant is used without a request: it lists every
+    /// file uploaded before the instant, so with an upload cutoff at or before it, only yank
+    /// status can have changed since. A caller that sets this must check the yank status of
+    /// what it keeps against fresh pages (as `hashpin compile` does).
+    pub trust_pages_fetched_after: Option<Timestamp>,
 }
 
 impl Default for ClientOptions {
@@ -79,6 +84,7 @@ impl Default for ClientOptions {
             read_timeout: Duration::from_secs(30),
             index_strategy: IndexStrategy::FirstIndex,
             netrc: Credentials::default_netrc_path(),
+            trust_pages_fetched_after: None,
         }
     }
 }
@@ -185,6 +191,28 @@ impl IndexClient {
         })
     }
 
+    /// A client like this one with changed options, sharing its connection pool.
+    #[must_use]
+    pub fn with_options(&self, change: impl FnOnce(&mut ClientOptions)) -> Self {
+        let mut options = self.inner.options.clone();
+        change(&mut options);
+        Self {
+            inner: Arc::new(Inner {
+                http: self.inner.http.clone(),
+                config: self.inner.config.clone(),
+                credentials: self.inner.credentials.clone(),
+                permits: Semaphore::new(options.concurrency.max(1)),
+                options,
+                find_links_pages: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// The options this client uses.
+    pub fn options(&self) -> &ClientOptions {
+        &self.inner.options
+    }
+
     /// The configuration this client uses.
     pub fn config(&self) -> &IndexConfig {
         &self.inner.config
@@ -275,7 +303,12 @@ impl IndexClient {
             let fresh = page.max_age.is_some_and(|max_age| {
                 now.saturating_sub(page.fetched_at) < i64::try_from(max_age).unwrap_or(i64::MAX)
             });
-            if fresh || mode == CacheMode::Offline {
+            let complete = self
+                .inner
+                .options
+                .trust_pages_fetched_after
+                .is_some_and(|cutoff| page.fetched_at > cutoff.unix_seconds());
+            if fresh || complete || mode == CacheMode::Offline {
                 log::debug!("using cached page of `{name}`");
                 return parse(page).map(Some);
             }

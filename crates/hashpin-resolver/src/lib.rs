@@ -41,7 +41,7 @@ pub use environment::{Tags, TargetEnvironment};
 pub use error::ResolveError;
 pub use package::Package;
 pub use resolution::{Edge, Requester, Resolution, ResolvedPackage};
-pub use source::PackageSource;
+pub use source::{NoReporter, PackageSource, Reporter};
 pub use target::{Os, Platform, TargetError, parse_python_version};
 
 use crate::provider::{Context, Provider};
@@ -108,8 +108,22 @@ pub async fn resolve<S: PackageSource>(
     target: &TargetEnvironment,
     source: S,
 ) -> Result<Resolution, ResolveError> {
+    resolve_with_reporter(manifest, options, target, source, Arc::new(NoReporter)).await
+}
+
+/// [`resolve`], telling `reporter` about every fetch as it completes.
+///
+/// # Errors
+/// As [`resolve`].
+pub async fn resolve_with_reporter<S: PackageSource>(
+    manifest: &Manifest,
+    options: &ResolverOptions,
+    target: &TargetEnvironment,
+    source: S,
+    reporter: Arc<dyn Reporter>,
+) -> Result<Resolution, ResolveError> {
     let context = Arc::new(context(manifest, options, target)?);
-    let fetcher = Arc::new(Fetcher::new(source));
+    let fetcher = Arc::new(Fetcher::new(source, reporter));
     let runtime = tokio::runtime::Handle::current();
     let requirements = manifest.requirements.clone();
     let (sender, receiver) = tokio::sync::oneshot::channel();

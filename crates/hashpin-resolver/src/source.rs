@@ -29,20 +29,36 @@ impl PackageSource for IndexClient {
     }
 }
 
+/// Hears about fetches as they complete (prefetches included), e.g. to show progress.
+pub trait Reporter: Send + Sync + 'static {
+    /// A project's files were listed.
+    fn on_project(&self, _name: &PackageName) {}
+    /// A file's metadata was read.
+    fn on_metadata(&self, _name: &PackageName, _version: &hashpin_pypi::Version) {}
+}
+
+/// A reporter that hears nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoReporter;
+
+impl Reporter for NoReporter {}
+
 type Shared<T> = Result<Arc<T>, Arc<Error>>;
 type Slots<K, T> = Mutex<HashMap<K, Arc<OnceCell<Shared<T>>>>>;
 
 /// Fetches each project and each file's metadata once, however many callers ask at once.
 pub(crate) struct Fetcher<S> {
     source: S,
+    reporter: Arc<dyn Reporter>,
     projects: Slots<PackageName, Project>,
     metadata: Slots<String, CoreMetadata>,
 }
 
 impl<S: PackageSource> Fetcher<S> {
-    pub(crate) fn new(source: S) -> Self {
+    pub(crate) fn new(source: S, reporter: Arc<dyn Reporter>) -> Self {
         Self {
             source,
+            reporter,
             projects: Mutex::new(HashMap::new()),
             metadata: Mutex::new(HashMap::new()),
         }
@@ -52,11 +68,11 @@ impl<S: PackageSource> Fetcher<S> {
         let slot = slot(&self.projects, name.clone());
         slot.get_or_init(|| async {
             log::debug!("fetching the files of `{name}`");
-            self.source
-                .project(name)
-                .await
-                .map(Arc::new)
-                .map_err(Arc::new)
+            let project = self.source.project(name).await;
+            if project.is_ok() {
+                self.reporter.on_project(name);
+            }
+            project.map(Arc::new).map_err(Arc::new)
         })
         .await
         .clone()
@@ -66,11 +82,12 @@ impl<S: PackageSource> Fetcher<S> {
         let slot = slot(&self.metadata, file.url.to_string());
         slot.get_or_init(|| async {
             log::debug!("fetching the metadata of `{}`", file.filename);
-            self.source
-                .metadata(file)
-                .await
-                .map(Arc::new)
-                .map_err(Arc::new)
+            let metadata = self.source.metadata(file).await;
+            if metadata.is_ok() {
+                self.reporter
+                    .on_metadata(file.parsed.name(), file.version());
+            }
+            metadata.map(Arc::new).map_err(Arc::new)
         })
         .await
         .clone()

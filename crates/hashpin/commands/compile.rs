@@ -4,11 +4,14 @@ use std::collections::{BTreeSet, HashSet};
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use hashpin_formats::{Header, Input, Lock, LockEntry, RequirementsSet};
-use hashpin_pypi::{InterpreterInfo, PackageName, Requirement, Timestamp, Version};
+use hashpin_pypi::{
+    CacheMode, DistFile, IndexClient, InterpreterInfo, PackageName, Requirement, Timestamp, Version,
+};
 use hashpin_resolver::{
     Manifest, Platform, PrereleaseMode, Requester, Resolution, ResolvedPackage, ResolverOptions,
     TargetEnvironment, Upgrade, parse_python_version,
@@ -16,6 +19,7 @@ use hashpin_resolver::{
 
 use crate::cli::CompileArgs;
 use crate::printer;
+use crate::reporter::Progress;
 use crate::settings::{IndexSettings, index_options, index_settings};
 
 pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
@@ -68,8 +72,7 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
     let target = target(args, interpreter.as_ref().ok())?;
 
     let (manifest, resolver_options) = manifest(args, &set)?;
-    let resolution =
-        hashpin_resolver::resolve(&manifest, &resolver_options, &target, client.clone()).await?;
+    let resolution = resolve(&manifest, &resolver_options, &target, &client).await?;
 
     let lock = lock(
         args,
@@ -91,6 +94,96 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     ));
     Ok(())
+}
+
+/// Resolves, using cached pages without a request where an upload cutoff makes that safe.
+///
+/// The freshness policy: a page fetched after the cutoff lists every file uploaded before it,
+/// so for this resolution only yank status (or a file's removal) can have changed since. Such
+/// cached pages are used as they are, which makes a warm run as fast as an offline one; then
+/// the pages of the pinned projects are fetched again, all at once, and if any pinned version's
+/// files or yank status changed, the resolution runs again with every page revalidated. So a
+/// warm run costs one parallel round of page requests instead of one per level of the
+/// dependency graph, and never locks a release that is yanked now.
+async fn resolve(
+    manifest: &Manifest,
+    options: &ResolverOptions,
+    target: &TargetEnvironment,
+    client: &IndexClient,
+) -> anyhow::Result<Resolution> {
+    let progress = Arc::new(Progress::new(!printer::is_quiet()));
+    let outcome = resolve_fresh(manifest, options, target, client, &progress).await;
+    // Prefetch tasks may outlive the resolution and still hold the reporter: the spinner is
+    // cleared here, not when the last of them lets go.
+    progress.finish();
+    outcome
+}
+
+async fn resolve_fresh(
+    manifest: &Manifest,
+    options: &ResolverOptions,
+    target: &TargetEnvironment,
+    client: &IndexClient,
+    progress: &Arc<Progress>,
+) -> anyhow::Result<Resolution> {
+    let run = |client: IndexClient| {
+        hashpin_resolver::resolve_with_reporter(manifest, options, target, client, progress.clone())
+    };
+    let trusting =
+        client.options().cache.is_some() && client.options().cache_mode == CacheMode::Normal;
+    let Some(cutoff) = options.exclude_newer.filter(|_| trusting) else {
+        return Ok(run(client.clone()).await?);
+    };
+    let trusted = client.with_options(|options| options.trust_pages_fetched_after = Some(cutoff));
+    let resolution = run(trusted).await?;
+    let changed = changed_on_index(client, &resolution, cutoff).await?;
+    if changed.is_empty() {
+        return Ok(resolution);
+    }
+    printer::status(&format!(
+        "{} changed on the index since it was cached; resolving again with fresh pages",
+        changed.join(", ")
+    ));
+    Ok(run(client.clone()).await?)
+}
+
+/// The pins whose files (names, hashes, yank status) under the cutoff differ on a fresh page.
+async fn changed_on_index(
+    client: &IndexClient,
+    resolution: &Resolution,
+    cutoff: Timestamp,
+) -> anyhow::Result<Vec<String>> {
+    type Fingerprint = BTreeSet<(String, Vec<hashpin_pypi::HashDigest>, bool)>;
+    fn fingerprint<'a>(files: impl Iterator<Item = &'a DistFile>) -> Fingerprint {
+        files
+            .map(|file| {
+                (
+                    file.filename.clone(),
+                    file.hashes.clone(),
+                    file.yanked.is_yanked(),
+                )
+            })
+            .collect()
+    }
+    let fresh = client.with_options(|options| options.cache_mode = CacheMode::Refresh);
+    let mut checks = tokio::task::JoinSet::new();
+    for package in resolution.packages.values() {
+        let (fresh, name, version) = (fresh.clone(), package.name.clone(), package.version.clone());
+        let locked = fingerprint(package.files.iter());
+        checks.spawn(async move {
+            let project = fresh.project(&name).await?;
+            let now = fingerprint(project.files.iter().filter(|file| {
+                file.version() == &version && file.upload_time.is_some_and(|time| time <= cutoff)
+            }));
+            Ok::<_, hashpin_pypi::Error>((now != locked).then(|| format!("{name}=={version}")))
+        });
+    }
+    let mut changed = Vec::new();
+    while let Some(outcome) = checks.join_next().await {
+        changed.extend(outcome.context("a freshness check stopped unexpectedly")??);
+    }
+    changed.sort();
+    Ok(changed)
 }
 
 /// The target: the interpreter's, or the one the flags name.
