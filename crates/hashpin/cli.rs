@@ -40,9 +40,19 @@ pub(crate) struct GlobalArgs {
     reason = "each flag is its own switch, as in pip-compile"
 )]
 pub(crate) struct CompileArgs {
-    /// Requirements files to lock (`-` for standard input) [default: requirements.in].
+    /// Requirements files or pyproject.toml files to lock (`-` for standard input)
+    /// [default: requirements.in, else pyproject.toml].
     #[arg(value_name = "SRC_FILE")]
     pub(crate) src_files: Vec<PathBuf>,
+    /// Include this extra of a pyproject.toml's [project.optional-dependencies] (repeatable).
+    #[arg(long, value_name = "EXTRA")]
+    pub(crate) extra: Vec<String>,
+    /// Include every extra of a pyproject.toml.
+    #[arg(long, conflicts_with = "extra")]
+    pub(crate) all_extras: bool,
+    /// Include this dependency group of a pyproject.toml's [dependency-groups] (repeatable).
+    #[arg(long, value_name = "GROUP")]
+    pub(crate) group: Vec<String>,
     /// Where to write the lockfile [default: standard output]. Its pins are kept where they
     /// still fit (see --upgrade).
     #[arg(short, long, value_name = "FILE")]

@@ -23,7 +23,9 @@
 
 mod lines;
 mod lock;
+mod pyproject;
 mod requirements;
 
 pub use lock::{Header, Lock, LockEntry};
+pub use pyproject::{PyProject, PyProjectSelection};
 pub use requirements::{Entry, FormatError, Input, Location, RequirementsSet};

@@ -1,6 +1,6 @@
 //! `hashpin compile`: requirements in, a hash-pinned lockfile out.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context as _, bail};
-use hashpin_formats::{Header, Input, Lock, LockEntry, RequirementsSet};
+use hashpin_formats::{
+    Header, Input, Lock, LockEntry, PyProject, PyProjectSelection, RequirementsSet,
+};
 use hashpin_pypi::{
     CacheMode, DistFile, IndexClient, InterpreterInfo, PackageName, Requirement, Timestamp, Version,
 };
@@ -25,13 +27,30 @@ use crate::settings::{IndexSettings, index_options, index_settings};
 pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let sources = if args.src_files.is_empty() {
-        vec![PathBuf::from("requirements.in")]
+        // pip-compile's defaults, in its order.
+        let default = ["requirements.in", "pyproject.toml"]
+            .into_iter()
+            .map(PathBuf::from)
+            .find(|path| path.exists())
+            .context("no requirements.in or pyproject.toml here; name the files to lock")?;
+        vec![default]
     } else {
         args.src_files.clone()
     };
+    let selection = PyProjectSelection {
+        extras: args.extra.clone(),
+        all_extras: args.all_extras,
+        groups: args.group.clone(),
+    };
     let mut inputs = Vec::new();
+    let mut pyprojects = Vec::new();
     for source in &sources {
-        if source == Path::new("-") {
+        if source
+            .file_name()
+            .is_some_and(|name| name == "pyproject.toml")
+        {
+            pyprojects.push(PyProject::read(source, &selection)?);
+        } else if source == Path::new("-") {
             let mut text = String::new();
             std::io::stdin()
                 .read_to_string(&mut text)
@@ -46,6 +65,26 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
     }
     let variable = |name: &str| std::env::var(name).ok();
     let mut set = RequirementsSet::read(&inputs, variable)?;
+    if pyprojects.is_empty()
+        && (!selection.extras.is_empty() || selection.all_extras || !selection.groups.is_empty())
+    {
+        bail!(
+            "--extra, --all-extras and --group select from a pyproject.toml; none is among the inputs"
+        );
+    }
+    // pip-compile names a pyproject's requirements `name (pyproject.toml)` in `# via`.
+    let mut via_names = HashMap::new();
+    for pyproject in pyprojects {
+        for entry in pyproject.requirements {
+            if let Some(name) = &pyproject.name {
+                via_names.insert(
+                    entry.location.file.clone(),
+                    format!("{name} ({})", display_path(&entry.location.file)),
+                );
+            }
+            set.requirements.push(entry);
+        }
+    }
     if !args.constraint.is_empty() {
         let constraints: Vec<Input> = args.constraint.iter().cloned().map(Input::Path).collect();
         let read = RequirementsSet::read(&constraints, variable)?;
@@ -78,6 +117,7 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
         args,
         &sources,
         &set,
+        &via_names,
         &resolution,
         &resolver_options,
         client.config(),
@@ -330,6 +370,7 @@ fn lock(
     args: &CompileArgs,
     sources: &[PathBuf],
     set: &RequirementsSet,
+    via_names: &HashMap<PathBuf, String>,
     resolution: &Resolution,
     options: &ResolverOptions,
     config: &hashpin_pypi::IndexConfig,
@@ -338,7 +379,7 @@ fn lock(
     let entries: Vec<LockEntry> = resolution
         .packages
         .values()
-        .map(|package| lock_entry(package, set, &mut unhashed))
+        .map(|package| lock_entry(package, set, via_names, &mut unhashed))
         .collect();
     if !unhashed.is_empty() {
         bail!(
@@ -400,6 +441,7 @@ fn lock(
 fn lock_entry(
     package: &ResolvedPackage,
     set: &RequirementsSet,
+    via_names: &HashMap<PathBuf, String>,
     unhashed: &mut Vec<String>,
 ) -> LockEntry {
     let mut hashes = Vec::new();
@@ -425,7 +467,14 @@ fn lock_entry(
                     .iter()
                     .filter(|entry| entry.requirement == edge.requirement)
                 {
-                    via.insert(format!("-r {}", display_path(&entry.location.file)));
+                    via.insert(
+                        via_names
+                            .get(&entry.location.file)
+                            .cloned()
+                            .unwrap_or_else(|| {
+                                format!("-r {}", display_path(&entry.location.file))
+                            }),
+                    );
                     // The marker as the user wrote it (pep508_rs would rewrite
                     // `python_version >= "3.8"` as `python_full_version >= '3.8'`).
                     root_markers.push(
@@ -508,6 +557,11 @@ fn command_line(args: &CompileArgs, sources: &[PathBuf]) -> String {
     for release in &args.allow_yanked {
         words.push(format!("--allow-yanked={release}"));
     }
+    if args.all_extras {
+        words.push("--all-extras".into());
+    }
+    words.extend(args.extra.iter().map(|extra| format!("--extra={extra}")));
+    words.extend(args.group.iter().map(|group| format!("--group={group}")));
     words.join(" ")
 }
 
