@@ -26,6 +26,65 @@ use crate::settings::{IndexSettings, index_options, index_settings};
 
 pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
     let started = Instant::now();
+    let Inputs {
+        sources,
+        set,
+        via_names,
+    } = read_inputs(args)?;
+
+    // Index options in requirements files count as if given on the command line.
+    let mut options = index_options(&args.index);
+    if options.index_url.is_none() {
+        options.index_url = set.index_url.as_ref().map(|(url, _)| url.clone());
+    }
+    options
+        .extra_index_urls
+        .extend(set.extra_index_urls.iter().map(|(url, _)| url.clone()));
+    options
+        .find_links
+        .extend(set.find_links.iter().map(|(url, _)| url.clone()));
+    options.no_index |= set.no_index;
+    let IndexSettings {
+        client,
+        interpreter,
+    } = index_settings(&args.index, &options)?;
+    let target = target(args, interpreter.as_ref().ok())?;
+
+    let (manifest, resolver_options) = manifest(args, &set)?;
+    let resolution = resolve(&manifest, &resolver_options, &target, &client).await?;
+
+    let lock = lock(
+        args,
+        &sources,
+        &set,
+        &via_names,
+        &resolution,
+        &resolver_options,
+        client.config(),
+    )?;
+    let text = lock.render(!args.no_annotate);
+    match &args.output_file {
+        Some(path) if !args.dry_run => write_atomically(path, &text)?,
+        _ => printer::data(text.trim_end_matches('\n')),
+    }
+    let hashes: usize = lock.entries.iter().map(|entry| entry.hashes.len()).sum();
+    printer::status(&format!(
+        "Locked {} packages with {hashes} hashes in {:.2}s",
+        lock.entries.len(),
+        started.elapsed().as_secs_f64()
+    ));
+    Ok(())
+}
+
+/// What the inputs say: their paths (for the header), every requirement and constraint, and
+/// `# via` names for requirements that came from a pyproject.toml.
+struct Inputs {
+    sources: Vec<PathBuf>,
+    set: RequirementsSet,
+    via_names: HashMap<PathBuf, String>,
+}
+
+fn read_inputs(args: &CompileArgs) -> anyhow::Result<Inputs> {
     let sources = if args.src_files.is_empty() {
         // pip-compile's defaults, in its order.
         let default = ["requirements.in", "pyproject.toml"]
@@ -91,49 +150,11 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
         set.constraints
             .extend(read.requirements.into_iter().chain(read.constraints));
     }
-
-    // Index options in requirements files count as if given on the command line.
-    let mut options = index_options(&args.index);
-    if options.index_url.is_none() {
-        options.index_url = set.index_url.as_ref().map(|(url, _)| url.clone());
-    }
-    options
-        .extra_index_urls
-        .extend(set.extra_index_urls.iter().map(|(url, _)| url.clone()));
-    options
-        .find_links
-        .extend(set.find_links.iter().map(|(url, _)| url.clone()));
-    options.no_index |= set.no_index;
-    let IndexSettings {
-        client,
-        interpreter,
-    } = index_settings(&args.index, &options)?;
-    let target = target(args, interpreter.as_ref().ok())?;
-
-    let (manifest, resolver_options) = manifest(args, &set)?;
-    let resolution = resolve(&manifest, &resolver_options, &target, &client).await?;
-
-    let lock = lock(
-        args,
-        &sources,
-        &set,
-        &via_names,
-        &resolution,
-        &resolver_options,
-        client.config(),
-    )?;
-    let text = lock.render(!args.no_annotate);
-    match &args.output_file {
-        Some(path) if !args.dry_run => write_atomically(path, &text)?,
-        _ => printer::data(text.trim_end_matches('\n')),
-    }
-    let hashes: usize = lock.entries.iter().map(|entry| entry.hashes.len()).sum();
-    printer::status(&format!(
-        "Locked {} packages with {hashes} hashes in {:.2}s",
-        lock.entries.len(),
-        started.elapsed().as_secs_f64()
-    ));
-    Ok(())
+    Ok(Inputs {
+        sources,
+        set,
+        via_names,
+    })
 }
 
 /// Resolves, using cached pages without a request where an upload cutoff makes that safe.
