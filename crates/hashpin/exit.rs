@@ -66,7 +66,14 @@ pub(crate) fn hint(error: &anyhow::Error) -> Option<&'static str> {
         if let Some(hashpin_pypi::ConfigError::NoDefaultIndex { .. }) = cause.downcast_ref() {
             return Some("pass --index-url URL, or --python PATH of an interpreter that has pip");
         }
-        index_hint(cause.downcast_ref()?)
+        // The resolver shares one fetch error among its waiters, so in `compile` the index
+        // client's error sits in the chain as an `Arc`.
+        let index_error = cause.downcast_ref::<hashpin_pypi::Error>().or_else(|| {
+            cause
+                .downcast_ref::<std::sync::Arc<hashpin_pypi::Error>>()
+                .map(AsRef::as_ref)
+        })?;
+        index_hint(index_error)
     })
 }
 

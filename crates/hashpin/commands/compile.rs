@@ -69,11 +69,17 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
     }
     let hashes: usize = lock.entries.iter().map(|entry| entry.hashes.len()).sum();
     printer::status(&format!(
-        "Locked {} packages with {hashes} hashes in {:.2}s",
-        lock.entries.len(),
+        "Locked {} with {} in {:.2}s",
+        count(lock.entries.len(), "package", "packages"),
+        count(hashes, "hash", "hashes"),
         started.elapsed().as_secs_f64()
     ));
     Ok(())
+}
+
+/// `1 package`, `2 packages`: a one-pin lock should not read "1 packages with 1 hashes".
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// What the inputs say: their paths (for the header), every requirement and constraint, and
@@ -256,10 +262,12 @@ fn target(
         .python_version
         .as_deref()
         .map(parse_python_version)
-        .transpose()?;
+        .transpose()
+        // The resolver's message names the value, not the flag it came from.
+        .context("invalid --python-version")?;
     let target = match (&args.python_platform, interpreter, python_version) {
         (Some(platform), interpreter, version) => {
-            let platform = Platform::from_str(platform)?;
+            let platform = Platform::from_str(platform).context("invalid --python-platform")?;
             let version = match (version, interpreter) {
                 (Some(version), _) => version,
                 (None, Some(info)) => info
@@ -609,8 +617,23 @@ fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
-    let mut file = tempfile::NamedTempFile::new_in(directory)
+    // A temporary file is private (0600), but a lockfile is shared: committed, read by CI and
+    // by pip under other users. So a new lock gets the mode a plain write would give it, and
+    // an existing one keeps its own.
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut file = builder
+        .tempfile_in(directory)
         .with_context(|| format!("cannot write to {}", directory.display()))?;
+    if let Ok(existing) = std::fs::metadata(path) {
+        file.as_file()
+            .set_permissions(existing.permissions())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     file.write_all(text.as_bytes())
         .and_then(|()| file.as_file().sync_all())
         .with_context(|| format!("cannot write {}", path.display()))?;
