@@ -65,6 +65,8 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
     let text = lock.render(!args.no_annotate);
     match &args.output_file {
         Some(path) if !args.dry_run => write_atomically(path, &text)?,
+        // An empty lock (no requirements, no header) prints nothing, not an empty line.
+        _ if text.is_empty() => {}
         _ => printer::data(text.trim_end_matches('\n')),
     }
     let hashes: usize = lock.entries.iter().map(|entry| entry.hashes.len()).sum();
