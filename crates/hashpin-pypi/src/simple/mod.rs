@@ -236,6 +236,11 @@ impl FileEntry<'_> {
         };
         let parsed = match DistFilename::parse(self.filename, Some(project)) {
             Ok(parsed) => parsed,
+            // Eggs, installers and rpms fill old pages; they are expected, so only -vv says so.
+            Err(crate::filename::FilenameError::UnknownExtension(_)) => {
+                log::trace!("skipping `{}`: not a wheel or an sdist", self.filename);
+                return None;
+            }
             Err(error) => {
                 skip(&error);
                 return None;
