@@ -41,6 +41,9 @@ pub(crate) fn run() -> ExitCode {
             Command::Show(args) => commands::show::run(&args).await,
         }
     });
+    // The answer is in: prefetches still in flight (and a DNS lookup they may be blocked in)
+    // are abandoned rather than waited for, which could hold the exit for seconds.
+    runtime.shutdown_background();
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
