@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod exit;
 mod logging;
+mod output;
 mod printer;
 mod reporter;
 mod settings;

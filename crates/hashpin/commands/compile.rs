@@ -64,7 +64,7 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
     )?;
     let text = lock.render(!args.no_annotate);
     match &args.output_file {
-        Some(path) if !args.dry_run => write_atomically(path, &text)?,
+        Some(path) if !args.dry_run => crate::output::write_atomically(path, &text)?,
         // An empty lock (no requirements, no header) prints nothing, not an empty line.
         _ if text.is_empty() => {}
         _ => printer::data(text.trim_end_matches('\n')),
@@ -609,38 +609,4 @@ fn display_path(path: &Path) -> String {
         .unwrap_or_default()
         .display()
         .to_string()
-}
-
-/// Writes `text` to `path` through a temporary file in the same directory and a rename, so a
-/// failed run never leaves a half-written or emptied lockfile.
-fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
-    use std::io::Write as _;
-    let directory = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    // A temporary file is private (0600), but a lockfile is shared: committed, read by CI and
-    // by pip under other users. So a new lock gets the mode a plain write would give it, and
-    // an existing one keeps its own.
-    let mut builder = tempfile::Builder::new();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        builder.permissions(std::fs::Permissions::from_mode(0o666));
-    }
-    let mut file = builder
-        .tempfile_in(directory)
-        .with_context(|| format!("cannot write to {}", directory.display()))?;
-    if let Ok(existing) = std::fs::metadata(path) {
-        file.as_file()
-            .set_permissions(existing.permissions())
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.as_file().sync_all())
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    file.persist(path)
-        .map_err(|error| error.error)
-        .with_context(|| format!("cannot replace {}", path.display()))?;
-    Ok(())
 }
