@@ -27,10 +27,10 @@ pub(crate) fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
             .and_then(|mut file| file.write_all(text.as_bytes()))
             .with_context(|| format!("cannot write {}", path.display()));
     }
-    replace_file(&target, text).with_context(|| format!("cannot write {}", path.display()))
+    replace_file(&target, text)
 }
 
-fn replace_file(path: &Path, text: &str) -> std::io::Result<()> {
+fn replace_file(path: &Path, text: &str) -> anyhow::Result<()> {
     let directory: PathBuf = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
@@ -44,13 +44,20 @@ fn replace_file(path: &Path, text: &str) -> std::io::Result<()> {
         use std::os::unix::fs::PermissionsExt as _;
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
-    let mut file = builder.tempfile_in(&directory)?;
-    if let Ok(existing) = std::fs::metadata(path) {
-        file.as_file().set_permissions(existing.permissions())?;
-    }
-    file.write_all(text.as_bytes())?;
-    file.as_file().sync_all()?;
-    file.persist(path).map_err(|error| error.error)?;
+    let mut file = builder
+        .tempfile_in(&directory)
+        .with_context(|| format!("cannot write to {}", directory.display()))?;
+    let written = (|| {
+        if let Ok(existing) = std::fs::metadata(path) {
+            file.as_file().set_permissions(existing.permissions())?;
+        }
+        file.write_all(text.as_bytes())?;
+        file.as_file().sync_all()
+    })();
+    written.with_context(|| format!("cannot write {}", path.display()))?;
+    file.persist(path)
+        .map_err(|error| error.error)
+        .with_context(|| format!("cannot replace {}", path.display()))?;
     Ok(())
 }
 
