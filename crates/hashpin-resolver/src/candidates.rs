@@ -6,6 +6,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
+use std::sync::Arc;
 
 use hashpin_pypi::{DistFile, PackageName, Project, Timestamp, Version, VersionSpecifiers};
 
@@ -75,16 +76,32 @@ impl fmt::Display for Unusable {
 }
 
 /// One version and what may be done with it.
+///
+/// Files are referred to by their index in the shared [`Project`], not copied: a large
+/// project lists thousands of files, and every run builds candidates for every version.
 #[derive(Debug, Clone)]
 pub(crate) struct Candidate {
     pub(crate) version: Version,
+    project: Arc<Project>,
     /// Every file of the version that exists under the cutoff, for hashing.
-    pub(crate) files: Vec<DistFile>,
+    files: Vec<usize>,
     /// The file to read metadata from: the best installable wheel, else the sdist.
-    pub(crate) metadata_file: Option<DistFile>,
+    metadata_file: Option<usize>,
     pub(crate) unusable: Option<Unusable>,
     /// Every file is yanked (so, if usable, the yank was explicitly allowed).
     pub(crate) yanked: bool,
+}
+
+impl Candidate {
+    /// Every file of the version under the cutoff.
+    pub(crate) fn files(&self) -> impl Iterator<Item = &DistFile> + '_ {
+        self.files.iter().map(|&index| &self.project.files[index])
+    }
+
+    /// The file to read metadata from.
+    pub(crate) fn metadata_file(&self) -> Option<&DistFile> {
+        self.metadata_file.map(|index| &self.project.files[index])
+    }
 }
 
 /// A project's versions, newest first.
@@ -97,29 +114,37 @@ pub(crate) struct Candidates {
 
 impl Candidates {
     pub(crate) fn new(
-        project: &Project,
+        project: &Arc<Project>,
         target: &TargetEnvironment,
         exclude_newer: Option<Timestamp>,
         allow_yanked: &HashSet<(PackageName, Version)>,
     ) -> Self {
         let mut versions = Vec::new();
-        for (version, files) in project.versions() {
-            let files: Vec<DistFile> = files
-                .into_iter()
-                .filter(|file| match (exclude_newer, file.upload_time) {
-                    (None, _) => true,
-                    (Some(cutoff), Some(uploaded)) => uploaded <= cutoff,
-                    // Without an upload time the cutoff cannot be proven: such a file does
-                    // not exist for a reproducible resolution.
-                    (Some(_), None) => false,
-                })
-                .cloned()
+        // Files are sorted newest version first, so each version's files are one run.
+        let mut start = 0;
+        while start < project.files.len() {
+            let version = project.files[start].version();
+            let end = project.files[start..]
+                .iter()
+                .position(|file| file.version() != version)
+                .map_or(project.files.len(), |offset| start + offset);
+            let files: Vec<usize> = (start..end)
+                .filter(
+                    |&index| match (exclude_newer, project.files[index].upload_time) {
+                        (None, _) => true,
+                        (Some(cutoff), Some(uploaded)) => uploaded <= cutoff,
+                        // Without an upload time the cutoff cannot be proven: such a file does
+                        // not exist for a reproducible resolution.
+                        (Some(_), None) => false,
+                    },
+                )
                 .collect();
+            start = end;
             if files.is_empty() {
                 continue;
             }
             let yank_allowed = allow_yanked.contains(&(project.name.clone(), version.clone()));
-            versions.push(candidate(version, files, target, yank_allowed));
+            versions.push(candidate(project, files, target, yank_allowed));
         }
         Self {
             versions,
@@ -142,31 +167,34 @@ impl Candidates {
 }
 
 fn candidate(
-    version: &Version,
-    files: Vec<DistFile>,
+    project: &Arc<Project>,
+    files: Vec<usize>,
     target: &TargetEnvironment,
     yank_allowed: bool,
 ) -> Candidate {
-    let live: Vec<&DistFile> = files
+    let file = |index: usize| &project.files[index];
+    let live: Vec<usize> = files
         .iter()
-        .filter(|file| yank_allowed || !file.yanked.is_yanked())
+        .copied()
+        .filter(|&index| yank_allowed || !file(index).yanked.is_yanked())
         .collect();
     let installable = live
         .iter()
-        .filter(|file| target.can_install(file))
-        .min_by_key(|file| target.tags.rank(&file.parsed))
-        .map(|file| (*file).clone());
+        .copied()
+        .filter(|&index| target.can_install(file(index)))
+        .min_by_key(|&index| target.tags.rank(&file(index).parsed));
     let unusable = if live.is_empty() {
         Some(Unusable::Yanked {
             reason: files
                 .iter()
-                .find_map(|file| file.yanked.reason())
+                .find_map(|&index| file(index).yanked.reason())
                 .map(str::to_string),
         })
     } else if installable.is_some() {
         None
     } else if let Some(specifiers) = live
         .iter()
+        .map(|&index| file(index))
         .filter(|file| target.tags.accepts(&file.parsed))
         .find_map(|file| {
             file.requires_python
@@ -182,8 +210,9 @@ fn candidate(
         Some(Unusable::NoCompatibleFile)
     };
     Candidate {
-        version: version.clone(),
-        yanked: files.iter().all(|file| file.yanked.is_yanked()),
+        version: file(files[0]).version().clone(),
+        yanked: files.iter().all(|&index| file(index).yanked.is_yanked()),
+        project: Arc::clone(project),
         files,
         metadata_file: installable,
         unusable,

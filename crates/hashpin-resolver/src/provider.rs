@@ -219,7 +219,7 @@ impl<S: PackageSource> Provider<S> {
             };
             let best = context
                 .choose(&name, &candidates, &Ranges::full(), false, &HashSet::new())
-                .and_then(|candidate| candidate.metadata_file.clone());
+                .and_then(|candidate| candidate.metadata_file().cloned());
             if let Some(file) = best {
                 let _ = fetcher.metadata(&file).await;
             }
@@ -257,7 +257,7 @@ impl<S: PackageSource> Provider<S> {
         if let Some(unusable) = &candidate.unusable {
             return Ok(Err(unusable.clone()));
         }
-        let Some(file) = &candidate.metadata_file else {
+        let Some(file) = candidate.metadata_file() else {
             return Ok(Err(Unusable::NoCompatibleFile));
         };
         let metadata = match self.runtime.block_on(self.fetcher.metadata(file)) {
@@ -492,7 +492,7 @@ impl<S: PackageSource> Provider<S> {
                     .and_then(|candidates| {
                         candidates
                             .get(version)
-                            .map(|candidate| candidate.files.clone())
+                            .map(|candidate| candidate.files().cloned().collect())
                     })
                     .unwrap_or_default();
                 packages.insert(
