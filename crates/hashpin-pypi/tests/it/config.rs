@@ -187,14 +187,14 @@ fn extra_index_urls_are_whitespace_separated_and_cli_ones_come_last() {
     // The variable replaces the files' list; the command line still adds to it.
     setup.set(
         "PIP_EXTRA_INDEX_URL",
-        "https://env1.invalid/simple  https://env2.invalid/simple",
+        "https://env1.example.invalid/simple  https://env2.example.invalid/simple",
     );
     let config = setup.load(&options).expect("loads");
     assert_eq!(
         extra_urls(&config),
         [
-            "https://env1.invalid/simple/",
-            "https://env2.invalid/simple/",
+            "https://env1.example.invalid/simple/",
+            "https://env2.example.invalid/simple/",
             "https://cli.example.invalid/extra/",
         ]
     );
@@ -329,7 +329,7 @@ fn syntax_error_names_the_file_and_line() {
 #[test]
 fn credentials_in_configured_urls_are_masked_when_shown() {
     let mut setup = PipSetup::new();
-    setup.set("PIP_INDEX_URL", "https://me:t0p-secret@env.invalid/simple");
+    setup.set("PIP_INDEX_URL", "https://me:t0p-secret@env.example.invalid/simple");
     let config = setup.load(&IndexOptions::default()).expect("loads");
     let index = config.index_url.as_ref().expect("set");
     assert_eq!(
