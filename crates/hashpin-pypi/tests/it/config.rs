@@ -329,7 +329,10 @@ fn syntax_error_names_the_file_and_line() {
 #[test]
 fn credentials_in_configured_urls_are_masked_when_shown() {
     let mut setup = PipSetup::new();
-    setup.set("PIP_INDEX_URL", "https://me:t0p-secret@env.example.invalid/simple");
+    setup.set(
+        "PIP_INDEX_URL",
+        "https://me:t0p-secret@env.example.invalid/simple",
+    );
     let config = setup.load(&IndexOptions::default()).expect("loads");
     let index = config.index_url.as_ref().expect("set");
     assert_eq!(
