@@ -44,7 +44,7 @@ pub use filename::{DistFilename, FilenameError, SdistFilename, SdistFormat, Whee
 pub use hash::{HashAlgorithm, HashDigest, HashParseError};
 pub use interpreter::InterpreterInfo;
 pub use metadata::{CoreMetadata, MetadataError};
-pub use redact::RedactedUrl;
+pub use redact::{RedactedUrl, strip_credentials};
 pub use sdist::SdistError;
 pub use simple::{DistFile, MetadataAvailability, PageError, ProjectPage, Yanked};
 pub use timestamp::{Timestamp, TimestampError};

@@ -53,7 +53,7 @@ impl fmt::Debug for RedactedUrl {
 }
 
 /// `url` without its user name and password, for sending on the wire and for cache keys.
-pub(crate) fn strip_credentials(url: &Url) -> Url {
+pub fn strip_credentials(url: &Url) -> Url {
     let mut plain = url.clone();
     let _ = plain.set_username("");
     let _ = plain.set_password(None);

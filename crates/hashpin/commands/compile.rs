@@ -449,14 +449,18 @@ fn lock(
         notes,
     });
     let index_options = if args.emit_index_url {
-        let primary = config
-            .index_url
-            .iter()
-            .map(|index| format!("--index-url {}", without_credentials(index.url())));
-        let extra = config
-            .extra_index_urls
-            .iter()
-            .map(|index| format!("--extra-index-url {}", without_credentials(index.url())));
+        let primary = config.index_url.iter().map(|index| {
+            format!(
+                "--index-url {}",
+                hashpin_pypi::strip_credentials(index.url())
+            )
+        });
+        let extra = config.extra_index_urls.iter().map(|index| {
+            format!(
+                "--extra-index-url {}",
+                hashpin_pypi::strip_credentials(index.url())
+            )
+        });
         primary.chain(extra).collect()
     } else {
         Vec::new()
@@ -544,13 +548,6 @@ fn lock_entry(
         hashes,
         via: via.into_iter().collect(),
     }
-}
-
-fn without_credentials(url: &url::Url) -> String {
-    let mut url = url.clone();
-    let _ = url.set_username("");
-    let _ = url.set_password(None);
-    url.to_string()
 }
 
 /// The command that reproduces the file: relative paths, no credentials, no index addresses
