@@ -28,4 +28,6 @@ mod requirements;
 
 pub use lock::{Header, Lock, LockEntry};
 pub use pyproject::{PyProject, PyProjectSelection};
-pub use requirements::{Entry, FormatError, Input, Location, RequirementsSet};
+pub use requirements::{
+    Entry, FormatError, Input, Location, RequirementsSet, Unlockable, UnlockableKind,
+};

@@ -68,6 +68,42 @@ pub struct RequirementsSet {
     pub no_index: bool,
     /// `--pre` was given.
     pub pre: bool,
+    /// Lines that cannot be locked from an index, kept instead of refused when read with
+    /// [`RequirementsSet::read_for_audit`].
+    pub unlockable: Vec<Unlockable>,
+}
+
+/// A line that names something other than a release on an index, or a `--hash` that does not
+/// parse: `compile` refuses these, `check` reports them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unlockable {
+    /// The requirement or option as written.
+    pub text: String,
+    /// What kind of line it is.
+    pub kind: UnlockableKind,
+    /// Where it was written.
+    pub location: Location,
+}
+
+/// Why a line cannot be locked from an index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnlockableKind {
+    /// `-e` / `--editable`.
+    Editable,
+    /// A `git+`, `hg+`, `svn+` or `bzr+` reference.
+    Vcs,
+    /// A local directory (built at install time, so nothing to hash).
+    Directory,
+    /// A URL or a local archive, with the `--hash` options given on its line.
+    Archive {
+        /// Its hashes; pip's hash-checking mode accepts an archive only with one.
+        hashes: Vec<HashDigest>,
+    },
+    /// A `--hash` value that does not parse; the requirement itself is read as usual.
+    MalformedHash {
+        /// Why it does not parse.
+        error: String,
+    },
 }
 
 /// A requirements file that cannot be used, with where and why.
@@ -92,6 +128,13 @@ pub enum FormatError {
     },
 }
 
+/// Whether unlockable lines are errors (compile) or kept for a report (check).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Strict,
+    Audit,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Requirements,
@@ -105,11 +148,30 @@ impl RequirementsSet {
         inputs: &[Input],
         variable: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, FormatError> {
+        Self::read_in(inputs, &variable, Mode::Strict)
+    }
+
+    /// Reads `inputs` as [`RequirementsSet::read`] does, but keeps editable, VCS, path and URL
+    /// lines and malformed `--hash` values in [`RequirementsSet::unlockable`] instead of failing
+    /// on the first: an audit reports every problem of a lockfile at once.
+    pub fn read_for_audit(
+        inputs: &[Input],
+        variable: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, FormatError> {
+        Self::read_in(inputs, &variable, Mode::Audit)
+    }
+
+    fn read_in(
+        inputs: &[Input],
+        variable: &impl Fn(&str) -> Option<String>,
+        mode: Mode,
+    ) -> Result<Self, FormatError> {
         let mut set = Self::default();
         let mut reader = Reader {
             set: &mut set,
-            variable: &variable,
+            variable,
             stack: Vec::new(),
+            mode,
         };
         for input in inputs {
             match input {
@@ -128,6 +190,7 @@ struct Reader<'a, F> {
     variable: &'a F,
     /// Files being read, to refuse include cycles.
     stack: Vec<PathBuf>,
+    mode: Mode,
 }
 
 impl<F: Fn(&str) -> Option<String>> Reader<'_, F> {
@@ -184,10 +247,14 @@ impl<F: Fn(&str) -> Option<String>> Reader<'_, F> {
             if text.starts_with('-') {
                 self.option(&text, &location, base, kind)?;
             } else {
-                let entry = requirement_line(&text, &location)?;
-                match kind {
-                    Kind::Requirements => self.set.requirements.push(entry),
-                    Kind::Constraints => self.set.constraints.push(entry),
+                let line = requirement_line(&text, &location, self.mode)?;
+                if let Some(unlockable) = line.unlockable {
+                    self.set.unlockable.push(unlockable);
+                }
+                match (line.entry, kind) {
+                    (Some(entry), Kind::Requirements) => self.set.requirements.push(entry),
+                    (Some(entry), Kind::Constraints) => self.set.constraints.push(entry),
+                    (None, _) => {}
                 }
             }
         }
@@ -245,10 +312,17 @@ impl<F: Fn(&str) -> Option<String>> Reader<'_, F> {
                 "--no-index" => self.set.no_index = true,
                 "--pre" => self.set.pre = true,
                 "-e" | "--editable" => {
-                    return Err(fail(format!(
-                        "editable requirement `{}` cannot be locked with hashes; install it separately",
-                        value().unwrap_or_default()
-                    )));
+                    let target = value().unwrap_or_default();
+                    if self.mode == Mode::Strict {
+                        return Err(fail(format!(
+                            "editable requirement `{target}` cannot be locked with hashes; install it separately"
+                        )));
+                    }
+                    self.set.unlockable.push(Unlockable {
+                        text: target,
+                        kind: UnlockableKind::Editable,
+                        location: location.clone(),
+                    });
                 }
                 // Options of pip's that do not change what is locked.
                 "--prefer-binary" | "--require-hashes" => {}
@@ -278,9 +352,20 @@ fn split_flag(token: &str) -> (String, Option<String>) {
     (token.to_string(), None)
 }
 
+/// What one requirement line holds: a requirement from an index, or (in audit mode) a line
+/// that is not one, or a requirement with a malformed hash (both).
+struct RequirementLine {
+    entry: Option<Entry>,
+    unlockable: Option<Unlockable>,
+}
+
 /// A requirement, with `--hash` options after it (pip splits at the first word starting
 /// with `-`).
-fn requirement_line(text: &str, location: &Location) -> Result<Entry, FormatError> {
+fn requirement_line(
+    text: &str,
+    location: &Location,
+    mode: Mode,
+) -> Result<RequirementLine, FormatError> {
     let fail = |message: String| FormatError::Line {
         location: location.clone(),
         message,
@@ -292,7 +377,13 @@ fn requirement_line(text: &str, location: &Location) -> Result<Entry, FormatErro
         .unwrap_or(words.len());
     let requirement_text = words[..split].join(" ");
     let requirement_text = requirement_text.trim();
+    let unlockable = |kind| Unlockable {
+        text: requirement_text.to_string(),
+        kind,
+        location: location.clone(),
+    };
     let mut hashes = Vec::new();
+    let mut malformed = None;
     let options = split_words(&words[split..].join(" ")).map_err(|message| fail(message.into()))?;
     let mut options = options.into_iter();
     while let Some(token) = options.next() {
@@ -305,10 +396,15 @@ fn requirement_line(text: &str, location: &Location) -> Result<Entry, FormatErro
         let value = inline
             .or_else(|| options.next())
             .ok_or_else(|| fail("`--hash` needs a value".into()))?;
-        hashes.push(
-            HashDigest::from_str(&value)
-                .map_err(|error| fail(format!("invalid --hash: {error}")))?,
-        );
+        match HashDigest::from_str(&value) {
+            Ok(digest) => hashes.push(digest),
+            Err(error) if mode == Mode::Audit => {
+                malformed.get_or_insert(UnlockableKind::MalformedHash {
+                    error: error.to_string(),
+                });
+            }
+            Err(error) => return Err(fail(format!("invalid --hash: {error}"))),
+        }
     }
 
     let lower = requirement_text.to_ascii_lowercase();
@@ -316,6 +412,12 @@ fn requirement_line(text: &str, location: &Location) -> Result<Entry, FormatErro
         .iter()
         .any(|scheme| lower.starts_with(scheme) || lower.contains(&format!("@ {scheme}")))
     {
+        if mode == Mode::Audit {
+            return Ok(RequirementLine {
+                entry: None,
+                unlockable: Some(unlockable(UnlockableKind::Vcs)),
+            });
+        }
         return Err(fail(format!(
             "`{requirement_text}` is a VCS requirement; hashpin locks releases from an index (publish it, or install it separately)"
         )));
@@ -324,7 +426,16 @@ fn requirement_line(text: &str, location: &Location) -> Result<Entry, FormatErro
         .split_whitespace()
         .next()
         .unwrap_or_default();
+    let reference = requirement_text
+        .split_once(" @ ")
+        .map_or(requirement_text, |(_, url)| url.trim());
     if requirement_text.starts_with(['.', '/', '~']) || head.contains("://") {
+        if mode == Mode::Audit {
+            return Ok(RequirementLine {
+                entry: None,
+                unlockable: Some(unlockable(archive_or_directory(reference, hashes))),
+            });
+        }
         return Err(fail(format!(
             "`{requirement_text}` is a path or URL, not a requirement; hashpin locks releases from an index"
         )));
@@ -339,16 +450,43 @@ fn requirement_line(text: &str, location: &Location) -> Result<Entry, FormatErro
         requirement.version_or_url,
         Some(pep508_rs::VersionOrUrl::Url(_))
     ) {
+        if mode == Mode::Audit {
+            return Ok(RequirementLine {
+                entry: None,
+                unlockable: Some(unlockable(archive_or_directory(reference, hashes))),
+            });
+        }
         return Err(fail(format!(
             "`{requirement_text}` is a direct URL requirement; hashpin locks releases from an index"
         )));
     }
-    Ok(Entry {
-        requirement,
-        hashes,
-        text: requirement_text.to_string(),
-        location: location.clone(),
+    Ok(RequirementLine {
+        entry: Some(Entry {
+            requirement,
+            hashes,
+            text: requirement_text.to_string(),
+            location: location.clone(),
+        }),
+        unlockable: malformed.map(unlockable),
     })
+}
+
+/// A local path or URL: an archive pip can check against a hash, or a directory it would build.
+fn archive_or_directory(reference: &str, hashes: Vec<HashDigest>) -> UnlockableKind {
+    let path = reference
+        .split(['#', '?'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let is_archive = [".whl", ".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar"]
+        .iter()
+        .any(|extension| path.ends_with(extension));
+    let is_remote = path.contains("://") && !path.starts_with("file:");
+    if is_archive || is_remote {
+        UnlockableKind::Archive { hashes }
+    } else {
+        UnlockableKind::Directory
+    }
 }
 
 /// Splits words as a POSIX shell would (quotes and backslash escapes), as pip's `shlex`.

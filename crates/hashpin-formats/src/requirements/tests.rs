@@ -125,3 +125,40 @@ fn words_split_like_a_shell() {
     );
     assert!(split_words("'open").is_err());
 }
+
+#[test]
+fn audit_keeps_unlockable_lines_with_their_locations() {
+    let text = "\
+-e ./local
+git+https://example.invalid/repo.git#egg=thing
+./src/project
+pkg @ https://example.invalid/pkg-1.0-py3-none-any.whl --hash=sha256:0000000000000000000000000000000000000000000000000000000000000000
+other @ https://example.invalid/other-1.0.tar.gz
+fine==1.0 --hash=sha256:zz --hash=md5:00000000000000000000000000000000
+";
+    let set = RequirementsSet::read_for_audit(
+        &[Input::Text {
+            name: "requirements.txt".into(),
+            text: text.into(),
+        }],
+        |_| None,
+    )
+    .expect("an audit reads every line");
+    let kinds: Vec<(usize, &UnlockableKind)> = set
+        .unlockable
+        .iter()
+        .map(|unlockable| (unlockable.location.line, &unlockable.kind))
+        .collect();
+    assert!(matches!(kinds[0], (1, UnlockableKind::Editable)));
+    assert!(matches!(kinds[1], (2, UnlockableKind::Vcs)));
+    assert!(matches!(kinds[2], (3, UnlockableKind::Directory)));
+    assert!(matches!(kinds[3], (4, UnlockableKind::Archive { hashes }) if hashes.len() == 1));
+    assert!(matches!(kinds[4], (5, UnlockableKind::Archive { hashes }) if hashes.is_empty()));
+    assert!(matches!(kinds[5], (6, UnlockableKind::MalformedHash { .. })));
+    // The requirement with a malformed hash is still read, with the hashes that do parse.
+    assert_eq!(set.requirements.len(), 1);
+    assert_eq!(set.requirements[0].hashes.len(), 1);
+    // The strict reader refuses the first of them.
+    let error = read_text(text).expect_err("compile refuses editables");
+    assert!(error.to_string().starts_with("requirements.in:1: editable"));
+}
