@@ -20,6 +20,9 @@ pub(crate) enum Command {
     /// Resolve requirements and write a lockfile pinned with hashes
     /// (pip-compile --generate-hashes).
     Compile(CompileArgs),
+    /// Check that a requirements file is fully pinned and hashed, and that the index still
+    /// serves exactly what it pins (nothing yanked, missing or re-uploaded).
+    Check(CheckArgs),
     /// Show a project's versions, files and dependencies as the configured index lists them.
     Show(ShowArgs),
 }
@@ -77,14 +80,8 @@ pub(crate) struct CompileArgs {
     /// header records it.
     #[arg(long, value_name = "NAME==VERSION")]
     pub(crate) allow_yanked: Vec<String>,
-    /// The Python version to lock for: 3.12 means 3.12.0, so the lock installs on every 3.12.x;
-    /// 3.12.4 means exactly that [default: the interpreter's].
-    #[arg(long, value_name = "VERSION")]
-    pub(crate) python_version: Option<String>,
-    /// The platform to lock for: linux, macos, windows, or e.g. x86_64-manylinux_2_28,
-    /// aarch64-apple-darwin [default: the interpreter's].
-    #[arg(long, value_name = "PLATFORM")]
-    pub(crate) python_platform: Option<String>,
+    #[command(flatten)]
+    pub(crate) target: TargetArgs,
     /// Print the lockfile instead of writing it.
     #[arg(long)]
     pub(crate) dry_run: bool,
@@ -102,6 +99,48 @@ pub(crate) struct CompileArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "With --offline, nothing is checked against the index: only that every \
+line is pinned with ==, hashed, and hashed with an algorithm pip accepts.\n\n\
+Exit status: 0 when nothing is wrong (warnings allowed), 1 when the file breaks a rule, 2 when \
+it cannot be read or the index cannot be asked."
+)]
+pub(crate) struct CheckArgs {
+    /// Requirements files to check (`-r` and `-c` inside are followed; `-` for standard input).
+    #[arg(value_name = "FILE", required = true)]
+    pub(crate) files: Vec<PathBuf>,
+    /// Compare every --hash with the hashes the index lists for that version now [default].
+    #[arg(long, overrides_with = "no_verify_hashes")]
+    pub(crate) verify_hashes: bool,
+    /// Do not compare hashes with the index (pins are still checked for existence and yanks).
+    #[arg(long, overrides_with = "verify_hashes")]
+    pub(crate) no_verify_hashes: bool,
+    /// Also require every dependency of every pin (for the target environment) to be pinned.
+    #[arg(long, conflicts_with = "offline")]
+    pub(crate) complete: bool,
+    /// Ignore index files uploaded after this instant when looking for hashes the lock lacks
+    /// [default: the --exclude-newer of the file's hashpin header, if any].
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub(crate) exclude_newer: Option<String>,
+    /// How to report problems.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human, value_name = "FORMAT")]
+    pub(crate) format: ReportFormat,
+    #[command(flatten)]
+    pub(crate) target: TargetArgs,
+    #[command(flatten)]
+    pub(crate) index: IndexArgs,
+}
+
+/// `hashpin check --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ReportFormat {
+    /// One line a problem, `FILE:LINE: severity: message [rule]`.
+    Human,
+    /// One JSON document on standard output.
+    Json,
+}
+
+#[derive(Debug, Args)]
 pub(crate) struct ShowArgs {
     /// The project to show.
     pub(crate) project: String,
@@ -113,6 +152,19 @@ pub(crate) struct ShowArgs {
     pub(crate) versions: usize,
     #[command(flatten)]
     pub(crate) index: IndexArgs,
+}
+
+/// The environment a lock is for: the interpreter's (`--python`), or the one these name.
+#[derive(Debug, Args)]
+pub(crate) struct TargetArgs {
+    /// The Python version to lock for: 3.12 means 3.12.0, so the lock installs on every 3.12.x;
+    /// 3.12.4 means exactly that [default: the interpreter's].
+    #[arg(long, value_name = "VERSION")]
+    pub(crate) python_version: Option<String>,
+    /// The platform to lock for: linux, macos, windows, or e.g. x86_64-manylinux_2_28,
+    /// aarch64-apple-darwin [default: the interpreter's].
+    #[arg(long, value_name = "PLATFORM")]
+    pub(crate) python_platform: Option<String>,
 }
 
 /// Where packages come from; pip's flags with pip's meanings.

@@ -39,6 +39,7 @@ pub(crate) fn run() -> ExitCode {
         match cli.command {
             Command::Compile(args) => commands::compile::run(&args).await,
             Command::Show(args) => commands::show::run(&args).await,
+            Command::Check(args) => commands::check::run(&args).await,
         }
     });
     // The answer is in: prefetches still in flight (and a DNS lookup they may be blocked in)
@@ -50,18 +51,32 @@ pub(crate) fn run() -> ExitCode {
             printer::error(&error);
             // 1: the answer is no (no set of versions works); 2: the command could not run.
             let is_no = error.chain().any(|cause| {
-                matches!(
-                    cause.downcast_ref::<hashpin_resolver::ResolveError>(),
-                    Some(
-                        hashpin_resolver::ResolveError::NoSolution { .. }
-                            | hashpin_resolver::ResolveError::YankedPin { .. }
+                cause.is::<Refusal>()
+                    || matches!(
+                        cause.downcast_ref::<hashpin_resolver::ResolveError>(),
+                        Some(
+                            hashpin_resolver::ResolveError::NoSolution { .. }
+                                | hashpin_resolver::ResolveError::YankedPin { .. }
+                        )
                     )
-                )
             });
             ExitCode::from(if is_no { 1 } else { 2 })
         }
     }
 }
+
+/// The command ran and the answer is no: a check found problems, a lock is out of date. The
+/// details are already printed; this is the one-line verdict, and exit code 1.
+#[derive(Debug)]
+pub(crate) struct Refusal(pub(crate) String);
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Refusal {}
 
 /// A next step for errors whose fix is not obvious from the message.
 pub(crate) fn hint(error: &anyhow::Error) -> Option<&'static str> {

@@ -7,7 +7,15 @@ use hashpin_pypi::{
     InterpreterInfo, PipEnvironment,
 };
 
-use crate::cli::{IndexArgs, IndexStrategy};
+use std::path::Path;
+use std::str::FromStr as _;
+
+use anyhow::bail;
+use hashpin_formats::RequirementsSet;
+use hashpin_pypi::Version;
+use hashpin_resolver::{Platform, TargetEnvironment, parse_python_version};
+
+use crate::cli::{IndexArgs, IndexStrategy, TargetArgs};
 
 /// The index client, and the interpreter's answers when it could be asked.
 pub(crate) struct IndexSettings {
@@ -15,14 +23,26 @@ pub(crate) struct IndexSettings {
     pub(crate) interpreter: Result<InterpreterInfo, ConfigError>,
 }
 
-/// The index options of the command line.
-pub(crate) fn index_options(args: &IndexArgs) -> IndexOptions {
-    IndexOptions {
+/// The index options of the command line, and those of the requirements files read, which
+/// count as if given on the command line (the command line's `--index-url` wins).
+pub(crate) fn index_options(args: &IndexArgs, set: &RequirementsSet) -> IndexOptions {
+    let mut options = IndexOptions {
         index_url: args.index_url.clone(),
         extra_index_urls: args.extra_index_url.clone(),
         find_links: args.find_links.clone(),
         no_index: args.no_index,
+    };
+    if options.index_url.is_none() {
+        options.index_url = set.index_url.as_ref().map(|(url, _)| url.clone());
     }
+    options
+        .extra_index_urls
+        .extend(set.extra_index_urls.iter().map(|(url, _)| url.clone()));
+    options
+        .find_links
+        .extend(set.find_links.iter().map(|(url, _)| url.clone()));
+    options.no_index |= set.no_index;
+    options
 }
 
 /// Builds the index client that `options` (the command line's, possibly with a
@@ -85,4 +105,45 @@ pub(crate) fn index_settings(
         client,
         interpreter,
     })
+}
+
+/// The target: the interpreter's, or the one the flags name.
+pub(crate) fn target_environment(
+    args: &TargetArgs,
+    python: &Path,
+    interpreter: Option<&InterpreterInfo>,
+) -> anyhow::Result<TargetEnvironment> {
+    let python_version = args
+        .python_version
+        .as_deref()
+        .map(parse_python_version)
+        .transpose()
+        // The resolver's message names the value, not the flag it came from.
+        .context("invalid --python-version")?;
+    let target = match (&args.python_platform, interpreter, python_version) {
+        (Some(platform), interpreter, version) => {
+            let platform = Platform::from_str(platform).context("invalid --python-platform")?;
+            let version = match (version, interpreter) {
+                (Some(version), _) => version,
+                (None, Some(info)) => info
+                    .markers
+                    .get("python_full_version")
+                    .and_then(|text| Version::from_str(text).ok())
+                    .context("the interpreter did not report its version")?,
+                (None, None) => bail!(
+                    "--python-platform needs a Python version: pass --python-version, or --python with an interpreter"
+                ),
+            };
+            TargetEnvironment::for_platform(&version, &platform)?
+        }
+        (None, Some(info), Some(version)) => {
+            TargetEnvironment::from_interpreter_with_python(info, &version)?
+        }
+        (None, Some(info), None) => TargetEnvironment::from_interpreter(info)?,
+        (None, None, _) => bail!(
+            "no Python interpreter at `{}` to lock for; pass --python PATH, or --python-version and --python-platform",
+            python.display()
+        ),
+    };
+    Ok(target)
 }

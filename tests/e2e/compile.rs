@@ -17,18 +17,18 @@ use tempfile::TempDir;
 use crate::{hashpin, run};
 
 /// The fixed target: no dependence on the interpreter of the machine running the tests.
-const TARGET: [&str; 4] = ["--python-version", "3.12", "--python-platform", "linux"];
+pub(crate) const TARGET: [&str; 4] = ["--python-version", "3.12", "--python-platform", "linux"];
 
 /// A project directory with its own cache. hashpin runs inside it, so the paths it writes
 /// into the lock are relative ones.
-struct Project {
-    dir: TempDir,
-    cache: TempDir,
+pub(crate) struct Project {
+    pub(crate) dir: TempDir,
+    pub(crate) cache: TempDir,
 }
 
 impl Project {
     /// A project whose `requirements.in` holds `requirements`.
-    fn new(requirements: &str) -> Self {
+    pub(crate) fn new(requirements: &str) -> Self {
         let project = Self {
             dir: tempfile::tempdir().expect("a project directory"),
             cache: tempfile::tempdir().expect("a cache directory"),
@@ -37,21 +37,21 @@ impl Project {
         project
     }
 
-    fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
-    fn write(&self, name: &str, text: &str) {
+    pub(crate) fn write(&self, name: &str, text: &str) {
         std::fs::write(self.path(name), text).expect("the project directory is writable");
     }
 
-    fn read(&self, name: &str) -> String {
+    pub(crate) fn read(&self, name: &str) -> String {
         std::fs::read_to_string(self.path(name))
             .unwrap_or_else(|error| panic!("cannot read {name}: {error}"))
     }
 
     /// `hashpin compile ARGS` in the project, with nothing else on the command line.
-    fn bare(&self, args: &[&str]) -> Command {
+    pub(crate) fn bare(&self, args: &[&str]) -> Command {
         let mut command = hashpin(self.cache.path());
         command
             .current_dir(self.dir.path())
@@ -61,26 +61,26 @@ impl Project {
     }
 
     /// `hashpin compile ARGS` for the fixed target, from `index_url`.
-    fn command(&self, index_url: &str, args: &[&str]) -> Command {
+    pub(crate) fn command(&self, index_url: &str, args: &[&str]) -> Command {
         let mut command = self.bare(args);
         command.args(TARGET).args(["--index-url", index_url]);
         command
     }
 
     /// Runs [`Project::command`] against `index`.
-    fn compile(&self, index: &TestIndex, args: &[&str]) -> (Output, String, String) {
+    pub(crate) fn compile(&self, index: &TestIndex, args: &[&str]) -> (Output, String, String) {
         run(&mut self.command(&index.url(), args))
     }
 
     /// Compiles to stdout and returns the lock, failing the test on any error.
-    fn lock(&self, index: &TestIndex, args: &[&str]) -> String {
+    pub(crate) fn lock(&self, index: &TestIndex, args: &[&str]) -> String {
         let (output, stdout, stderr) = self.compile(index, args);
         assert!(output.status.success(), "{stderr}");
         stdout
     }
 
     /// The names of the files in the project directory.
-    fn files(&self) -> Vec<String> {
+    pub(crate) fn files(&self) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(self.dir.path())
             .expect("the project directory is readable")
             .map(|entry| {
@@ -828,7 +828,7 @@ fn finish(child: std::process::Child) -> (Output, String, String) {
 }
 
 /// An index URL on a loopback port nothing listens on.
-fn closed_port_url() -> String {
+pub(crate) fn closed_port_url() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
     let port = listener.local_addr().expect("a local address").port();
     drop(listener);

@@ -4,6 +4,7 @@
     reason = "test helpers should fail loudly at the failing call"
 )]
 
+mod check;
 mod compile;
 mod show;
 

@@ -382,30 +382,7 @@ fn requirement_line(
         kind,
         location: location.clone(),
     };
-    let mut hashes = Vec::new();
-    let mut malformed = None;
-    let options = split_words(&words[split..].join(" ")).map_err(|message| fail(message.into()))?;
-    let mut options = options.into_iter();
-    while let Some(token) = options.next() {
-        let (flag, inline) = split_flag(&token);
-        if flag != "--hash" {
-            return Err(fail(format!(
-                "`{flag}` is not supported after a requirement"
-            )));
-        }
-        let value = inline
-            .or_else(|| options.next())
-            .ok_or_else(|| fail("`--hash` needs a value".into()))?;
-        match HashDigest::from_str(&value) {
-            Ok(digest) => hashes.push(digest),
-            Err(error) if mode == Mode::Audit => {
-                malformed.get_or_insert(UnlockableKind::MalformedHash {
-                    error: error.to_string(),
-                });
-            }
-            Err(error) => return Err(fail(format!("invalid --hash: {error}"))),
-        }
-    }
+    let (hashes, malformed) = hash_options(&words[split..].join(" "), location, mode)?;
 
     let lower = requirement_text.to_ascii_lowercase();
     if ["git+", "hg+", "svn+", "bzr+"]
@@ -471,6 +448,45 @@ fn requirement_line(
     })
 }
 
+/// The `--hash` options after a requirement; in audit mode, the first malformed one is
+/// returned beside the others instead of failing.
+fn hash_options(
+    text: &str,
+    location: &Location,
+    mode: Mode,
+) -> Result<(Vec<HashDigest>, Option<UnlockableKind>), FormatError> {
+    let fail = |message: String| FormatError::Line {
+        location: location.clone(),
+        message,
+    };
+    let mut hashes = Vec::new();
+    let mut malformed = None;
+    let mut options = split_words(text)
+        .map_err(|message| fail(message.into()))?
+        .into_iter();
+    while let Some(token) = options.next() {
+        let (flag, inline) = split_flag(&token);
+        if flag != "--hash" {
+            return Err(fail(format!(
+                "`{flag}` is not supported after a requirement"
+            )));
+        }
+        let value = inline
+            .or_else(|| options.next())
+            .ok_or_else(|| fail("`--hash` needs a value".into()))?;
+        match HashDigest::from_str(&value) {
+            Ok(digest) => hashes.push(digest),
+            Err(error) if mode == Mode::Audit => {
+                malformed.get_or_insert(UnlockableKind::MalformedHash {
+                    error: error.to_string(),
+                });
+            }
+            Err(error) => return Err(fail(format!("invalid --hash: {error}"))),
+        }
+    }
+    Ok((hashes, malformed))
+}
+
 /// A local path or URL: an archive pip can check against a hash, or a directory it would build.
 fn archive_or_directory(reference: &str, hashes: Vec<HashDigest>) -> UnlockableKind {
     let path = reference
@@ -478,9 +494,11 @@ fn archive_or_directory(reference: &str, hashes: Vec<HashDigest>) -> UnlockableK
         .next()
         .unwrap_or_default()
         .to_ascii_lowercase();
-    let is_archive = [".whl", ".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar"]
-        .iter()
-        .any(|extension| path.ends_with(extension));
+    let is_archive = [
+        ".whl", ".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar",
+    ]
+    .iter()
+    .any(|extension| path.ends_with(extension));
     let is_remote = path.contains("://") && !path.starts_with("file:");
     if is_archive || is_remote {
         UnlockableKind::Archive { hashes }

@@ -12,17 +12,17 @@ use hashpin_formats::{
     Header, Input, Lock, LockEntry, PyProject, PyProjectSelection, RequirementsSet,
 };
 use hashpin_pypi::{
-    CacheMode, DistFile, IndexClient, InterpreterInfo, PackageName, Requirement, Timestamp, Version,
+    CacheMode, DistFile, IndexClient, PackageName, Requirement, Timestamp, Version,
 };
 use hashpin_resolver::{
-    Manifest, Platform, PrereleaseMode, Requester, Resolution, ResolvedPackage, ResolverOptions,
-    TargetEnvironment, Upgrade, parse_python_version,
+    Manifest, PrereleaseMode, Requester, Resolution, ResolvedPackage, ResolverOptions,
+    TargetEnvironment, Upgrade,
 };
 
 use crate::cli::CompileArgs;
 use crate::printer;
 use crate::reporter::Progress;
-use crate::settings::{IndexSettings, index_options, index_settings};
+use crate::settings::{IndexSettings, index_options, index_settings, target_environment};
 
 pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
     let started = Instant::now();
@@ -32,23 +32,12 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
         via_names,
     } = read_inputs(args)?;
 
-    // Index options in requirements files count as if given on the command line.
-    let mut options = index_options(&args.index);
-    if options.index_url.is_none() {
-        options.index_url = set.index_url.as_ref().map(|(url, _)| url.clone());
-    }
-    options
-        .extra_index_urls
-        .extend(set.extra_index_urls.iter().map(|(url, _)| url.clone()));
-    options
-        .find_links
-        .extend(set.find_links.iter().map(|(url, _)| url.clone()));
-    options.no_index |= set.no_index;
+    let options = index_options(&args.index, &set);
     let IndexSettings {
         client,
         interpreter,
     } = index_settings(&args.index, &options)?;
-    let target = target(args, interpreter.as_ref().ok())?;
+    let target = target_environment(&args.target, &args.index.python, interpreter.as_ref().ok())?;
 
     let (manifest, resolver_options) = manifest(args, &set)?;
     let resolution = resolve(&manifest, &resolver_options, &target, &client).await?;
@@ -253,46 +242,6 @@ async fn changed_on_index(
     }
     changed.sort();
     Ok(changed)
-}
-
-/// The target: the interpreter's, or the one the flags name.
-fn target(
-    args: &CompileArgs,
-    interpreter: Option<&InterpreterInfo>,
-) -> anyhow::Result<TargetEnvironment> {
-    let python_version = args
-        .python_version
-        .as_deref()
-        .map(parse_python_version)
-        .transpose()
-        // The resolver's message names the value, not the flag it came from.
-        .context("invalid --python-version")?;
-    let target = match (&args.python_platform, interpreter, python_version) {
-        (Some(platform), interpreter, version) => {
-            let platform = Platform::from_str(platform).context("invalid --python-platform")?;
-            let version = match (version, interpreter) {
-                (Some(version), _) => version,
-                (None, Some(info)) => info
-                    .markers
-                    .get("python_full_version")
-                    .and_then(|text| Version::from_str(text).ok())
-                    .context("the interpreter did not report its version")?,
-                (None, None) => bail!(
-                    "--python-platform needs a Python version: pass --python-version, or --python with an interpreter"
-                ),
-            };
-            TargetEnvironment::for_platform(&version, &platform)?
-        }
-        (None, Some(info), Some(version)) => {
-            TargetEnvironment::from_interpreter_with_python(info, &version)?
-        }
-        (None, Some(info), None) => TargetEnvironment::from_interpreter(info)?,
-        (None, None, _) => bail!(
-            "no Python interpreter at `{}` to lock for; pass --python PATH, or --python-version and --python-platform",
-            args.index.python.display()
-        ),
-    };
-    Ok(target)
 }
 
 /// What to resolve: the inputs' requirements and constraints, and the existing lock's pins
@@ -573,8 +522,8 @@ fn command_line(args: &CompileArgs, sources: &[PathBuf]) -> String {
             .map(|(_, flag)| (*flag).to_string()),
     );
     let values = [
-        ("--python-version", &args.python_version),
-        ("--python-platform", &args.python_platform),
+        ("--python-version", &args.target.python_version),
+        ("--python-platform", &args.target.python_platform),
         ("--exclude-newer", &args.exclude_newer),
     ];
     for (flag, value) in values {

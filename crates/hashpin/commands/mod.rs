@@ -1,4 +1,5 @@
 //! One module per subcommand.
 
+pub(crate) mod check;
 pub(crate) mod compile;
 pub(crate) mod show;

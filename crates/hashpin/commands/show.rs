@@ -13,9 +13,11 @@ pub(crate) async fn run(args: &ShowArgs) -> anyhow::Result<()> {
         .project
         .parse()
         .with_context(|| format!("`{}` is not a valid project name", args.project))?;
-    let client =
-        crate::settings::index_settings(&args.index, &crate::settings::index_options(&args.index))?
-            .client;
+    let client = crate::settings::index_settings(
+        &args.index,
+        &crate::settings::index_options(&args.index, &hashpin_formats::RequirementsSet::default()),
+    )?
+    .client;
     let project = client.project(&name).await?;
     let versions = project.versions();
 

@@ -154,7 +154,10 @@ fine==1.0 --hash=sha256:zz --hash=md5:00000000000000000000000000000000
     assert!(matches!(kinds[2], (3, UnlockableKind::Directory)));
     assert!(matches!(kinds[3], (4, UnlockableKind::Archive { hashes }) if hashes.len() == 1));
     assert!(matches!(kinds[4], (5, UnlockableKind::Archive { hashes }) if hashes.is_empty()));
-    assert!(matches!(kinds[5], (6, UnlockableKind::MalformedHash { .. })));
+    assert!(matches!(
+        kinds[5],
+        (6, UnlockableKind::MalformedHash { .. })
+    ));
     // The requirement with a malformed hash is still read, with the hashes that do parse.
     assert_eq!(set.requirements.len(), 1);
     assert_eq!(set.requirements[0].hashes.len(), 1);

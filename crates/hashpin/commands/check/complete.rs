@@ -1,0 +1,182 @@
+//! `--complete`: every dependency a pinned release has on the target is pinned too, at a
+//! version it accepts, as pip's hash-checking mode will demand at install.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use anyhow::Context as _;
+use hashpin_pypi::{CoreMetadata, ExtraName, IndexClient, PackageName};
+use hashpin_resolver::TargetEnvironment;
+use pep508_rs::VersionOrUrl;
+
+use super::finding::{Finding, Rule};
+use super::index::{Listing, files_of};
+use super::local::Pin;
+
+/// Walks the dependencies of every pin that applies to `target`, with the extras its line
+/// asks for and the extras its dependents ask for.
+pub(super) async fn check(
+    client: &IndexClient,
+    pins: &[Pin<'_>],
+    listings: &HashMap<PackageName, Listing>,
+    target: &TargetEnvironment,
+) -> anyhow::Result<Vec<Finding>> {
+    // A pin whose marker excludes the target is not installed there, so it neither needs nor
+    // satisfies anything.
+    let installed: HashMap<&PackageName, &Pin<'_>> = pins
+        .iter()
+        .filter(|pin| pin.entry.requirement.marker.evaluate(&target.markers, &[]))
+        .map(|pin| (pin.name(), pin))
+        .collect();
+    let mut findings = Vec::new();
+    let metadata = metadata(client, &installed, listings, target, &mut findings).await?;
+
+    let mut queue: VecDeque<(&PackageName, Option<ExtraName>)> = VecDeque::new();
+    for pin in installed.values() {
+        queue.push_back((pin.name(), None));
+        for extra in &pin.entry.requirement.extras {
+            queue.push_back((pin.name(), Some(extra.clone())));
+        }
+    }
+    let mut done = HashSet::new();
+    while let Some((name, extra)) = queue.pop_front() {
+        if !done.insert((name.clone(), extra.clone())) {
+            continue;
+        }
+        let (Some(pin), Some(metadata)) = (installed.get(name), metadata.get(name)) else {
+            continue;
+        };
+        for requirement in &metadata.requires_dist {
+            let applies = match &extra {
+                None => requirement.marker.evaluate(&target.markers, &[]),
+                // Only what the extra adds: the base requirements are checked once, above.
+                Some(extra) => {
+                    requirement
+                        .marker
+                        .evaluate(&target.markers, std::slice::from_ref(extra))
+                        && !requirement.marker.evaluate(&target.markers, &[])
+                }
+            };
+            if !applies {
+                continue;
+            }
+            let needed = match &extra {
+                Some(extra) => format!("{}[{extra}]=={}", pin.name(), pin.version),
+                None => pin.release(),
+            };
+            let wanted = format!(
+                "{}{}",
+                requirement.name,
+                match &requirement.version_or_url {
+                    Some(VersionOrUrl::VersionSpecifier(specifiers)) => specifiers.to_string(),
+                    _ => String::new(),
+                }
+            );
+            let Some(dependency) = installed.get(&requirement.name) else {
+                findings.push(pin.finding(
+                    Rule::Unpinned,
+                    format!("`{needed}` requires `{wanted}`, which is not pinned"),
+                ));
+                continue;
+            };
+            if let Some(VersionOrUrl::VersionSpecifier(specifiers)) = &requirement.version_or_url
+                && !specifiers.contains(&dependency.version)
+            {
+                findings.push(pin.finding(
+                    Rule::Conflict,
+                    format!(
+                        "`{needed}` requires `{wanted}`, but `{}` is pinned (at {})",
+                        dependency.release(),
+                        dependency.location()
+                    ),
+                ));
+            }
+            for extra in &requirement.extras {
+                queue.push_back((dependency.name(), Some(extra.clone())));
+            }
+        }
+    }
+    Ok(findings)
+}
+
+/// The core metadata of every installed pin's release, read from the file the target would
+/// install (its best wheel, else the sdist). A release whose metadata cannot be read is a
+/// warning: its dependencies go unchecked.
+async fn metadata<'a>(
+    client: &IndexClient,
+    installed: &HashMap<&'a PackageName, &Pin<'_>>,
+    listings: &HashMap<PackageName, Listing>,
+    target: &TargetEnvironment,
+    findings: &mut Vec<Finding>,
+) -> anyhow::Result<HashMap<&'a PackageName, CoreMetadata>> {
+    let mut reads = tokio::task::JoinSet::new();
+    let mut names = HashMap::new();
+    for (name, pin) in installed {
+        let Some(Listing::Found(project)) = listings.get(*name) else {
+            continue;
+        };
+        let files = files_of(project, pin);
+        let best = files
+            .iter()
+            .filter(|file| target.can_install(file))
+            .min_by_key(|file| target.tags.rank(&file.parsed).unwrap_or(usize::MAX))
+            .or_else(|| files.first());
+        let Some(file) = best else { continue };
+        let (client, file) = (client.clone(), (*file).clone());
+        let id = reads
+            .spawn(async move { client.metadata(&file).await })
+            .id();
+        names.insert(id, (*name, pin.release(), pin.location().clone()));
+    }
+    let mut metadata = HashMap::new();
+    while let Some(outcome) = reads.join_next_with_id().await {
+        let (id, read) = outcome.context("a metadata request stopped unexpectedly")?;
+        let Some((name, release, location)) = names.remove(&id) else {
+            continue;
+        };
+        match read {
+            Ok(read) => {
+                metadata.insert(name, read);
+            }
+            Err(error) => findings.push(unreadable(&error, name, &release, &location)?),
+        }
+    }
+    Ok(metadata)
+}
+
+/// A metadata read that failed: a broken or tampered file is a finding; a network failure
+/// means the check could not be answered.
+fn unreadable(
+    error: &hashpin_pypi::Error,
+    name: &PackageName,
+    release: &str,
+    location: &hashpin_formats::Location,
+) -> anyhow::Result<Finding> {
+    use hashpin_pypi::Error;
+    let mut causes = vec![error.to_string()];
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        causes.push(cause.to_string());
+        source = cause.source();
+    }
+    let causes = causes.join(": ");
+    let (rule, message) = match error {
+        Error::MetadataHashMismatch { .. } | Error::FileHashMismatch { .. } => (
+            Rule::BadFile,
+            format!(
+                "the index serves a file of `{release}` that does not match its published hash: {causes}"
+            ),
+        ),
+        Error::Sdist { .. }
+        | Error::Wheel { .. }
+        | Error::Metadata { .. }
+        | Error::MetadataMismatch { .. } => (
+            Rule::UnknownDependencies,
+            format!(
+                "cannot read the dependencies of `{release}`, so they are not checked: {causes}"
+            ),
+        ),
+        _ => anyhow::bail!("cannot read the dependencies of `{release}`: {causes}"),
+    };
+    Ok(Finding::new(rule, location, message)
+        .about(name, release.split_once("==").map(|(_, version)| version)))
+}

@@ -1,0 +1,223 @@
+//! The rules that ask the index: every pinned release still exists, is not yanked, and its
+//! files are the ones the lock hashed.
+
+use std::collections::{HashMap, HashSet};
+
+use anyhow::Context as _;
+use hashpin_pypi::{
+    DistFile, HashAlgorithm, HashDigest, IndexClient, PackageName, Project, Timestamp,
+};
+
+use super::finding::{Finding, Rule};
+use super::local::Pin;
+
+/// What the index says about one pinned project.
+#[derive(Debug)]
+pub(super) enum Listing {
+    Found(Project),
+    /// No configured index or find-links location has the project.
+    NotFound {
+        searched: String,
+    },
+}
+
+/// Fetches every pinned project's page, all at once. A project no index has is a finding;
+/// any other failure (network, a broken page) stops the check: it could not be answered.
+pub(super) async fn fetch(
+    client: &IndexClient,
+    pins: &[Pin<'_>],
+) -> anyhow::Result<HashMap<PackageName, Listing>> {
+    let names: HashSet<&PackageName> = pins.iter().map(Pin::name).collect();
+    let mut fetches = tokio::task::JoinSet::new();
+    for name in names {
+        let (client, name) = (client.clone(), name.clone());
+        fetches.spawn(async move {
+            let listing = match client.project(&name).await {
+                Ok(project) => Listing::Found(project),
+                Err(hashpin_pypi::Error::ProjectNotFound { searched, .. }) => {
+                    Listing::NotFound { searched }
+                }
+                Err(error) => {
+                    return Err(anyhow::Error::new(error))
+                        .with_context(|| format!("cannot check `{name}` on the index"));
+                }
+            };
+            Ok((name, listing))
+        });
+    }
+    let mut listings = HashMap::new();
+    while let Some(outcome) = fetches.join_next().await {
+        let (name, listing) = outcome.context("an index request stopped unexpectedly")??;
+        listings.insert(name, listing);
+    }
+    Ok(listings)
+}
+
+/// The files the index lists for a pin's version.
+pub(super) fn files_of<'a>(project: &'a Project, pin: &Pin<'_>) -> Vec<&'a DistFile> {
+    project
+        .files
+        .iter()
+        .filter(|file| file.version() == &pin.version)
+        .collect()
+}
+
+/// Checks each pin against its listing. `verify_hashes` compares the lock's hashes with the
+/// index's; files uploaded after `cutoff` are not expected in the lock.
+pub(super) fn check(
+    pins: &[Pin<'_>],
+    listings: &HashMap<PackageName, Listing>,
+    verify_hashes: bool,
+    cutoff: Option<Timestamp>,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for pin in pins {
+        let project = match listings.get(pin.name()) {
+            Some(Listing::Found(project)) => project,
+            Some(Listing::NotFound { searched }) => {
+                findings.push(pin.finding(
+                    Rule::MissingProject,
+                    format!("`{}` is not on the index (searched {searched})", pin.name()),
+                ));
+                continue;
+            }
+            None => continue,
+        };
+        let files = files_of(project, pin);
+        if files.is_empty() {
+            let newest = project
+                .files
+                .first()
+                .map(|file| format!("; the newest there is {}", file.version()))
+                .unwrap_or_default();
+            findings.push(pin.finding(
+                Rule::MissingVersion,
+                format!("`{}` is not on the index{newest}", pin.release()),
+            ));
+            continue;
+        }
+        findings.extend(yanks(pin, &files));
+        if verify_hashes {
+            findings.extend(hashes(pin, project, &files, cutoff));
+        }
+    }
+    findings
+}
+
+/// PEP 592 yanks are per file; a release whose every file is yanked is yanked.
+fn yanks(pin: &Pin<'_>, files: &[&DistFile]) -> Option<Finding> {
+    let yanked: Vec<&&DistFile> = files
+        .iter()
+        .filter(|file| file.yanked.is_yanked())
+        .collect();
+    if yanked.is_empty() {
+        return None;
+    }
+    if yanked.len() == files.len() {
+        let reason = files
+            .iter()
+            .find_map(|file| file.yanked.reason())
+            .map_or_else(
+                || "no reason given".to_string(),
+                |reason| format!("\"{reason}\""),
+            );
+        return Some(pin.finding(
+            Rule::Yanked,
+            format!("`{}` is yanked on the index ({reason})", pin.release()),
+        ));
+    }
+    let names: Vec<&str> = yanked.iter().map(|file| file.filename.as_str()).collect();
+    Some(pin.finding(
+        Rule::PartlyYanked,
+        format!(
+            "{} of `{}` {} yanked on the index: {}",
+            count(names.len(), "file"),
+            pin.release(),
+            if names.len() == 1 { "is" } else { "are" },
+            names.join(", ")
+        ),
+    ))
+}
+
+/// Every locked hash must be one the index lists for the version; every file the index lists
+/// (up to the cutoff) should have its hash in the lock.
+fn hashes(
+    pin: &Pin<'_>,
+    project: &Project,
+    files: &[&DistFile],
+    cutoff: Option<Timestamp>,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let published: HashSet<&HashDigest> = files.iter().flat_map(|file| &file.hashes).collect();
+    let algorithms: HashSet<HashAlgorithm> =
+        published.iter().map(|hash| hash.algorithm()).collect();
+    let locked = &pin.entry.hashes;
+    for hash in locked
+        .iter()
+        .filter(|hash| hash.algorithm().is_accepted_by_pip())
+    {
+        if published.contains(hash) {
+            continue;
+        }
+        let short = short(hash);
+        if !algorithms.contains(&hash.algorithm()) {
+            findings.push(pin.finding(
+                Rule::UnverifiableHash,
+                format!(
+                    "the index publishes no {} digests for `{}`, so --hash={short} cannot be compared",
+                    hash.algorithm().as_str(),
+                    pin.release()
+                ),
+            ));
+            continue;
+        }
+        // A hash of another version's file means a version edited without its hashes.
+        let message = match project.files.iter().find(|file| file.hashes.contains(hash)) {
+            Some(file) => format!(
+                "--hash={short} of `{}` is the hash of {}, a file of another version: was the version changed without its hashes?",
+                pin.release(),
+                file.filename
+            ),
+            None => format!(
+                "--hash={short} is not the hash of any file the index lists for `{}`: the file was re-uploaded or tampered with, or the lock was edited",
+                pin.release()
+            ),
+        };
+        findings.push(pin.finding(Rule::UnknownHash, message));
+    }
+    for file in files {
+        if cutoff.is_some_and(|cutoff| file.upload_time.is_some_and(|time| time > cutoff)) {
+            continue;
+        }
+        if file.hashes.is_empty() {
+            findings.push(pin.finding(
+                Rule::UnverifiableHash,
+                format!("the index publishes no hash for {}", file.filename),
+            ));
+        } else if !file.hashes.iter().any(|hash| locked.contains(hash)) {
+            findings.push(pin.finding(
+                Rule::MissingHash,
+                format!(
+                    "the index lists {} for `{}`, whose hash the lock lacks: pip will refuse that file (was it uploaded after locking?)",
+                    file.filename,
+                    pin.release()
+                ),
+            ));
+        }
+    }
+    findings
+}
+
+/// `sha256:0123abcd…`: enough to find the line, short enough to read.
+fn short(hash: &HashDigest) -> String {
+    let digest = hash.digest();
+    format!(
+        "{}:{}…",
+        hash.algorithm().as_str(),
+        &digest[..digest.len().min(12)]
+    )
+}
+
+fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
