@@ -85,6 +85,10 @@ pub(crate) struct CompileArgs {
     /// Print the lockfile instead of writing it.
     #[arg(long)]
     pub(crate) dry_run: bool,
+    /// Write nothing; exit 1 with a diff on stderr if the output file is not what this
+    /// command would write (the CI gate: the lock is up to date with its inputs).
+    #[arg(long, requires = "output_file", conflicts_with_all = ["dry_run", "upgrade", "upgrade_package"])]
+    pub(crate) check: bool,
     /// Leave out the `# via` comments.
     #[arg(long)]
     pub(crate) no_annotate: bool,

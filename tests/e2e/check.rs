@@ -373,3 +373,69 @@ fn unreadable_input_and_an_unreachable_index_exit_2() {
         "{stderr}"
     );
 }
+
+#[test]
+fn compile_check_passes_on_a_fresh_lock_and_fails_with_a_diff_after_an_input_changes() {
+    let index = app_index();
+    index.add_dist(Dist::wheel("extra-lib", "0.5").build());
+    let project = locked_app(&index, &[]);
+    let lock = project.read("requirements.txt");
+    let (output, stdout, stderr) = project.compile(&index, &["-o", "requirements.txt", "--check"]);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(stdout, "");
+    assert_eq!(
+        stderr,
+        "requirements.txt is up to date with requirements.in\n"
+    );
+
+    project.write("requirements.in", "app\nextra-lib\n");
+    let (output, stdout, stderr) = project.compile(&index, &["-o", "requirements.txt", "--check"]);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stdout, "");
+    assert!(
+        stderr
+            .starts_with("--- requirements.txt\n+++ requirements.txt (from requirements.in)\n@@ "),
+        "{stderr}"
+    );
+    assert!(stderr.contains("\n+extra-lib==0.5 \\\n"), "{stderr}");
+    assert!(
+        stderr.ends_with(
+            "error: requirements.txt is out of date with requirements.in; run the command without --check to update it\n"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(
+        project.read("requirements.txt"),
+        lock,
+        "--check never writes"
+    );
+
+    // A lock whose hashes were edited by hand is out of date too.
+    project.write("requirements.in", "app\n");
+    let dep = Dist::wheel("dep", "2.1").build();
+    project.write(
+        "requirements.txt",
+        &lock.replace(dep.sha256(), &"0".repeat(64)),
+    );
+    let (output, _, stderr) = project.compile(&index, &["-o", "requirements.txt", "--check"]);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("\n+    --hash=sha256:{}", dep.sha256())),
+        "{stderr}"
+    );
+
+    // No lock at all: nothing is up to date.
+    std::fs::remove_file(project.path("requirements.txt")).expect("remove the lock");
+    let (output, _, stderr) = project.compile(&index, &["-o", "requirements.txt", "--check"]);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr,
+        "error: requirements.txt does not exist; run the command without --check to create it\n"
+    );
+    assert!(!project.path("requirements.txt").exists());
+
+    // Without an output file there is nothing to compare with: a usage error.
+    let (output, _, stderr) = project.compile(&index, &["--check"]);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--output-file <FILE>"), "{stderr}");
+}

@@ -20,6 +20,7 @@ use hashpin_resolver::{
 };
 
 use crate::cli::CompileArgs;
+use crate::exit::Refusal;
 use crate::printer;
 use crate::reporter::Progress;
 use crate::settings::{IndexSettings, index_options, index_settings, target_environment};
@@ -52,6 +53,9 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
         client.config(),
     )?;
     let text = lock.render(!args.no_annotate);
+    if args.check {
+        return check_up_to_date(args, &sources, &text);
+    }
     match &args.output_file {
         Some(path) if !args.dry_run => crate::output::write_atomically(path, &text)?,
         // An empty lock (no requirements, no header) prints nothing, not an empty line.
@@ -66,6 +70,46 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     ));
     Ok(())
+}
+
+/// `--check`: compares the lock this run would write with the output file, and writes
+/// nothing. A difference is printed as a unified diff on stderr, and exits 1.
+fn check_up_to_date(args: &CompileArgs, sources: &[PathBuf], text: &str) -> anyhow::Result<()> {
+    let Some(path) = &args.output_file else {
+        bail!("--check compares with the output file: pass -o FILE");
+    };
+    let shown = display_path(path);
+    let inputs = sources
+        .iter()
+        .map(|source| display_path(source))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let existing = match std::fs::read_to_string(path) {
+        Ok(existing) => existing,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Refusal(format!(
+                "{shown} does not exist; run the command without --check to create it"
+            ))
+            .into());
+        }
+        Err(error) => {
+            return Err(anyhow::Error::new(error).context(format!("cannot read {shown}")));
+        }
+    };
+    if existing == text {
+        printer::status(&format!("{shown} is up to date with {inputs}"));
+        return Ok(());
+    }
+    let diff = similar::TextDiff::from_lines(existing.as_str(), text)
+        .unified_diff()
+        .context_radius(3)
+        .header(&shown, &format!("{shown} (from {inputs})"))
+        .to_string();
+    printer::log_line(diff.trim_end_matches('\n'));
+    Err(Refusal(format!(
+        "{shown} is out of date with {inputs}; run the command without --check to update it"
+    ))
+    .into())
 }
 
 /// `1 package`, `2 packages`: a one-pin lock should not read "1 packages with 1 hashes".
