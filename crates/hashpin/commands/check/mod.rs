@@ -18,7 +18,7 @@ use std::str::FromStr as _;
 
 use anyhow::Context as _;
 use hashpin_formats::{Input, RequirementsSet};
-use hashpin_pypi::Timestamp;
+use hashpin_pypi::{CacheMode, Timestamp};
 
 use crate::cli::CheckArgs;
 use crate::exit::Refusal;
@@ -46,6 +46,9 @@ pub(crate) async fn run(args: &CheckArgs) -> anyhow::Result<()> {
             client,
             interpreter,
         } = index_settings(&args.index, &index_options(&args.index, &set))?;
+        // Yank status is the point: pages are fetched anew, never taken from the cache on the
+        // strength of a max-age.
+        let client = client.with_options(|options| options.cache_mode = CacheMode::Refresh);
         let listings = index::fetch(&client, &pins).await?;
         findings.extend(index::check(&pins, &listings, verify_hashes, cutoff));
         if args.complete {
