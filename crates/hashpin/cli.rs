@@ -113,7 +113,8 @@ pub(crate) struct CheckArgs {
     /// Requirements files to check (`-r` and `-c` inside are followed; `-` for standard input).
     #[arg(value_name = "FILE", required = true)]
     pub(crate) files: Vec<PathBuf>,
-    /// Compare every --hash with the hashes the index lists for that version now [default].
+    /// Compare every --hash with the hashes the index lists for that version now (the
+    /// default).
     #[arg(long, overrides_with = "no_verify_hashes")]
     pub(crate) verify_hashes: bool,
     /// Do not compare hashes with the index (pins are still checked for existence and yanks).
