@@ -162,11 +162,11 @@ pub(crate) struct ShowArgs {
 /// The environment a lock is for: the interpreter's (`--python`), or the one these name.
 #[derive(Debug, Args)]
 pub(crate) struct TargetArgs {
-    /// The Python version to lock for: 3.12 means 3.12.0, so the lock installs on every 3.12.x;
-    /// 3.12.4 means exactly that [default: the interpreter's].
+    /// The Python version to lock for (or check against): 3.12 means 3.12.0, so the lock
+    /// installs on every 3.12.x; 3.12.4 means exactly that [default: the interpreter's].
     #[arg(long, value_name = "VERSION")]
     pub(crate) python_version: Option<String>,
-    /// The platform to lock for: linux, macos, windows, or e.g. x86_64-manylinux_2_28,
+    /// The platform to lock for (or check against): linux, macos, windows, or e.g. x86_64-manylinux_2_28,
     /// aarch64-apple-darwin [default: the interpreter's].
     #[arg(long, value_name = "PLATFORM")]
     pub(crate) python_platform: Option<String>,
