@@ -107,15 +107,55 @@ fn input(path: &Path) -> anyhow::Result<Input> {
     })
 }
 
-/// The `--exclude-newer` of a lock's hashpin header: files uploaded after it were left out on
-/// purpose, so their hashes are not expected. The header is the comment block at the top.
+/// The `--exclude-newer` of a lock's header (hashpin writes `--exclude-newer=T`, uv
+/// `--exclude-newer T`): files uploaded after it were left out on purpose, so their hashes are
+/// not expected. The header is the comment block at the top.
 fn header_cutoff(files: &[PathBuf]) -> Option<Timestamp> {
     files.iter().find_map(|path| {
         let text = std::fs::read_to_string(path).ok()?;
-        text.lines()
+        let words: Vec<&str> = text
+            .lines()
             .take_while(|line| line.starts_with('#'))
             .flat_map(str::split_whitespace)
-            .find_map(|word| word.strip_prefix("--exclude-newer="))
-            .and_then(|value| Timestamp::from_str(value).ok())
+            .collect();
+        words.iter().enumerate().find_map(|(at, word)| {
+            let value = match word.strip_prefix("--exclude-newer") {
+                Some("") => words.get(at + 1)?,
+                Some(inline) => inline.strip_prefix('=')?,
+                None => return None,
+            };
+            Timestamp::from_str(value).ok()
+        })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cutoff_is_read_from_hashpin_and_uv_headers() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let headers = [
+            "#\n#    hashpin compile requirements.in --exclude-newer=2024-03-01\n#\nx==1\n",
+            "#    uv pip compile requirements.in --exclude-newer 2024-03-01T00:00:00Z --generate-hashes\nx==1\n",
+        ];
+        for header in headers {
+            let path = dir.path().join("requirements.txt");
+            std::fs::write(&path, header).expect("write");
+            assert_eq!(
+                header_cutoff(&[path]),
+                Some(Timestamp::from_str("2024-03-01").expect("a date")),
+                "{header}"
+            );
+        }
+        // Only the header counts, and a header without a cutoff has none.
+        let path = dir.path().join("requirements.txt");
+        std::fs::write(
+            &path,
+            "# made by hand\nx==1\n# --exclude-newer=2024-03-01\n",
+        )
+        .expect("write");
+        assert_eq!(header_cutoff(&[path]), None);
+    }
 }
