@@ -25,6 +25,9 @@ pub(crate) enum Command {
     Check(CheckArgs),
     /// Show a project's versions, files and dependencies as the configured index lists them.
     Show(ShowArgs),
+    /// Pin every distribution installed in an environment to its version and the index's
+    /// hashes (pip freeze, with hashes).
+    Freeze(FreezeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -170,6 +173,49 @@ pub(crate) struct TargetArgs {
     /// aarch64-apple-darwin [default: the interpreter's].
     #[arg(long, value_name = "PLATFORM")]
     pub(crate) python_platform: Option<String>,
+}
+
+/// `--python` of `freeze` names the environment to read, so its default follows an activated
+/// virtual environment even where `python3` on `PATH` is another interpreter.
+#[derive(Debug, Args)]
+#[command(mut_arg("python", |arg| arg
+    .help("The interpreter of the environment to freeze; its pip configuration and default index are used too")
+    .default_value(default_environment_python())))]
+pub(crate) struct FreezeArgs {
+    /// Read the distributions installed in this directory (a site-packages) instead of those
+    /// the interpreter can import (repeatable).
+    #[arg(long, value_name = "SITE_PACKAGES")]
+    pub(crate) path: Vec<PathBuf>,
+    /// Leave out this distribution (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) exclude: Vec<String>,
+    /// Include pip (and on Python before 3.12 setuptools, wheel and distribute), which pip
+    /// freeze leaves out.
+    #[arg(long)]
+    pub(crate) all: bool,
+    /// Where to write the lockfile [default: standard output].
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) index: IndexArgs,
+}
+
+/// `$VIRTUAL_ENV`'s interpreter when a virtual environment is active, else `python3`.
+fn default_environment_python() -> &'static std::ffi::OsStr {
+    static PYTHON: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PYTHON
+        .get_or_init(|| match std::env::var_os("VIRTUAL_ENV") {
+            Some(venv) if !venv.is_empty() => {
+                let relative = if cfg!(windows) {
+                    "Scripts/python.exe"
+                } else {
+                    "bin/python"
+                };
+                PathBuf::from(venv).join(relative)
+            }
+            _ => PathBuf::from("python3"),
+        })
+        .as_os_str()
 }
 
 /// Where packages come from; pip's flags with pip's meanings.

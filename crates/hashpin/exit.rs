@@ -40,6 +40,7 @@ pub(crate) fn run() -> ExitCode {
             Command::Compile(args) => commands::compile::run(&args).await,
             Command::Show(args) => commands::show::run(&args).await,
             Command::Check(args) => commands::check::run(&args).await,
+            Command::Freeze(args) => commands::freeze::run(&args).await,
         }
     });
     // The answer is in: prefetches still in flight (and a DNS lookup they may be blocked in)
@@ -59,7 +60,7 @@ pub(crate) fn run() -> ExitCode {
                                 | hashpin_resolver::ResolveError::YankedPin { .. }
                         )
                     )
-            });
+            }) || is_unpinnable(&error);
             ExitCode::from(if is_no { 1 } else { 2 })
         }
     }
@@ -78,8 +79,20 @@ impl std::fmt::Display for Refusal {
 
 impl std::error::Error for Refusal {}
 
+/// `freeze` refused distributions the index cannot pin: the answer is no.
+fn is_unpinnable(error: &anyhow::Error) -> bool {
+    error
+        .chain()
+        .any(<dyn std::error::Error>::is::<commands::freeze::Unpinnable>)
+}
+
 /// A next step for errors whose fix is not obvious from the message.
 pub(crate) fn hint(error: &anyhow::Error) -> Option<&'static str> {
+    if is_unpinnable(error) {
+        return Some(
+            "leave them out with --exclude NAME, or reinstall them by name from the index",
+        );
+    }
     error.chain().find_map(|cause| {
         if let Some(hashpin_pypi::ConfigError::NoDefaultIndex { .. }) = cause.downcast_ref() {
             return Some("pass --index-url URL, or --python PATH of an interpreter that has pip");

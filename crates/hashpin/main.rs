@@ -5,6 +5,7 @@
 mod cli;
 mod commands;
 mod exit;
+mod installed;
 mod logging;
 mod output;
 mod printer;

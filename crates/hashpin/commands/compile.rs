@@ -588,7 +588,7 @@ fn command_line(args: &CompileArgs, sources: &[PathBuf]) -> String {
 
 /// A path as it should appear in the lock: relative to the current directory when it is
 /// below it, else just its file name (never an absolute path).
-fn display_path(path: &Path) -> String {
+pub(crate) fn display_path(path: &Path) -> String {
     if path.is_relative() {
         return path.display().to_string();
     }

@@ -2,4 +2,5 @@
 
 pub(crate) mod check;
 pub(crate) mod compile;
+pub(crate) mod freeze;
 pub(crate) mod show;
