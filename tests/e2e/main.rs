@@ -6,6 +6,7 @@
 
 mod check;
 mod compile;
+mod freeze;
 mod show;
 
 use std::path::Path;
