@@ -35,8 +35,7 @@ pub(crate) async fn run(args: &FreezeArgs) -> anyhow::Result<()> {
         .exclude
         .iter()
         .map(|text| {
-            PackageName::from_str(text)
-                .with_context(|| format!("invalid --exclude `{text}`: not a project name"))
+            PackageName::from_str(text).with_context(|| format!("invalid --exclude `{text}`"))
         })
         .collect::<anyhow::Result<HashSet<_>>>()?;
     for path in &args.path {
@@ -44,6 +43,14 @@ pub(crate) async fn run(args: &FreezeArgs) -> anyhow::Result<()> {
             bail!("--path {}: not a directory", path.display());
         }
     }
+    // The environment first: a missing interpreter is best reported as that, not as the
+    // index configuration it could not answer for.
+    let directories = if args.path.is_empty() {
+        crate::installed::import_directories(python)?
+    } else {
+        args.path.clone()
+    };
+    let installed = crate::installed::distributions(&directories)?;
     let IndexSettings {
         client,
         interpreter,
@@ -58,12 +65,6 @@ pub(crate) async fn run(args: &FreezeArgs) -> anyhow::Result<()> {
         )
     })?;
     let target = TargetEnvironment::from_interpreter(&interpreter)?;
-    let directories = if args.path.is_empty() {
-        crate::installed::import_directories(python)?
-    } else {
-        args.path.clone()
-    };
-    let installed = crate::installed::distributions(&directories)?;
 
     let skipped = skipped_names(args.all, &target);
     for name in &excluded {
