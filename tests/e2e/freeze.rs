@@ -183,6 +183,18 @@ fn a_frozen_environment_installs_again_with_require_hashes() {
         )
     );
 
+    // The freeze passes check, dependencies included, for the environment it came from.
+    let (output, stdout, stderr) = run(hashpin(cache.path())
+        .current_dir(first.dir.path())
+        .args(["check", "requirements.txt", "--complete", "--python"])
+        .arg(first.python())
+        .args(["--index-url", &index.url()]));
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert_eq!(
+        stderr,
+        "requirements.txt: 3 requirements, all pinned, hashed, matching the index, and complete\n"
+    );
+
     let second = Venv::new();
     second.install(
         &index,
