@@ -95,7 +95,9 @@ pub(crate) fn hint(error: &anyhow::Error) -> Option<&'static str> {
     }
     error.chain().find_map(|cause| {
         if let Some(hashpin_pypi::ConfigError::NoDefaultIndex { .. }) = cause.downcast_ref() {
-            return Some("pass --index-url URL, or --python PATH of an interpreter that has pip");
+            return Some(
+                "set index-url in pip's configuration (pip config set global.index-url URL), or name an interpreter that has pip with --python",
+            );
         }
         // The resolver shares one fetch error among its waiters, so in `compile` the index
         // client's error sits in the chain as an `Arc`.
