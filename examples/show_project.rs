@@ -35,12 +35,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let project = client.project(&name).await?;
     let versions = project.versions();
-    let Some((version, files)) = versions.first() else {
+    let Some(newest) = versions.first() else {
         return Err(format!("{name} lists no files").into());
     };
-    println!("{name}: {} versions, newest {version}", versions.len());
-    let newest = files[0];
-    let metadata = client.metadata(newest).await?;
+    println!(
+        "{name}: {} versions, newest {}",
+        versions.len(),
+        newest.version()
+    );
+    // Files are unpacked per version: ask only for the ones you need.
+    let files = project.files_at(0);
+    let Some(file) = files.first() else {
+        return Err(format!("{name} {} lists no files", newest.version()).into());
+    };
+    let metadata = client.metadata(file).await?;
     for requirement in &metadata.requires_dist {
         println!("  {requirement}");
     }

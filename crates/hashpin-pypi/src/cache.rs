@@ -4,21 +4,25 @@
 //! rename) and framed with its length and SHA-256, so a truncated or corrupted entry is detected
 //! on read, removed, and fetched again instead of being trusted.
 //!
-//! - `simple-v1/<index>/<project>`: the page body as the index sent it, plus the URL it came
-//!   from, its content type, `ETag`, `Last-Modified`, `max-age`, and when it was fetched.
-//!   Pages are revalidated: within `max-age` they are used as they are, otherwise a
-//!   conditional request is sent when the index gave validators.
+//! - `simple-v2/<index>/<project>`: the page's files, parsed and packed (see
+//!   [`PackedFiles`]), plus the URL the page came from, its `ETag`, `Last-Modified`,
+//!   `max-age`, and when it was fetched. Pages are revalidated: within `max-age` they are used
+//!   as they are, otherwise a conditional request is sent when the index gave validators.
+//!   Packed rather than raw: a warm or offline run would otherwise parse every file of every
+//!   page again, which costs more than everything else it does. (`simple-v1` held raw bodies.)
 //! - `metadata-v1/<sha256 of the file>`: the `METADATA` text of a file, which a hash names for
 //!   ever. Files listed without a SHA-256 are keyed by their URL instead.
 
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::hash::hex;
+use crate::simple::PackedFiles;
 
 const MAGIC: &str = "hashpin-cache-v1";
 
@@ -40,20 +44,24 @@ pub struct Cache {
     root: PathBuf,
 }
 
-/// A cached Simple API page.
+/// What is known about a cached Simple API page besides its files.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct CachedPage {
-    /// The final URL of the page (credentials stripped), for resolving relative file URLs.
+pub(crate) struct PageInfo {
+    /// The final URL of the page (credentials stripped).
     pub(crate) url: String,
-    pub(crate) content_type: Option<String>,
     pub(crate) etag: Option<String>,
     pub(crate) last_modified: Option<String>,
     /// Seconds the page may be used without revalidation (`Cache-Control: max-age`).
     pub(crate) max_age: Option<u64>,
     /// Unix seconds when the page was fetched or last revalidated.
     pub(crate) fetched_at: i64,
-    #[serde(skip)]
-    pub(crate) body: Vec<u8>,
+}
+
+/// A cached Simple API page.
+#[derive(Debug, Clone)]
+pub(crate) struct CachedPage {
+    pub(crate) info: PageInfo,
+    pub(crate) files: Arc<PackedFiles>,
 }
 
 impl Cache {
@@ -87,7 +95,7 @@ impl Cache {
     }
 
     fn page_path(&self, index_key: &str, project: &str) -> PathBuf {
-        self.root.join("simple-v1").join(index_key).join(project)
+        self.root.join("simple-v2").join(index_key).join(project)
     }
 
     fn metadata_path(&self, key: &str) -> PathBuf {
@@ -95,11 +103,23 @@ impl Cache {
     }
 
     pub(crate) fn read_page(&self, index_key: &str, project: &str) -> Option<CachedPage> {
-        let payload = read_entry(&self.page_path(index_key, project))?;
-        let split = payload.iter().position(|&b| b == b'\n')?;
-        let mut page: CachedPage = serde_json::from_slice(&payload[..split]).ok()?;
-        page.body = payload[split + 1..].to_vec();
-        Some(page)
+        let path = self.page_path(index_key, project);
+        let mut payload = read_entry(&path)?;
+        let page = payload.iter().position(|&b| b == b'\n').and_then(|split| {
+            let info: PageInfo = serde_json::from_slice(&payload[..split]).ok()?;
+            payload.drain(..=split);
+            Some((info, PackedFiles::decode(payload)?))
+        });
+        let Some((info, files)) = page else {
+            // Framed correctly but not in the current layout: as good as missing.
+            log::debug!("discarding unreadable cache entry {}", path.display());
+            let _ = fs::remove_file(&path);
+            return None;
+        };
+        Some(CachedPage {
+            info,
+            files: Arc::new(files),
+        })
     }
 
     pub(crate) fn write_page(
@@ -108,10 +128,12 @@ impl Cache {
         project: &str,
         page: &CachedPage,
     ) -> io::Result<()> {
-        let mut payload = serde_json::to_vec(page).map_err(io::Error::other)?;
-        payload.push(b'\n');
-        payload.extend_from_slice(&page.body);
-        write_entry(&self.page_path(index_key, project), &payload)
+        let mut info = serde_json::to_vec(&page.info).map_err(io::Error::other)?;
+        info.push(b'\n');
+        write_entry(
+            &self.page_path(index_key, project),
+            &[&info, page.files.as_bytes()],
+        )
     }
 
     pub(crate) fn read_interpreter(&self, key: &str) -> Option<Vec<u8>> {
@@ -119,7 +141,7 @@ impl Cache {
     }
 
     pub(crate) fn write_interpreter(&self, key: &str, facts: &[u8]) -> io::Result<()> {
-        write_entry(&self.root.join("interpreter-v1").join(key), facts)
+        write_entry(&self.root.join("interpreter-v1").join(key), &[facts])
     }
 
     pub(crate) fn read_metadata(&self, key: &str) -> Option<Vec<u8>> {
@@ -127,7 +149,7 @@ impl Cache {
     }
 
     pub(crate) fn write_metadata(&self, key: &str, metadata: &[u8]) -> io::Result<()> {
-        write_entry(&self.metadata_path(key), metadata)
+        write_entry(&self.metadata_path(key), &[metadata])
     }
 }
 
@@ -138,9 +160,10 @@ pub(crate) fn key_of(text: &str) -> String {
 
 /// Reads a framed entry; a missing entry is `None`, a damaged one is removed and `None`.
 fn read_entry(path: &Path) -> Option<Vec<u8>> {
-    let bytes = fs::read(path).ok()?;
-    if let Some(payload) = unframe(&bytes) {
-        Some(payload.to_vec())
+    let mut bytes = fs::read(path).ok()?;
+    if let Some(start) = unframe(&bytes) {
+        bytes.drain(..start);
+        Some(bytes)
     } else {
         log::debug!("discarding damaged cache entry {}", path.display());
         let _ = fs::remove_file(path);
@@ -148,7 +171,8 @@ fn read_entry(path: &Path) -> Option<Vec<u8>> {
     }
 }
 
-fn unframe(bytes: &[u8]) -> Option<&[u8]> {
+/// Where the payload starts, when the frame is intact.
+fn unframe(bytes: &[u8]) -> Option<usize> {
     let mut lines = bytes.splitn(4, |&b| b == b'\n');
     let magic = lines.next()?;
     let length: usize = std::str::from_utf8(lines.next()?).ok()?.parse().ok()?;
@@ -157,20 +181,23 @@ fn unframe(bytes: &[u8]) -> Option<&[u8]> {
     (magic == MAGIC.as_bytes()
         && payload.len() == length
         && digest == hex(&Sha256::digest(payload)).as_bytes())
-    .then_some(payload)
+    .then_some(bytes.len() - payload.len())
 }
 
-fn write_entry(path: &Path, payload: &[u8]) -> io::Result<()> {
+/// Writes an entry whose payload is `parts`, one after the other.
+fn write_entry(path: &Path, parts: &[&[u8]]) -> io::Result<()> {
     let directory = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(directory)?;
     let mut file = tempfile::NamedTempFile::new_in(directory)?;
-    write!(
-        file,
-        "{MAGIC}\n{}\n{}\n",
-        payload.len(),
-        hex(&Sha256::digest(payload))
-    )?;
-    file.write_all(payload)?;
+    let mut digest = Sha256::new();
+    for part in parts {
+        digest.update(part);
+    }
+    let length: usize = parts.iter().map(|part| part.len()).sum();
+    write!(file, "{MAGIC}\n{length}\n{}\n", hex(&digest.finalize()))?;
+    for part in parts {
+        file.write_all(part)?;
+    }
     file.persist(path).map_err(|error| error.error)?;
     Ok(())
 }
@@ -206,19 +233,36 @@ mod tests {
     }
 
     #[test]
-    fn pages_keep_their_validators() {
+    fn pages_keep_their_validators_and_files() {
         let dir = tempfile::tempdir().expect("temp dir");
         let cache = Cache::new(dir.path());
+        let url = url::Url::parse("http://127.0.0.1/simple/x/").expect("valid URL");
+        let body = b"<a href='x-1.0.tar.gz'>\nsecond line</a>";
+        let name = "x".parse().expect("valid name");
+        let parsed = crate::simple::ProjectPage::parse(&name, &url, Some("text/html"), body)
+            .expect("parses");
         let page = CachedPage {
-            url: "http://127.0.0.1/simple/x/".into(),
-            content_type: Some("text/html".into()),
-            etag: Some("\"e\"".into()),
-            last_modified: None,
-            max_age: Some(600),
-            fetched_at: 42,
-            body: b"<a href='x-1.0.tar.gz'>\nsecond line".to_vec(),
+            info: PageInfo {
+                url: url.to_string(),
+                etag: Some("\"e\"".into()),
+                last_modified: None,
+                max_age: Some(600),
+                fetched_at: 42,
+            },
+            files: Arc::new(PackedFiles::from_files(parsed.files.clone())),
         };
         cache.write_page("index", "x", &page).expect("write");
-        assert_eq!(cache.read_page("index", "x"), Some(page));
+        let read = cache.read_page("index", "x").expect("read");
+        assert_eq!(read.info, page.info);
+        assert_eq!(read.files.files_at(0, &name), parsed.files);
+
+        // A damaged page is dropped like any other entry.
+        let path = cache.page_path("index", "x");
+        let mut bytes = fs::read(&path).expect("read");
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        fs::write(&path, &bytes).expect("corrupt");
+        assert!(cache.read_page("index", "x").is_none());
+        assert!(!path.exists());
     }
 }

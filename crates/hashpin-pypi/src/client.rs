@@ -22,14 +22,14 @@ use tokio::sync::Semaphore;
 use url::Url;
 
 use crate::auth::Credentials;
-use crate::cache::{Cache, CacheMode, CachedPage, key_of};
+use crate::cache::{Cache, CacheMode, CachedPage, PageInfo, key_of};
 use crate::config::{FindLinks, IndexConfig, IndexUrl};
 use crate::error::Error;
 use crate::filename::{DistFilename, WheelFilename};
 use crate::hash::{HashAlgorithm, HashDigest};
 use crate::metadata::CoreMetadata;
 use crate::redact::{RedactedUrl, strip_credentials};
-use crate::simple::{ACCEPT, DistFile, MetadataAvailability, ProjectPage};
+use crate::simple::{ACCEPT, DistFile, MetadataAvailability, PackedFiles, ProjectPage};
 use crate::timestamp::Timestamp;
 use crate::{sdist, wheel};
 
@@ -89,19 +89,140 @@ impl Default for ClientOptions {
     }
 }
 
-/// All files of one project from the configured sources.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// All files of one project from the configured sources, unpacked one version at a time.
+///
+/// The files stay packed, as the cache stores them, until a version's are asked for: listing
+/// a project costs one version number per version, not a parse per file. Ask for the files
+/// you need ([`Self::files_of`], [`Self::files_at`]) rather than for all of them.
+#[derive(Debug, Clone)]
 pub struct Project {
     /// The project, normalized.
     pub name: PackageName,
-    /// Its files, newest version first.
-    pub files: Vec<DistFile>,
+    versions: Vec<ProjectVersion>,
+    sources: Vec<Arc<PackedFiles>>,
+}
+
+/// Two projects are equal when they have the same name and the same files.
+impl PartialEq for Project {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.files() == other.files()
+    }
+}
+
+impl Eq for Project {}
+
+/// One version of a [`Project`], before its files are unpacked.
+#[derive(Debug, Clone)]
+pub struct ProjectVersion {
+    version: pep440_rs::Version,
+    earliest_upload: Option<Timestamp>,
+    /// Where its files are: (source, version index in that source).
+    parts: Vec<(usize, usize)>,
+}
+
+impl ProjectVersion {
+    /// The version.
+    pub fn version(&self) -> &pep440_rs::Version {
+        &self.version
+    }
+
+    /// The earliest upload time among its files that have one: an upload cutoff before it
+    /// leaves the version no file.
+    pub fn earliest_upload(&self) -> Option<Timestamp> {
+        self.earliest_upload
+    }
 }
 
 impl Project {
-    /// The files grouped by version, newest first.
-    pub fn versions(&self) -> Vec<(&pep440_rs::Version, Vec<&DistFile>)> {
-        crate::simple::group_by_version(&self.files)
+    /// A project with these files, in any order: for sources other than an index, such as
+    /// test doubles.
+    pub fn new(name: PackageName, files: Vec<DistFile>) -> Self {
+        Self::from_sources(name, vec![Arc::new(PackedFiles::from_files(files))])
+    }
+
+    /// Merges the versions of several sources (in configuration order), newest first.
+    fn from_sources(name: PackageName, sources: Vec<Arc<PackedFiles>>) -> Self {
+        let mut parts: Vec<(&pep440_rs::Version, Option<Timestamp>, usize, usize)> = sources
+            .iter()
+            .enumerate()
+            .flat_map(|(source, packed)| {
+                packed
+                    .versions()
+                    .iter()
+                    .enumerate()
+                    .map(move |(index, version)| {
+                        (&version.version, version.earliest_upload, source, index)
+                    })
+            })
+            .collect();
+        if sources.len() > 1 {
+            // Stable: equal versions keep the sources' order.
+            parts.sort_by(|a, b| b.0.cmp(a.0));
+        }
+        let mut versions: Vec<ProjectVersion> = Vec::new();
+        for (version, earliest_upload, source, index) in parts {
+            match versions.last_mut() {
+                Some(last) if last.version == *version => {
+                    last.earliest_upload = match (last.earliest_upload, earliest_upload) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                    last.parts.push((source, index));
+                }
+                _ => versions.push(ProjectVersion {
+                    version: version.clone(),
+                    earliest_upload,
+                    parts: vec![(source, index)],
+                }),
+            }
+        }
+        Self {
+            name,
+            versions,
+            sources,
+        }
+    }
+
+    /// The versions that have files, newest first.
+    pub fn versions(&self) -> &[ProjectVersion] {
+        &self.versions
+    }
+
+    /// The files of the version at `index` in [`Self::versions`], by filename.
+    pub fn files_at(&self, index: usize) -> Vec<DistFile> {
+        let Some(version) = self.versions.get(index) else {
+            return Vec::new();
+        };
+        let mut files: Vec<DistFile> = version
+            .parts
+            .iter()
+            .flat_map(|&(source, index)| self.sources[source].files_at(index, &self.name))
+            .collect();
+        // Same-named files from several sources sit together, so that identical copies are
+        // dropped (the first source's kept) and different ones (a hash conflict) are all kept.
+        files.sort_by(|a, b| {
+            a.filename
+                .cmp(&b.filename)
+                .then_with(|| a.hashes.cmp(&b.hashes))
+        });
+        files.dedup_by(|a, b| a.filename == b.filename && a.hashes == b.hashes);
+        files
+    }
+
+    /// The files of `version` (none if the project has no such version).
+    pub fn files_of(&self, version: &pep440_rs::Version) -> Vec<DistFile> {
+        self.versions
+            .iter()
+            .position(|candidate| candidate.version == *version)
+            .map(|index| self.files_at(index))
+            .unwrap_or_default()
+    }
+
+    /// Every file, newest version first. This unpacks them all: prefer [`Self::files_of`].
+    pub fn files(&self) -> Vec<DistFile> {
+        (0..self.versions.len())
+            .flat_map(|index| self.files_at(index))
+            .collect()
     }
 }
 
@@ -224,21 +345,21 @@ impl IndexClient {
     /// # Errors
     /// [`Error::ProjectNotFound`] when no source has it.
     pub async fn project(&self, name: &PackageName) -> Result<Project, Error> {
-        let mut files = Vec::new();
+        let mut sources = Vec::new();
         let mut found = false;
         for index in self.inner.config.indexes() {
             if let Some(page) = self.page(index, name).await? {
                 found = true;
-                files.extend(page.files);
+                sources.extend(page.sources);
                 if self.inner.options.index_strategy == IndexStrategy::FirstIndex {
                     break;
                 }
             }
         }
         for location in &self.inner.config.find_links {
-            let page = self.find_links(location, name).await?;
-            found |= !page.is_empty();
-            files.extend(page);
+            let files = self.find_links(location, name).await?;
+            found |= !files.is_empty();
+            sources.push(Arc::new(PackedFiles::from_files(files)));
         }
         if !found {
             let places: Vec<String> = self
@@ -259,27 +380,15 @@ impl IndexClient {
                 searched: places.join(", "),
             });
         }
-        files.sort_by(|a, b| {
-            b.version()
-                .cmp(a.version())
-                .then_with(|| a.filename.cmp(&b.filename))
-                // Same-named files from several indexes sit together, so that identical
-                // copies are dropped and different ones (a hash conflict) are all kept.
-                .then_with(|| a.hashes.cmp(&b.hashes))
-        });
-        files.dedup_by(|a, b| a.filename == b.filename && a.hashes == b.hashes);
-        Ok(Project {
-            name: name.clone(),
-            files,
-        })
+        Ok(Project::from_sources(name.clone(), sources))
     }
 
-    /// The page of `name` on one index: `None` when the index does not have the project.
+    /// The files of `name` on one index: `None` when the index does not have the project.
     pub async fn page(
         &self,
         index: &IndexUrl,
         name: &PackageName,
-    ) -> Result<Option<ProjectPage>, Error> {
+    ) -> Result<Option<Project>, Error> {
         let url = index.project_url(name);
         let cache = self.inner.options.cache.as_ref();
         let index_key = key_of(strip_credentials(index.url()).as_str());
@@ -288,29 +397,23 @@ impl IndexClient {
             .filter(|_| mode != CacheMode::Refresh)
             .and_then(|cache| cache.read_page(&index_key, name.as_ref()));
 
-        let parse = |page: &CachedPage| -> Result<ProjectPage, Error> {
-            let page_url = Url::parse(&page.url).unwrap_or_else(|_| url.clone());
-            ProjectPage::parse(name, &page_url, page.content_type.as_deref(), &page.body).map_err(
-                |source| Error::Page {
-                    url: RedactedUrl::new(&page_url),
-                    source,
-                },
-            )
-        };
+        let project =
+            |page: &CachedPage| Project::from_sources(name.clone(), vec![Arc::clone(&page.files)]);
 
         if let Some(page) = &cached {
             let now = Timestamp::now().unix_seconds();
-            let fresh = page.max_age.is_some_and(|max_age| {
-                now.saturating_sub(page.fetched_at) < i64::try_from(max_age).unwrap_or(i64::MAX)
+            let info = &page.info;
+            let fresh = info.max_age.is_some_and(|max_age| {
+                now.saturating_sub(info.fetched_at) < i64::try_from(max_age).unwrap_or(i64::MAX)
             });
             let complete = self
                 .inner
                 .options
                 .trust_pages_fetched_after
-                .is_some_and(|cutoff| page.fetched_at > cutoff.unix_seconds());
+                .is_some_and(|cutoff| info.fetched_at > cutoff.unix_seconds());
             if fresh || complete || mode == CacheMode::Offline {
                 log::debug!("using cached page of `{name}`");
-                return parse(page).map(Some);
+                return Ok(Some(project(page)));
             }
         }
         if mode == CacheMode::Offline {
@@ -321,7 +424,7 @@ impl IndexClient {
 
         let validators = cached
             .as_ref()
-            .map(|page| (page.etag.clone(), page.last_modified.clone()));
+            .map(|page| (page.info.etag.clone(), page.info.last_modified.clone()));
         let fetched = self
             .inner
             .fetch(&url, |request| {
@@ -341,20 +444,33 @@ impl IndexClient {
         let page = match (fetched.status, cached) {
             (StatusCode::NOT_MODIFIED, Some(mut page)) => {
                 log::debug!("page of `{name}` not modified");
-                page.fetched_at = Timestamp::now().unix_seconds();
-                page.max_age = max_age(&fetched.headers).or(page.max_age);
+                page.info.fetched_at = Timestamp::now().unix_seconds();
+                page.info.max_age = max_age(&fetched.headers).or(page.info.max_age);
                 page
             }
             (StatusCode::NOT_FOUND | StatusCode::GONE, _) => return Ok(None),
-            (status, _) if status.is_success() => CachedPage {
-                url: fetched.url.to_string(),
-                content_type: fetched.header(header::CONTENT_TYPE),
-                etag: fetched.header(header::ETAG),
-                last_modified: fetched.header(header::LAST_MODIFIED),
-                max_age: max_age(&fetched.headers),
-                fetched_at: Timestamp::now().unix_seconds(),
-                body: fetched.body,
-            },
+            (status, _) if status.is_success() => {
+                let parsed = ProjectPage::parse(
+                    name,
+                    &fetched.url,
+                    fetched.header(header::CONTENT_TYPE).as_deref(),
+                    &fetched.body,
+                )
+                .map_err(|source| Error::Page {
+                    url: RedactedUrl::new(&fetched.url),
+                    source,
+                })?;
+                CachedPage {
+                    info: PageInfo {
+                        url: fetched.url.to_string(),
+                        etag: fetched.header(header::ETAG),
+                        last_modified: fetched.header(header::LAST_MODIFIED),
+                        max_age: max_age(&fetched.headers),
+                        fetched_at: Timestamp::now().unix_seconds(),
+                    },
+                    files: Arc::new(PackedFiles::from_files(parsed.files)),
+                }
+            }
             (status, _) => {
                 return Err(Error::Status {
                     url: RedactedUrl::new(&url),
@@ -362,7 +478,6 @@ impl IndexClient {
                 });
             }
         };
-        let parsed = parse(&page)?;
         if let Some(cache) = cache
             && let Err(error) = cache.write_page(&index_key, name.as_ref(), &page)
         {
@@ -371,7 +486,7 @@ impl IndexClient {
                 cache.root().display()
             );
         }
-        Ok(Some(parsed))
+        Ok(Some(project(&page)))
     }
 
     async fn find_links(

@@ -42,6 +42,21 @@ impl HashAlgorithm {
         matches!(self, Self::Sha256 | Self::Sha384 | Self::Sha512)
     }
 
+    /// Every algorithm, in the order of their stable codes in the packed page form.
+    pub(crate) const ALL: [Self; 6] = [
+        Self::Sha256,
+        Self::Sha384,
+        Self::Sha512,
+        Self::Md5,
+        Self::Sha1,
+        Self::Blake2b,
+    ];
+
+    /// The length of a digest in bytes.
+    pub(crate) fn byte_len(self) -> usize {
+        self.hex_len() / 2
+    }
+
     fn hex_len(self) -> usize {
         match self {
             Self::Md5 => 32,
@@ -111,6 +126,24 @@ impl HashDigest {
         Ok(Self { algorithm, digest })
     }
 
+    /// A digest from its raw bytes; `None` when the length is not the algorithm's.
+    pub(crate) fn from_bytes(algorithm: HashAlgorithm, bytes: &[u8]) -> Option<Self> {
+        (bytes.len() * 2 == algorithm.hex_len()).then(|| Self {
+            algorithm,
+            digest: hex(bytes),
+        })
+    }
+
+    /// The raw bytes of the digest (half the size of its hex).
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
+        // `new` and `from_bytes` only ever store lowercase hex of even length.
+        self.digest
+            .as_bytes()
+            .chunks_exact(2)
+            .map(|pair| (hex_value(pair[0]) << 4) | hex_value(pair[1]))
+            .collect()
+    }
+
     /// The SHA-256 digest of `bytes`.
     pub fn sha256_of(bytes: &[u8]) -> Self {
         Self {
@@ -172,13 +205,22 @@ impl<'de> Deserialize<'de> for HashDigest {
 
 /// Lowercase hex of `bytes`.
 pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut out, byte| {
-            let _ = write!(out, "{byte:02x}");
-            out
-        })
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(DIGITS[usize::from(byte & 0xf)]));
+    }
+    out
+}
+
+/// The value of one lowercase hex digit (0 for anything else, which callers rule out).
+fn hex_value(digit: u8) -> u8 {
+    match digit {
+        b'0'..=b'9' => digit - b'0',
+        b'a'..=b'f' => digit - b'a' + 10,
+        _ => 0,
+    }
 }
 
 #[cfg(test)]
@@ -215,6 +257,20 @@ mod tests {
         assert_eq!(digest.digest(), EMPTY);
         assert_eq!(digest.verify(b""), Some(true));
         assert_eq!(digest.verify(b"x"), Some(false));
+    }
+
+    #[test]
+    fn round_trips_raw_bytes() {
+        let digest: HashDigest = format!("sha256:{}", EMPTY.to_uppercase())
+            .parse()
+            .expect("parses");
+        let bytes = digest.to_bytes();
+        assert_eq!(bytes.len(), 32);
+        assert_eq!(
+            HashDigest::from_bytes(HashAlgorithm::Sha256, &bytes),
+            Some(digest)
+        );
+        assert_eq!(HashDigest::from_bytes(HashAlgorithm::Sha512, &bytes), None);
     }
 
     #[test]

@@ -27,6 +27,16 @@ impl Timestamp {
         }
     }
 
+    /// The instant `micros` microseconds after the Unix epoch.
+    pub(crate) fn from_unix_micros(micros: i64) -> Self {
+        Self { micros }
+    }
+
+    /// Microseconds since the Unix epoch.
+    pub(crate) fn unix_micros(self) -> i64 {
+        self.micros
+    }
+
     /// Seconds since the Unix epoch (rounded down).
     pub fn unix_seconds(self) -> i64 {
         self.micros.div_euclid(1_000_000)

@@ -3,10 +3,16 @@
 //! A version is a candidate when, after the upload cutoff, it still has files; when it is not
 //! yanked (PEP 592); and when at least one of its files can be installed on the target (a
 //! compatible wheel or an sdist, whose `Requires-Python` accepts the target Python).
+//!
+//! Judging a version unpacks its files, which costs far more than everything else the
+//! resolver does with it, and most projects list hundreds of versions of which a resolution
+//! looks at a few. So versions are listed from the project's version table alone (the
+//! earliest upload time settles the cutoff), and each is judged the first time it is asked
+//! about.
 
 use std::collections::HashSet;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use hashpin_pypi::{DistFile, PackageName, Project, Timestamp, Version, VersionSpecifiers};
 
@@ -76,16 +82,13 @@ impl fmt::Display for Unusable {
 }
 
 /// One version and what may be done with it.
-///
-/// Files are referred to by their index in the shared [`Project`], not copied: a large
-/// project lists thousands of files, and every run builds candidates for every version.
 #[derive(Debug, Clone)]
 pub(crate) struct Candidate {
     pub(crate) version: Version,
-    project: Arc<Project>,
     /// Every file of the version that exists under the cutoff, for hashing.
-    files: Vec<usize>,
-    /// The file to read metadata from: the best installable wheel, else the sdist.
+    files: Vec<DistFile>,
+    /// The file to read metadata from (an index into `files`): the best installable wheel,
+    /// else the sdist.
     metadata_file: Option<usize>,
     pub(crate) unusable: Option<Unusable>,
     /// Every file is yanked (so, if usable, the yank was explicitly allowed).
@@ -94,59 +97,66 @@ pub(crate) struct Candidate {
 
 impl Candidate {
     /// Every file of the version under the cutoff.
-    pub(crate) fn files(&self) -> impl Iterator<Item = &DistFile> + '_ {
-        self.files.iter().map(|&index| &self.project.files[index])
+    pub(crate) fn files(&self) -> &[DistFile] {
+        &self.files
     }
 
     /// The file to read metadata from.
     pub(crate) fn metadata_file(&self) -> Option<&DistFile> {
-        self.metadata_file.map(|index| &self.project.files[index])
+        self.metadata_file.map(|index| &self.files[index])
     }
 }
 
-/// A project's versions, newest first.
-#[derive(Debug, Clone, Default)]
+/// What judging a version depends on besides its files.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Policy<'a> {
+    pub(crate) target: &'a TargetEnvironment,
+    pub(crate) exclude_newer: Option<Timestamp>,
+    pub(crate) allow_yanked: &'a HashSet<(PackageName, Version)>,
+}
+
+/// A project's versions, newest first, each judged on first use.
+#[derive(Debug, Default)]
 pub(crate) struct Candidates {
-    pub(crate) versions: Vec<Candidate>,
+    project: Option<Arc<Project>>,
+    /// The versions with a file under the cutoff.
+    pub(crate) versions: Vec<Slot>,
     /// The project was not found anywhere.
     pub(crate) missing: bool,
 }
 
+/// One version, judged on first use.
+#[derive(Debug)]
+pub(crate) struct Slot {
+    /// The version as the project's table lists it; equal to its candidate's.
+    pub(crate) version: Version,
+    /// Its position in the project's versions.
+    index: usize,
+    candidate: OnceLock<Candidate>,
+}
+
 impl Candidates {
-    pub(crate) fn new(
-        project: &Arc<Project>,
-        target: &TargetEnvironment,
-        exclude_newer: Option<Timestamp>,
-        allow_yanked: &HashSet<(PackageName, Version)>,
-    ) -> Self {
-        let mut versions = Vec::new();
-        // Files are sorted newest version first, so each version's files are one run.
-        let mut start = 0;
-        while start < project.files.len() {
-            let version = project.files[start].version();
-            let end = project.files[start..]
-                .iter()
-                .position(|file| file.version() != version)
-                .map_or(project.files.len(), |offset| start + offset);
-            let files: Vec<usize> = (start..end)
-                .filter(
-                    |&index| match (exclude_newer, project.files[index].upload_time) {
-                        (None, _) => true,
-                        (Some(cutoff), Some(uploaded)) => uploaded <= cutoff,
-                        // Without an upload time the cutoff cannot be proven: such a file does
-                        // not exist for a reproducible resolution.
-                        (Some(_), None) => false,
-                    },
-                )
-                .collect();
-            start = end;
-            if files.is_empty() {
-                continue;
-            }
-            let yank_allowed = allow_yanked.contains(&(project.name.clone(), version.clone()));
-            versions.push(candidate(project, files, target, yank_allowed));
-        }
+    pub(crate) fn new(project: &Arc<Project>, exclude_newer: Option<Timestamp>) -> Self {
+        let versions = project
+            .versions()
+            .iter()
+            .enumerate()
+            .filter(|(_, version)| match exclude_newer {
+                None => true,
+                // Files without an upload time cannot be proven older than the cutoff: they
+                // do not exist for a reproducible resolution.
+                Some(cutoff) => version
+                    .earliest_upload()
+                    .is_some_and(|uploaded| uploaded <= cutoff),
+            })
+            .map(|(index, version)| Slot {
+                version: version.version().clone(),
+                index,
+                candidate: OnceLock::new(),
+            })
+            .collect();
         Self {
+            project: Some(Arc::clone(project)),
             versions,
             missing: false,
         }
@@ -154,47 +164,83 @@ impl Candidates {
 
     pub(crate) fn missing() -> Self {
         Self {
+            project: None,
             versions: Vec::new(),
             missing: true,
         }
     }
 
-    pub(crate) fn get(&self, version: &Version) -> Option<&Candidate> {
+    /// The candidate of one listed version, judged now if it was not yet.
+    pub(crate) fn judge<'a>(&'a self, slot: &'a Slot, policy: Policy<'_>) -> &'a Candidate {
+        slot.candidate.get_or_init(|| {
+            let files = self
+                .project
+                .as_ref()
+                .map(|project| project.files_at(slot.index))
+                .unwrap_or_default();
+            let name = self.project.as_ref().map(|project| &project.name);
+            candidate(name, &slot.version, files, policy)
+        })
+    }
+
+    pub(crate) fn get(&self, version: &Version, policy: Policy<'_>) -> Option<&Candidate> {
         self.versions
             .iter()
-            .find(|candidate| &candidate.version == version)
+            .find(|slot| &slot.version == version)
+            .map(|slot| self.judge(slot, policy))
     }
 }
 
+/// Judges the files of one version (`listed`, as the version table lists it).
 fn candidate(
-    project: &Arc<Project>,
-    files: Vec<usize>,
-    target: &TargetEnvironment,
-    yank_allowed: bool,
+    name: Option<&PackageName>,
+    listed: &Version,
+    files: Vec<DistFile>,
+    policy: Policy<'_>,
 ) -> Candidate {
-    let file = |index: usize| &project.files[index];
-    let live: Vec<usize> = files
-        .iter()
-        .copied()
-        .filter(|&index| yank_allowed || !file(index).yanked.is_yanked())
+    let Policy {
+        target,
+        exclude_newer,
+        allow_yanked,
+    } = policy;
+    let files: Vec<DistFile> = files
+        .into_iter()
+        .filter(|file| match (exclude_newer, file.upload_time) {
+            (None, _) => true,
+            (Some(cutoff), Some(uploaded)) => uploaded <= cutoff,
+            (Some(_), None) => false,
+        })
+        .collect();
+    // Equal to the listed version, but spelled as its first file spells it, as before
+    // versions were listed from a table.
+    let version = files
+        .first()
+        .map_or_else(|| listed.clone(), |file| file.version().clone());
+    let yank_allowed =
+        name.is_some_and(|name| allow_yanked.contains(&(name.clone(), version.clone())));
+    let live: Vec<usize> = (0..files.len())
+        .filter(|&index| yank_allowed || !files[index].yanked.is_yanked())
         .collect();
     let installable = live
         .iter()
         .copied()
-        .filter(|&index| target.can_install(file(index)))
-        .min_by_key(|&index| target.tags.rank(&file(index).parsed));
-    let unusable = if live.is_empty() {
+        .filter(|&index| target.can_install(&files[index]))
+        .min_by_key(|&index| target.tags.rank(&files[index].parsed));
+    let unusable = if files.is_empty() {
+        // Only a damaged cache entry or two sources disagreeing on upload times get here.
+        Some(Unusable::NoCompatibleFile)
+    } else if live.is_empty() {
         Some(Unusable::Yanked {
             reason: files
                 .iter()
-                .find_map(|&index| file(index).yanked.reason())
+                .find_map(|file| file.yanked.reason())
                 .map(str::to_string),
         })
     } else if installable.is_some() {
         None
     } else if let Some(specifiers) = live
         .iter()
-        .map(|&index| file(index))
+        .map(|&index| &files[index])
         .filter(|file| target.tags.accepts(&file.parsed))
         .find_map(|file| {
             file.requires_python
@@ -210,9 +256,8 @@ fn candidate(
         Some(Unusable::NoCompatibleFile)
     };
     Candidate {
-        version: file(files[0]).version().clone(),
-        yanked: files.iter().all(|&index| file(index).yanked.is_yanked()),
-        project: Arc::clone(project),
+        version,
+        yanked: files.iter().all(|file| file.yanked.is_yanked()),
         files,
         metadata_file: installable,
         unusable,

@@ -21,7 +21,7 @@ use pubgrub::{
 };
 use tokio::runtime::Handle;
 
-use crate::candidates::{Candidate, Candidates, Unusable};
+use crate::candidates::{Candidate, Candidates, Policy, Unusable};
 use crate::error::ResolveError;
 use crate::package::Package;
 use crate::source::{Fetcher, PackageSource};
@@ -43,17 +43,20 @@ pub(crate) struct Context {
 }
 
 impl Context {
+    fn policy(&self) -> Policy<'_> {
+        Policy {
+            target: &self.target,
+            exclude_newer: self.options.exclude_newer,
+            allow_yanked: &self.options.allow_yanked,
+        }
+    }
+
     fn candidates(
-        &self,
         project: Result<Arc<hashpin_pypi::Project>, Arc<IndexError>>,
+        exclude_newer: Option<hashpin_pypi::Timestamp>,
     ) -> Result<Candidates, Arc<IndexError>> {
         match project {
-            Ok(project) => Ok(Candidates::new(
-                &project,
-                &self.target,
-                self.options.exclude_newer,
-                &self.options.allow_yanked,
-            )),
+            Ok(project) => Ok(Candidates::new(&project, exclude_newer)),
             Err(error) if matches!(*error, IndexError::ProjectNotFound { .. }) => {
                 Ok(Candidates::missing())
             }
@@ -62,6 +65,9 @@ impl Context {
     }
 
     /// The newest usable version in `range` under the pre-release policy and preferences.
+    ///
+    /// Versions are judged (their files unpacked) only once the range and the version
+    /// number alone leave them in the running.
     fn choose<'a>(
         &self,
         name: &PackageName,
@@ -70,41 +76,42 @@ impl Context {
         explicit_prerelease: bool,
         unusable_metadata: &HashSet<Version>,
     ) -> Option<&'a Candidate> {
-        let usable = candidates.versions.iter().filter(|candidate| {
-            candidate.unusable.is_none()
-                && range.contains(&candidate.version)
-                && !unusable_metadata.contains(&candidate.version)
+        let policy = self.policy();
+        let in_range = candidates.versions.iter().filter(|slot| {
+            range.contains(&slot.version) && !unusable_metadata.contains(&slot.version)
         });
+        let usable = |slot| {
+            let candidate = candidates.judge(slot, policy);
+            candidate.unusable.is_none().then_some(candidate)
+        };
         if let Some(preferred) = self.preferences.get(name)
-            && let Some(candidate) = usable
+            && let Some(candidate) = in_range
                 .clone()
-                .find(|candidate| &candidate.version == preferred)
+                .filter(|slot| &slot.version == preferred)
+                .find_map(usable)
         {
             return Some(candidate);
         }
         // A yanked release, even one explicitly allowed, only when nothing else will do
         // (PEP 592; pip sorts yanked files last).
-        self.newest(
-            usable.clone().filter(|candidate| !candidate.yanked),
-            explicit_prerelease,
-        )
-        .or_else(|| self.newest(usable, explicit_prerelease))
-    }
-
-    /// The newest of `usable` (newest first) under the pre-release policy.
-    fn newest<'a>(
-        &self,
-        mut usable: impl Iterator<Item = &'a Candidate> + Clone,
-        explicit_prerelease: bool,
-    ) -> Option<&'a Candidate> {
-        if self.options.prerelease == PrereleaseMode::Allow || explicit_prerelease {
-            return usable.next();
-        }
-        // pip's rule: pre-releases only when no final release satisfies.
-        usable
-            .clone()
-            .find(|candidate| !candidate.version.any_prerelease())
-            .or_else(|| usable.next())
+        let allow_prerelease =
+            self.options.prerelease == PrereleaseMode::Allow || explicit_prerelease;
+        let newest = |allow_yanked: bool| {
+            // pip's rule: pre-releases only when no final release satisfies.
+            let pick = |allow_prerelease: bool| {
+                in_range
+                    .clone()
+                    .filter(|slot| allow_prerelease || !slot.version.any_prerelease())
+                    .filter_map(usable)
+                    .find(|candidate| allow_yanked || !candidate.yanked)
+            };
+            if allow_prerelease {
+                pick(true)
+            } else {
+                pick(false).or_else(|| pick(true))
+            }
+        };
+        newest(false).or_else(|| newest(true))
     }
 }
 
@@ -214,7 +221,7 @@ impl<S: PackageSource> Provider<S> {
         let name = name.clone();
         self.runtime.spawn(async move {
             let project = fetcher.project(&name).await;
-            let Ok(candidates) = context.candidates(project) else {
+            let Ok(candidates) = Context::candidates(project, context.options.exclude_newer) else {
                 return;
             };
             let best = context
@@ -232,12 +239,12 @@ impl<S: PackageSource> Provider<S> {
         }
         let project = self.runtime.block_on(self.fetcher.project(name));
         let candidates =
-            self.context
-                .candidates(project)
-                .map_err(|source| ResolveError::Fetch {
+            Context::candidates(project, self.context.options.exclude_newer).map_err(|source| {
+                ResolveError::Fetch {
                     package: name.clone(),
                     source,
-                })?;
+                }
+            })?;
         let candidates = Rc::new(candidates);
         self.candidates
             .borrow_mut()
@@ -251,7 +258,7 @@ impl<S: PackageSource> Provider<S> {
         version: &Version,
     ) -> Result<Result<Arc<CoreMetadata>, Unusable>, ResolveError> {
         let candidates = self.candidates(name)?;
-        let Some(candidate) = candidates.get(version) else {
+        let Some(candidate) = candidates.get(version, self.context.policy()) else {
             return Ok(Err(Unusable::NoCompatibleFile));
         };
         if let Some(unusable) = &candidate.unusable {
@@ -387,7 +394,8 @@ impl<S: PackageSource> DependencyProvider for Provider<S> {
         for candidate in candidates
             .versions
             .iter()
-            .filter(|candidate| range.contains(&candidate.version))
+            .filter(|slot| range.contains(&slot.version))
+            .map(|slot| candidates.judge(slot, self.context.policy()))
         {
             if let Some(unusable) = &candidate.unusable {
                 if let Unusable::Yanked { reason } = unusable
@@ -491,8 +499,8 @@ impl<S: PackageSource> Provider<S> {
                     .get(name)
                     .and_then(|candidates| {
                         candidates
-                            .get(version)
-                            .map(|candidate| candidate.files().cloned().collect())
+                            .get(version, self.context.policy())
+                            .map(|candidate| candidate.files().to_vec())
                     })
                     .unwrap_or_default();
                 packages.insert(
@@ -559,7 +567,7 @@ impl<S: PackageSource> Provider<S> {
                         candidates
                             .versions
                             .iter()
-                            .map(|candidate| candidate.version.clone())
+                            .map(|slot| slot.version.clone())
                             .collect(),
                     )
                 })

@@ -274,9 +274,12 @@ async fn changed_on_index(
         let locked = fingerprint(package.files.iter());
         checks.spawn(async move {
             let project = fresh.project(&name).await?;
-            let now = fingerprint(project.files.iter().filter(|file| {
-                file.version() == &version && file.upload_time.is_some_and(|time| time <= cutoff)
-            }));
+            let files = project.files_of(&version);
+            let now = fingerprint(
+                files
+                    .iter()
+                    .filter(|file| file.upload_time.is_some_and(|time| time <= cutoff)),
+            );
             Ok::<_, hashpin_pypi::Error>((now != locked).then(|| format!("{name}=={version}")))
         });
     }

@@ -215,18 +215,16 @@ async fn index_files(
 /// place that reads a project's files by version, so a change of the page representation
 /// touches freeze only here.
 fn version_files(project: &Project, version: &Version) -> Result<Vec<DistFile>, Refusal> {
-    let files: Vec<DistFile> = project
-        .files
-        .iter()
-        .filter(|file| file.version() == version)
-        .cloned()
-        .collect();
+    let files = project.files_of(version);
     if files.is_empty() {
-        let mut others: Vec<&Version> = project.files.iter().map(DistFile::version).collect();
-        others.sort_unstable_by(|a, b| b.cmp(a));
-        others.dedup();
+        // Listed newest first, each version once.
         return Err(Refusal::NoVersion {
-            newest: others.into_iter().take(3).cloned().collect(),
+            newest: project
+                .versions()
+                .iter()
+                .take(3)
+                .map(|newest| newest.version().clone())
+                .collect(),
         });
     }
     Ok(files)

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use anyhow::Context as _;
-use hashpin_pypi::{PackageName, Version};
+use hashpin_pypi::{PackageName, Project, Version};
 
 use crate::cli::ShowArgs;
 use crate::printer;
@@ -25,31 +25,25 @@ pub(crate) async fn run(args: &ShowArgs) -> anyhow::Result<()> {
         Some(text) => text
             .parse()
             .with_context(|| format!("`{text}` is not a valid version"))?,
-        None => versions
-            .iter()
-            .find(|(version, files)| {
-                !version.any_prerelease() && files.iter().any(|file| !file.yanked.is_yanked())
-            })
-            .or_else(|| versions.first())
-            .map(|(version, _)| (*version).clone())
-            .context("the project lists no files")?,
+        None => default_version(&project).context("the project lists no files")?,
     };
     let files = versions
         .iter()
-        .find(|(version, _)| **version == chosen)
-        .map(|(_, files)| files.clone())
+        .position(|version| *version.version() == chosen)
+        .map(|index| project.files_at(index))
         .with_context(|| format!("{name} has no version {chosen}"))?;
 
     let mut out = String::new();
     let _ = writeln!(out, "{name}: {} versions", versions.len());
-    for (version, files) in versions.iter().take(args.versions) {
+    for (index, version) in versions.iter().enumerate().take(args.versions) {
+        let files = project.files_at(index);
         let yanked = files.iter().all(|file| file.yanked.is_yanked());
         let note = match files.first().and_then(|file| file.yanked.reason()) {
             Some(reason) if yanked => format!(" (yanked: {reason})"),
             _ if yanked => " (yanked)".to_string(),
             _ => String::new(),
         };
-        let _ = writeln!(out, "  {version}  {} files{note}", files.len());
+        let _ = writeln!(out, "  {}  {} files{note}", version.version(), files.len());
     }
     if versions.len() > args.versions {
         let _ = writeln!(
@@ -109,4 +103,19 @@ pub(crate) async fn run(args: &ShowArgs) -> anyhow::Result<()> {
     }
     printer::data(out.trim_end());
     Ok(())
+}
+
+/// The newest final release with a file that is not yanked, else the newest version.
+fn default_version(project: &Project) -> Option<Version> {
+    let versions = project.versions();
+    (0..versions.len())
+        .find(|&index| {
+            !versions[index].version().any_prerelease()
+                && project
+                    .files_at(index)
+                    .iter()
+                    .any(|file| !file.yanked.is_yanked())
+        })
+        .or((!versions.is_empty()).then_some(0))
+        .map(|index| versions[index].version().clone())
 }

@@ -12,6 +12,9 @@
 
 mod html;
 mod json;
+mod packed;
+
+pub(crate) use packed::PackedFiles;
 
 use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::PackageName;

@@ -37,7 +37,7 @@ fn cache_control(value: &str) -> ServerOptions {
 async fn project_and_metadata(client: &IndexClient) -> (Project, CoreMetadata) {
     let project = fetch_project(client, "foo").await;
     let metadata = client
-        .metadata(&project.files[0])
+        .metadata(&project.files()[0])
         .await
         .unwrap_or_else(|error| panic!("{}", error_chain(&error)));
     (project, metadata)
@@ -160,7 +160,7 @@ async fn offline_with_a_cold_cache_is_an_error() {
     let project = fetch_project(&client_for(&index), "foo").await;
     index.clear_requests();
     let error = offline
-        .metadata(&project.files[0])
+        .metadata(&project.files()[0])
         .await
         .expect_err("nothing cached");
     assert!(matches!(error, Error::Offline { .. }), "{error:?}");
@@ -231,7 +231,7 @@ async fn damaged_page_entry_is_fetched_again_unconditionally() {
         let index = foo_index(cache_control("max-age=600"));
         let cache = temp_dir();
         let first = warm_up(&index, cache.path()).await;
-        damage.apply_under(&cache.path().join("simple-v1"));
+        damage.apply_under(&cache.path().join("simple-v2"));
 
         let again =
             project_and_metadata(&cached_client(&index, cache.path(), CacheMode::Normal)).await;

@@ -57,7 +57,7 @@ async fn credentials_in_the_index_url_are_sent() {
         .await
         .unwrap_or_else(|error| panic!("{}", error_chain(&error)));
     // A PEP 658 file and a whole download: every kind of request carries them.
-    for file in &project.files {
+    for file in &project.files() {
         let metadata = client
             .metadata(file)
             .await
@@ -145,7 +145,7 @@ async fn credentials_in_a_find_links_url_are_sent() {
         .project(&name("foo"))
         .await
         .unwrap_or_else(|error| panic!("{}", error_chain(&error)));
-    assert_eq!(project.files.len(), 2);
+    assert_eq!(project.files().len(), 2);
     for request in index.requests() {
         assert_eq!(
             request.header("authorization"),

@@ -33,10 +33,10 @@ async fn configured_index_serves_pip_and_its_metadata() {
         IndexClient::new(config, options).unwrap_or_else(|error| panic!("{}", error_chain(&error)));
 
     let project = fetch_project(&client, "pip").await;
-    assert!(!project.files.is_empty());
+    assert!(!project.files().is_empty());
     // Newest first: the first wheel the index serves that is not yanked.
-    let wheel = project
-        .files
+    let files = project.files();
+    let wheel = files
         .iter()
         .find(|file| {
             matches!(file.parsed, DistFilename::Wheel(_))

@@ -58,7 +58,8 @@ async fn serve_alone(dist: &Dist, options: ServerOptions) -> (TestIndex, IndexCl
         .start();
     let client = client_for(&index);
     let project = fetch_project(&client, dist.name()).await;
-    let file = file_named(&project.files, dist.filename()).clone();
+    let files = project.files();
+    let file = file_named(&files, dist.filename()).clone();
     index.clear_requests();
     (index, client, file)
 }

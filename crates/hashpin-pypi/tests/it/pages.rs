@@ -2,7 +2,7 @@
 
 use hashpin_pypi::{
     CacheMode, ClientOptions, DistFile, Error, IndexClient, IndexConfig, IndexStrategy,
-    MetadataAvailability, ProjectPage, Yanked,
+    MetadataAvailability, Project, Yanked,
 };
 use hashpin_testkit::{Dist, IndexBuilder, ServerOptions, TestIndex};
 
@@ -114,7 +114,7 @@ fn expected_foo_bar_files() -> Vec<Listed> {
     ]
 }
 
-async fn foo_bar_page(index: &TestIndex) -> ProjectPage {
+async fn foo_bar_page(index: &TestIndex) -> Project {
     client_for(index)
         .page(&index_url(index), &name(PROJECT))
         .await
@@ -134,14 +134,14 @@ async fn json_page_lists_every_field() {
         accept.starts_with("application/vnd.pypi.simple.v1+json"),
         "JSON is preferred: {accept}"
     );
-    assert_eq!(page.url.as_str(), index.project_url(PROJECT));
     assert_eq!(page.name, name("foo-bar"));
-    let listed: Vec<Listed> = page.files.iter().map(|f| Listed::of(f, &index)).collect();
+    let listed: Vec<Listed> = page.files().iter().map(|f| Listed::of(f, &index)).collect();
     assert_eq!(listed, expected_foo_bar_files());
 
     // PEP 700 fields exist only in JSON.
     for dist in foo_bar_dists() {
-        let file = file_named(&page.files, dist.filename());
+        let files = page.files();
+        let file = file_named(&files, dist.filename());
         assert_eq!(
             file.size,
             Some(u64::try_from(dist.bytes().len()).expect("fits")),
@@ -149,13 +149,14 @@ async fn json_page_lists_every_field() {
             file.filename
         );
     }
-    let newest = file_named(&page.files, "Foo_Bar-1.10-py3-none-any.whl");
+    let files = page.files();
+    let newest = file_named(&files, "Foo_Bar-1.10-py3-none-any.whl");
     assert_eq!(
         newest.upload_time.map(|time| time.to_string()).as_deref(),
         Some(UPLOAD_TIME)
     );
-    let others_with_time = page
-        .files
+    let files = page.files();
+    let others_with_time = files
         .iter()
         .filter(|file| file.upload_time.is_some())
         .count();
@@ -183,12 +184,15 @@ async fn html_pages_list_the_same_files_as_json() {
     for (case, options) in cases {
         let index = foo_bar_index(options);
         let page = foo_bar_page(&index).await;
-        let listed: Vec<Listed> = page.files.iter().map(|f| Listed::of(f, &index)).collect();
+        let listed: Vec<Listed> = page.files().iter().map(|f| Listed::of(f, &index)).collect();
         assert_eq!(listed, expected_foo_bar_files(), "{case}");
         // Read as HTML (which has no sizes), not as the JSON that was asked for.
-        assert!(page.files.iter().all(|file| file.size.is_none()), "{case}");
         assert!(
-            page.files.iter().all(|file| file.upload_time.is_none()),
+            page.files().iter().all(|file| file.size.is_none()),
+            "{case}"
+        );
+        assert!(
+            page.files().iter().all(|file| file.upload_time.is_none()),
             "{case}"
         );
         assert_eq!(statuses(&page_requests(&index, PROJECT)), [200], "{case}");
@@ -200,11 +204,8 @@ async fn project_merges_and_orders_newest_first() {
     let index = foo_bar_index(ServerOptions::default());
     let project = fetch_project(&client_for(&index), PROJECT).await;
     assert_eq!(project.name, name("foo-bar"));
-    let filenames: Vec<&str> = project
-        .files
-        .iter()
-        .map(|file| file.filename.as_str())
-        .collect();
+    let files = project.files();
+    let filenames: Vec<&str> = files.iter().map(|file| file.filename.as_str()).collect();
     assert_eq!(
         filenames,
         [
@@ -232,13 +233,17 @@ async fn relative_file_urls_resolve_against_the_page_and_download() {
     let client = client_for(&index);
     let project = fetch_project(&client, "rel").await;
 
-    let file = file_named(&project.files, wheel.filename());
+    let files = project.files();
+
+    let file = file_named(&files, wheel.filename());
     assert_eq!(file.url.as_str(), index.file_url(wheel.filename()));
     let metadata = client.metadata(file).await.expect("the wheel downloads");
     assert_eq!(metadata.requires_dist[0].name, name("bar"));
     assert_eq!(statuses(&file_requests(&index, wheel.filename())), [200]);
 
-    let file = file_named(&project.files, with_metadata.filename());
+    let files = project.files();
+
+    let file = file_named(&files, with_metadata.filename());
     assert_eq!(
         file.metadata_url().as_str(),
         format!("{}.metadata", index.file_url(with_metadata.filename()))
@@ -270,7 +275,8 @@ async fn local_versions_survive_percent_encoded_urls() {
         let client = client_for(&index);
         let project = fetch_project(&client, "loc").await;
         for dist in [&wheel, &sdist] {
-            let file = file_named(&project.files, dist.filename());
+            let files = project.files();
+            let file = file_named(&files, dist.filename());
             assert!(file.filename.contains('+'), "{}", file.filename);
             assert_eq!(file.version().to_string(), "1.0+local.1");
             assert_eq!(file.url.as_str(), index.file_url(dist.filename()));
@@ -293,7 +299,8 @@ async fn file_without_a_hash_is_listed_and_read() {
     let index = IndexBuilder::new().dist(sdist.clone()).start();
     let client = client_for(&index);
     let project = fetch_project(&client, "nohash").await;
-    let file = file_named(&project.files, sdist.filename());
+    let files = project.files();
+    let file = file_named(&files, sdist.filename());
     assert!(file.hashes.is_empty());
     assert_eq!(file.sha256(), None);
     let metadata = client.metadata(file).await.expect("read without a hash");
@@ -329,7 +336,7 @@ async fn names_are_normalized_before_asking() {
     let index = foo_bar_index(ServerOptions::default());
     let project = fetch_project(&client_for(&index), "FOO__bar").await;
     assert_eq!(project.name, name("foo-bar"));
-    assert_eq!(project.files.len(), 5);
+    assert_eq!(project.files().len(), 5);
     // Straight to the normalized page: no redirect from a spelling of the name.
     let paths: Vec<String> = index.requests().into_iter().map(|r| r.path).collect();
     assert_eq!(paths, ["/simple/foo-bar/"]);
@@ -344,7 +351,7 @@ async fn index_url_without_trailing_slash_works() {
         test_options(None, CacheMode::Normal),
     );
     let project = fetch_project(&client, PROJECT).await;
-    assert_eq!(project.files.len(), 5);
+    assert_eq!(project.files().len(), 5);
     assert_eq!(statuses(&page_requests(&index, PROJECT)), [200]);
 }
 
@@ -377,7 +384,8 @@ async fn first_index_with_the_project_is_the_only_source() {
     let client = two_index_client(&primary, &extra, IndexStrategy::FirstIndex);
 
     let project = fetch_project(&client, "shared").await;
-    let urls: Vec<&str> = project.files.iter().map(|file| file.url.as_str()).collect();
+    let files = project.files();
+    let urls: Vec<&str> = files.iter().map(|file| file.url.as_str()).collect();
     assert_eq!(
         urls,
         [primary.file_url(shared.filename())],
@@ -386,7 +394,7 @@ async fn first_index_with_the_project_is_the_only_source() {
     assert_eq!(extra.requests(), [], "the extra index is not even asked");
 
     let project = fetch_project(&client, "only-extra").await;
-    assert_eq!(project.files.len(), 1);
+    assert_eq!(project.files().len(), 1);
     assert_eq!(statuses(&page_requests(&primary, "only-extra")), [404]);
     assert_eq!(statuses(&page_requests(&extra, "only-extra")), [200]);
 }
@@ -402,7 +410,7 @@ async fn unsafe_best_match_merges_every_index() {
     let client = two_index_client(&primary, &extra, IndexStrategy::UnsafeBestMatch);
     let project = fetch_project(&client, "shared").await;
     let urls: Vec<String> = project
-        .files
+        .files()
         .iter()
         .map(|file| file.url.to_string())
         .collect();

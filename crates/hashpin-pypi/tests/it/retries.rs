@@ -40,7 +40,7 @@ async fn server_errors_are_retried() {
     let index = foo_index();
     index.fail_next(PAGE, vec![Failure::Status(500), Failure::Status(503)]);
     let project = fetch_project(&client_for(&index), "foo").await;
-    assert_eq!(project.files.len(), 2);
+    assert_eq!(project.files().len(), 2);
     assert_eq!(statuses(&page_requests(&index, "foo")), [500, 503, 200]);
 }
 
@@ -68,7 +68,7 @@ async fn truncated_download_is_retried() {
     let project = fetch_project(&client, "foo").await;
     index.fail_next(sdist.filename(), vec![Failure::Truncate]);
     let metadata = client
-        .metadata(file_named(&project.files, sdist.filename()))
+        .metadata(file_named(&project.files(), sdist.filename()))
         .await
         .unwrap_or_else(|error| panic!("{}", error_chain(&error)));
     assert_eq!(metadata.requires_dist[0].name, name("bar"));
@@ -87,7 +87,7 @@ async fn range_requests_are_retried() {
     let project = fetch_project(&client, "foo").await;
     index.fail_next(wheel.filename(), vec![Failure::Status(503), Failure::Reset]);
     let metadata = client
-        .metadata(file_named(&project.files, wheel.filename()))
+        .metadata(file_named(&project.files(), wheel.filename()))
         .await
         .unwrap_or_else(|error| panic!("{}", error_chain(&error)));
     assert_eq!(metadata.requires_dist[0].name, name("bar"));
@@ -105,7 +105,7 @@ async fn not_found_is_not_retried() {
 
     index.fail_next(sdist.filename(), vec![Failure::Status(404)]);
     let error = client
-        .metadata(file_named(&project.files, sdist.filename()))
+        .metadata(file_named(&project.files(), sdist.filename()))
         .await
         .expect_err("the file is gone");
     assert!(

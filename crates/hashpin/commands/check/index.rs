@@ -54,12 +54,8 @@ pub(super) async fn fetch(
 }
 
 /// The files the index lists for a pin's version.
-pub(super) fn files_of<'a>(project: &'a Project, pin: &Pin<'_>) -> Vec<&'a DistFile> {
-    project
-        .files
-        .iter()
-        .filter(|file| file.version() == &pin.version)
-        .collect()
+pub(super) fn files_of(project: &Project, pin: &Pin<'_>) -> Vec<DistFile> {
+    project.files_of(&pin.version)
 }
 
 /// Checks each pin against its listing. `verify_hashes` compares the lock's hashes with the
@@ -86,9 +82,9 @@ pub(super) fn check(
         let files = files_of(project, pin);
         if files.is_empty() {
             let newest = project
-                .files
+                .versions()
                 .first()
-                .map(|file| format!("; the newest there is {}", file.version()))
+                .map(|newest| format!("; the newest there is {}", newest.version()))
                 .unwrap_or_default();
             findings.push(pin.finding(
                 Rule::MissingVersion,
@@ -105,8 +101,8 @@ pub(super) fn check(
 }
 
 /// PEP 592 yanks are per file; a release whose every file is yanked is yanked.
-fn yanks(pin: &Pin<'_>, files: &[&DistFile]) -> Option<Finding> {
-    let yanked: Vec<&&DistFile> = files
+fn yanks(pin: &Pin<'_>, files: &[DistFile]) -> Option<Finding> {
+    let yanked: Vec<&DistFile> = files
         .iter()
         .filter(|file| file.yanked.is_yanked())
         .collect();
@@ -144,7 +140,7 @@ fn yanks(pin: &Pin<'_>, files: &[&DistFile]) -> Option<Finding> {
 fn hashes(
     pin: &Pin<'_>,
     project: &Project,
-    files: &[&DistFile],
+    files: &[DistFile],
     cutoff: Option<Timestamp>,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -171,8 +167,13 @@ fn hashes(
             ));
             continue;
         }
-        // A hash of another version's file means a version edited without its hashes.
-        let message = match project.files.iter().find(|file| file.hashes.contains(hash)) {
+        // A hash of another version's file means a version edited without its hashes. Only
+        // here, on the way to a finding, is every file of the project unpacked.
+        let message = match project
+            .files()
+            .iter()
+            .find(|file| file.hashes.contains(hash))
+        {
             Some(file) => format!(
                 "--hash={short} of `{}` is the hash of {}, a file of another version: was the version changed without its hashes?",
                 pin.release(),

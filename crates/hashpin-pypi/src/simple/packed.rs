@@ -1,0 +1,600 @@
+//! A project's files packed into one buffer: what the cache stores and what a run keeps.
+//!
+//! Parsing a page into [`DistFile`]s costs microseconds and hundreds of bytes per file (URL
+//! joins, filename and version parsing, digest strings), and large projects list tens of
+//! thousands of files, while a resolution looks at a few versions of each. So a page is
+//! parsed once, when it is fetched, and packed: its files grouped by version, newest first,
+//! in one flat buffer with a table of versions in front. A run reads the table (one version
+//! string per version) and unpacks only the versions it asks for. Unpacking parses filenames
+//! and absolute URLs again, which cannot fail on what parsing printed, and makes none of the
+//! leniency decisions again: the files a page kept are the files it has.
+//!
+//! Layout (integers little-endian; `str` is a u32 length and UTF-8; `opt<T>` is a byte, 0 or
+//! 1, then `T` when 1):
+//! ```text
+//! magic             "hashpin-files-1\n"
+//! requires-python   u32 count, then that many str: the distinct values, parsed once each
+//! versions          u32 count, then per version: str version, opt<i64> earliest upload (µs),
+//!                   u32 files, u32 length of its file records in bytes
+//! file records      every version's, in table order: str filename, str url, hashes,
+//!                   u32 requires-python (an index, or u32::MAX for none),
+//!                   u8 yanked (0 no, 1 yes, 2 yes, then a str reason),
+//!                   u8 core metadata (0 not advertised, 1 advertised, then hashes),
+//!                   opt<u64> size, opt<i64> upload time (µs), opt<str> provenance
+//! hashes            u16 count, then per digest a u8 algorithm and its raw bytes
+//! ```
+//!
+//! The cache's framing (length and SHA-256) is what keeps a damaged buffer out; decoding
+//! still checks every bound, and a buffer that does not decode counts as no cache entry.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use pep440_rs::{Version, VersionSpecifiers};
+use pep508_rs::PackageName;
+use url::Url;
+
+use super::{DistFile, MetadataAvailability, Yanked, group_by_version};
+use crate::filename::DistFilename;
+use crate::hash::{HashAlgorithm, HashDigest};
+use crate::timestamp::Timestamp;
+
+const MAGIC: &[u8] = b"hashpin-files-1\n";
+const NO_REQUIRES_PYTHON: u32 = u32::MAX;
+
+/// One source's files of one project, packed (see the module documentation).
+#[derive(Debug)]
+pub(crate) struct PackedFiles {
+    bytes: Vec<u8>,
+    versions: Vec<PackedVersion>,
+    requires_python: Vec<Interned>,
+}
+
+/// One version's entry in the table.
+#[derive(Debug)]
+pub(crate) struct PackedVersion {
+    pub(crate) version: Version,
+    /// The earliest upload time among its files that have one.
+    pub(crate) earliest_upload: Option<Timestamp>,
+    count: usize,
+    records: Range<usize>,
+}
+
+/// A distinct `Requires-Python` value, parsed the first time a file with it is unpacked.
+#[derive(Debug)]
+struct Interned {
+    text: Range<usize>,
+    parsed: OnceLock<Option<VersionSpecifiers>>,
+}
+
+impl PackedFiles {
+    /// Packs `files`, sorting them as a project lists them: newest version first, then by
+    /// filename, then by hashes.
+    pub(crate) fn from_files(mut files: Vec<DistFile>) -> Self {
+        files.sort_by(|a, b| {
+            b.version()
+                .cmp(a.version())
+                .then_with(|| a.filename.cmp(&b.filename))
+                .then_with(|| a.hashes.cmp(&b.hashes))
+        });
+        // A buffer `pack` just wrote always decodes: both sides follow the same layout.
+        Self::decode(pack(&files)).expect("a freshly packed buffer decodes")
+    }
+
+    /// Reads a packed buffer; `None` when it does not follow the layout.
+    pub(crate) fn decode(bytes: Vec<u8>) -> Option<Self> {
+        let mut reader = Reader::new(&bytes, 0..bytes.len());
+        if reader.take(MAGIC.len())? != MAGIC {
+            return None;
+        }
+        let count = reader.u32()?;
+        let mut requires_python = Vec::new();
+        for _ in 0..count {
+            requires_python.push(Interned {
+                text: reader.str_range()?,
+                parsed: OnceLock::new(),
+            });
+        }
+        let count = reader.u32()?;
+        let mut table = Vec::new();
+        for _ in 0..count {
+            let version: Version = std::str::from_utf8(reader.str()?).ok()?.parse().ok()?;
+            let earliest_upload = reader.opt_i64()?.map(Timestamp::from_unix_micros);
+            let files = reader.u32()? as usize;
+            let length = reader.u32()? as usize;
+            table.push((version, earliest_upload, files, length));
+        }
+        let mut start = reader.at;
+        let mut versions = Vec::with_capacity(table.len());
+        let interned = requires_python.len();
+        for (version, earliest_upload, count, length) in table {
+            let records = start..start.checked_add(length)?;
+            let mut reader = Reader::new(&bytes, records.clone());
+            for _ in 0..count {
+                RawFile::read(&mut reader, interned)?;
+            }
+            if reader.at != records.end {
+                return None;
+            }
+            start = records.end;
+            versions.push(PackedVersion {
+                version,
+                earliest_upload,
+                count,
+                records,
+            });
+        }
+        (start == bytes.len()).then_some(Self {
+            bytes,
+            versions,
+            requires_python,
+        })
+    }
+
+    /// The packed buffer, as the cache stores it.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The versions, newest first.
+    pub(crate) fn versions(&self) -> &[PackedVersion] {
+        &self.versions
+    }
+
+    /// Unpacks the files of the version at `index` in [`Self::versions`], by filename.
+    pub(crate) fn files_at(&self, index: usize, project: &PackageName) -> Vec<DistFile> {
+        let Some(version) = self.versions.get(index) else {
+            return Vec::new();
+        };
+        let mut reader = Reader::new(&self.bytes, version.records.clone());
+        let mut files = Vec::with_capacity(version.count);
+        for _ in 0..version.count {
+            // `decode` walked every record, so reading one again cannot run out of bounds.
+            let Some(raw) = RawFile::read(&mut reader, self.requires_python.len()) else {
+                break;
+            };
+            match self.unpack(&raw, project) {
+                Some(file) => files.push(file),
+                // Only a packing bug could get here: what was packed had parsed.
+                None => log::warn!(
+                    "skipping an unreadable cached file entry of `{project}` {}",
+                    version.version
+                ),
+            }
+        }
+        files
+    }
+
+    fn unpack(&self, raw: &RawFile<'_>, project: &PackageName) -> Option<DistFile> {
+        let text = |bytes: &[u8]| std::str::from_utf8(bytes).ok().map(str::to_string);
+        let filename = text(raw.filename)?;
+        let parsed = DistFilename::parse(&filename, Some(project)).ok()?;
+        let url = Url::parse(std::str::from_utf8(raw.url).ok()?).ok()?;
+        let requires_python = match raw.requires_python {
+            NO_REQUIRES_PYTHON => None,
+            index => self.requires_python(index as usize),
+        };
+        let yanked = match raw.yanked {
+            RawYanked::No => Yanked::No,
+            RawYanked::Yes(None) => Yanked::Yes { reason: None },
+            RawYanked::Yes(Some(reason)) => Yanked::Yes {
+                reason: Some(text(reason)?),
+            },
+        };
+        let core_metadata = match &raw.core_metadata {
+            None => MetadataAvailability::NotAdvertised,
+            Some(hashes) => MetadataAvailability::Advertised {
+                hashes: hashes.digests()?,
+            },
+        };
+        let provenance = match raw.provenance {
+            Some(bytes) => Some(Url::parse(std::str::from_utf8(bytes).ok()?).ok()?),
+            None => None,
+        };
+        Some(DistFile {
+            filename,
+            parsed,
+            url,
+            hashes: raw.hashes.digests()?,
+            requires_python,
+            yanked,
+            core_metadata,
+            size: raw.size,
+            upload_time: raw.upload_time.map(Timestamp::from_unix_micros),
+            provenance,
+        })
+    }
+
+    /// The parsed `Requires-Python` at `index` (which `decode` checked exists). It parsed
+    /// when packed, so it parses now.
+    fn requires_python(&self, index: usize) -> Option<VersionSpecifiers> {
+        let interned = self.requires_python.get(index)?;
+        interned
+            .parsed
+            .get_or_init(|| {
+                std::str::from_utf8(&self.bytes[interned.text.clone()])
+                    .ok()
+                    .and_then(|text| text.parse().ok())
+            })
+            .clone()
+    }
+}
+
+/// Writes `files`, sorted newest version first, in the packed layout.
+fn pack(files: &[DistFile]) -> Vec<u8> {
+    let mut interned: Vec<String> = Vec::new();
+    let mut interned_index: HashMap<String, u32> = HashMap::new();
+    let mut records = Vec::new();
+    let mut table = Vec::new();
+    for (version, group) in group_by_version(files) {
+        let start = records.len();
+        for file in &group {
+            let requires_python =
+                file.requires_python
+                    .as_ref()
+                    .map_or(NO_REQUIRES_PYTHON, |specifiers| {
+                        let text = specifiers.to_string();
+                        *interned_index.entry(text.clone()).or_insert_with(|| {
+                            interned.push(text);
+                            u32::try_from(interned.len() - 1).unwrap_or(NO_REQUIRES_PYTHON)
+                        })
+                    });
+            put_file(&mut records, file, requires_python);
+        }
+        let earliest_upload = group.iter().filter_map(|file| file.upload_time).min();
+        table.push((version, earliest_upload, group.len(), records.len() - start));
+    }
+    let mut out = Vec::with_capacity(records.len() + 64 * table.len() + 1024);
+    out.extend_from_slice(MAGIC);
+    put_len(&mut out, interned.len());
+    for text in &interned {
+        put_str(&mut out, text);
+    }
+    put_len(&mut out, table.len());
+    for (version, earliest_upload, count, length) in table {
+        put_str(&mut out, &version.to_string());
+        put_opt_i64(&mut out, earliest_upload.map(Timestamp::unix_micros));
+        put_len(&mut out, count);
+        put_len(&mut out, length);
+    }
+    out.extend_from_slice(&records);
+    out
+}
+
+fn put_file(out: &mut Vec<u8>, file: &DistFile, requires_python: u32) {
+    put_str(out, &file.filename);
+    put_str(out, file.url.as_str());
+    put_hashes(out, &file.hashes);
+    out.extend_from_slice(&requires_python.to_le_bytes());
+    match &file.yanked {
+        Yanked::No => out.push(0),
+        Yanked::Yes { reason: None } => out.push(1),
+        Yanked::Yes {
+            reason: Some(reason),
+        } => {
+            out.push(2);
+            put_str(out, reason);
+        }
+    }
+    match &file.core_metadata {
+        MetadataAvailability::NotAdvertised => out.push(0),
+        MetadataAvailability::Advertised { hashes } => {
+            out.push(1);
+            put_hashes(out, hashes);
+        }
+    }
+    match file.size {
+        Some(size) => {
+            out.push(1);
+            out.extend_from_slice(&size.to_le_bytes());
+        }
+        None => out.push(0),
+    }
+    put_opt_i64(out, file.upload_time.map(Timestamp::unix_micros));
+    match &file.provenance {
+        Some(url) => {
+            out.push(1);
+            put_str(out, url.as_str());
+        }
+        None => out.push(0),
+    }
+}
+
+fn put_hashes(out: &mut Vec<u8>, hashes: &[HashDigest]) {
+    // No file has anywhere near 65,535 digests; more are dropped rather than miscounted.
+    let hashes = &hashes[..hashes.len().min(usize::from(u16::MAX))];
+    let count = u16::try_from(hashes.len()).unwrap_or(u16::MAX);
+    out.extend_from_slice(&count.to_le_bytes());
+    for hash in hashes {
+        let code = HashAlgorithm::ALL
+            .iter()
+            .position(|algorithm| *algorithm == hash.algorithm())
+            .and_then(|code| u8::try_from(code).ok())
+            .unwrap_or(u8::MAX);
+        out.push(code);
+        out.extend_from_slice(&hash.to_bytes());
+    }
+}
+
+/// Writes a length as u32. Pages and strings are far below 4 GiB; a longer one would be
+/// written as a wrong length, which decoding rejects as a whole.
+fn put_len(out: &mut Vec<u8>, length: usize) {
+    out.extend_from_slice(&u32::try_from(length).unwrap_or(u32::MAX).to_le_bytes());
+}
+
+fn put_str(out: &mut Vec<u8>, text: &str) {
+    put_len(out, text.len());
+    out.extend_from_slice(text.as_bytes());
+}
+
+fn put_opt_i64(out: &mut Vec<u8>, value: Option<i64>) {
+    match value {
+        Some(value) => {
+            out.push(1);
+            out.extend_from_slice(&value.to_le_bytes());
+        }
+        None => out.push(0),
+    }
+}
+
+/// One file record's fields, still as bytes.
+struct RawFile<'a> {
+    filename: &'a [u8],
+    url: &'a [u8],
+    hashes: RawHashes<'a>,
+    requires_python: u32,
+    yanked: RawYanked<'a>,
+    core_metadata: Option<RawHashes<'a>>,
+    size: Option<u64>,
+    upload_time: Option<i64>,
+    provenance: Option<&'a [u8]>,
+}
+
+impl<'a> RawFile<'a> {
+    fn read(reader: &mut Reader<'a>, interned: usize) -> Option<Self> {
+        let filename = reader.str()?;
+        let url = reader.str()?;
+        let hashes = RawHashes::read(reader)?;
+        let requires_python = reader.u32()?;
+        if requires_python != NO_REQUIRES_PYTHON && requires_python as usize >= interned {
+            return None;
+        }
+        let yanked = match reader.u8()? {
+            0 => RawYanked::No,
+            1 => RawYanked::Yes(None),
+            2 => RawYanked::Yes(Some(reader.str()?)),
+            _ => return None,
+        };
+        let core_metadata = match reader.u8()? {
+            0 => None,
+            1 => Some(RawHashes::read(reader)?),
+            _ => return None,
+        };
+        let size = match reader.u8()? {
+            0 => None,
+            1 => Some(u64::from_le_bytes(reader.array()?)),
+            _ => return None,
+        };
+        let upload_time = reader.opt_i64()?;
+        let provenance = match reader.u8()? {
+            0 => None,
+            1 => Some(reader.str()?),
+            _ => return None,
+        };
+        Some(Self {
+            filename,
+            url,
+            hashes,
+            requires_python,
+            yanked,
+            core_metadata,
+            size,
+            upload_time,
+            provenance,
+        })
+    }
+}
+
+/// [`Yanked`], with the reason still as bytes.
+enum RawYanked<'a> {
+    No,
+    Yes(Option<&'a [u8]>),
+}
+
+/// A list of digests, each an algorithm code and raw bytes of that algorithm's length.
+struct RawHashes<'a> {
+    count: usize,
+    bytes: &'a [u8],
+}
+
+impl<'a> RawHashes<'a> {
+    fn read(reader: &mut Reader<'a>) -> Option<Self> {
+        let count = usize::from(u16::from_le_bytes(reader.array()?));
+        let start = reader.at;
+        for _ in 0..count {
+            let algorithm = *HashAlgorithm::ALL.get(usize::from(reader.u8()?))?;
+            reader.take(algorithm.byte_len())?;
+        }
+        Some(Self {
+            count,
+            bytes: &reader.bytes[start..reader.at],
+        })
+    }
+
+    fn digests(&self) -> Option<Vec<HashDigest>> {
+        let mut reader = Reader::new(self.bytes, 0..self.bytes.len());
+        let mut digests = Vec::with_capacity(self.count);
+        for _ in 0..self.count {
+            let algorithm = *HashAlgorithm::ALL.get(usize::from(reader.u8()?))?;
+            digests.push(HashDigest::from_bytes(
+                algorithm,
+                reader.take(algorithm.byte_len())?,
+            )?);
+        }
+        Some(digests)
+    }
+}
+
+/// A bounds-checked cursor over part of a buffer.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    end: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn new(bytes: &'a [u8], range: Range<usize>) -> Self {
+        Self {
+            bytes,
+            at: range.start,
+            end: range.end.min(bytes.len()),
+        }
+    }
+
+    fn take(&mut self, length: usize) -> Option<&'a [u8]> {
+        let end = self.at.checked_add(length).filter(|&end| end <= self.end)?;
+        let taken = &self.bytes[self.at..end];
+        self.at = end;
+        Some(taken)
+    }
+
+    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+        self.take(N)?.try_into().ok()
+    }
+
+    fn u8(&mut self) -> Option<u8> {
+        Some(self.take(1)?[0])
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.array()?))
+    }
+
+    #[expect(
+        clippy::option_option,
+        reason = "as everywhere in this reader, the outer `None` means malformed; the inner one is a value"
+    )]
+    fn opt_i64(&mut self) -> Option<Option<i64>> {
+        match self.u8()? {
+            0 => Some(None),
+            1 => Some(Some(i64::from_le_bytes(self.array()?))),
+            _ => None,
+        }
+    }
+
+    fn str(&mut self) -> Option<&'a [u8]> {
+        let length = self.u32()? as usize;
+        self.take(length)
+    }
+
+    fn str_range(&mut self) -> Option<Range<usize>> {
+        let length = self.u32()? as usize;
+        let start = self.at;
+        self.take(length)?;
+        Some(start..self.at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name() -> PackageName {
+        "foo".parse().expect("valid name")
+    }
+
+    fn file(filename: &str) -> DistFile {
+        let parsed = DistFilename::parse(filename, Some(&name())).expect("valid filename");
+        DistFile {
+            filename: filename.to_string(),
+            parsed,
+            url: Url::parse(&format!("https://files.example.invalid/f/{filename}"))
+                .expect("valid URL"),
+            hashes: vec![HashDigest::sha256_of(filename.as_bytes())],
+            requires_python: None,
+            yanked: Yanked::No,
+            core_metadata: MetadataAvailability::NotAdvertised,
+            size: None,
+            upload_time: None,
+            provenance: None,
+        }
+    }
+
+    fn every_field(filename: &str) -> DistFile {
+        DistFile {
+            requires_python: Some(">=3.8, <4".parse().expect("valid specifiers")),
+            yanked: Yanked::Yes {
+                reason: Some("broken".to_string()),
+            },
+            core_metadata: MetadataAvailability::Advertised {
+                hashes: vec![
+                    HashDigest::sha256_of(b"metadata"),
+                    format!("md5:{}", "0a".repeat(16))
+                        .parse()
+                        .expect("valid digest"),
+                ],
+            },
+            size: Some(1234),
+            upload_time: Some("2024-05-06T07:08:09.123456Z".parse().expect("valid time")),
+            provenance: Some(Url::parse("https://example.invalid/p").expect("valid URL")),
+            ..file(filename)
+        }
+    }
+
+    fn unpack_all(packed: &PackedFiles) -> Vec<DistFile> {
+        (0..packed.versions().len())
+            .flat_map(|index| packed.files_at(index, &name()))
+            .collect()
+    }
+
+    #[test]
+    fn round_trips_every_field_grouped_newest_first() {
+        let files = vec![
+            file("foo-1.0.tar.gz"),
+            every_field("foo-2.0-py3-none-any.whl"),
+            DistFile {
+                yanked: Yanked::Yes { reason: None },
+                ..file("foo-2.0.tar.gz")
+            },
+            file("foo-1.0-py3-none-any.whl"),
+        ];
+        let packed = PackedFiles::from_files(files.clone());
+        let versions: Vec<String> = packed
+            .versions()
+            .iter()
+            .map(|version| version.version.to_string())
+            .collect();
+        assert_eq!(versions, ["2.0", "1.0"]);
+        let expected = [&files[1], &files[2], &files[3], &files[0]];
+        let unpacked = unpack_all(&packed);
+        assert_eq!(unpacked.iter().collect::<Vec<_>>(), expected);
+
+        // And through the bytes, as the cache reads them.
+        let again = PackedFiles::decode(packed.as_bytes().to_vec()).expect("decodes");
+        assert_eq!(unpack_all(&again), unpacked);
+        assert_eq!(
+            again.versions()[0].earliest_upload,
+            files[1].upload_time,
+            "the earliest upload among the files that have one"
+        );
+    }
+
+    #[test]
+    fn rejects_every_truncation_and_stray_bytes() {
+        let packed = PackedFiles::from_files(vec![
+            every_field("foo-2.0-py3-none-any.whl"),
+            file("foo-1.0.tar.gz"),
+        ]);
+        let bytes = packed.as_bytes();
+        for length in 0..bytes.len() {
+            assert!(
+                PackedFiles::decode(bytes[..length].to_vec()).is_none(),
+                "a buffer cut to {length} bytes must not decode"
+            );
+        }
+        let mut longer = bytes.to_vec();
+        longer.push(0);
+        assert!(PackedFiles::decode(longer).is_none());
+    }
+}
