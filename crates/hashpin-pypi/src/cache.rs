@@ -104,12 +104,14 @@ impl Cache {
 
     pub(crate) fn read_page(&self, index_key: &str, project: &str) -> Option<CachedPage> {
         let path = self.page_path(index_key, project);
-        let mut payload = read_entry(&path)?;
-        let page = payload.iter().position(|&b| b == b'\n').and_then(|split| {
-            let info: PageInfo = serde_json::from_slice(&payload[..split]).ok()?;
-            payload.drain(..=split);
-            Some((info, PackedFiles::decode(payload)?))
-        });
+        let (bytes, start) = read_framed(&path)?;
+        let page = bytes[start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .and_then(|split| {
+                let info: PageInfo = serde_json::from_slice(&bytes[start..start + split]).ok()?;
+                Some((info, PackedFiles::decode(bytes, start + split + 1)?))
+            });
         let Some((info, files)) = page else {
             // Framed correctly but not in the current layout: as good as missing.
             log::debug!("discarding unreadable cache entry {}", path.display());
@@ -160,10 +162,17 @@ pub(crate) fn key_of(text: &str) -> String {
 
 /// Reads a framed entry; a missing entry is `None`, a damaged one is removed and `None`.
 fn read_entry(path: &Path) -> Option<Vec<u8>> {
-    let mut bytes = fs::read(path).ok()?;
+    let (mut bytes, start) = read_framed(path)?;
+    bytes.drain(..start);
+    Some(bytes)
+}
+
+/// Reads a framed entry as [`read_entry`] does, but leaves the frame in front of the
+/// payload (which starts at the index returned) rather than moving a large payload.
+fn read_framed(path: &Path) -> Option<(Vec<u8>, usize)> {
+    let bytes = fs::read(path).ok()?;
     if let Some(start) = unframe(&bytes) {
-        bytes.drain(..start);
-        Some(bytes)
+        Some((bytes, start))
     } else {
         log::debug!("discarding damaged cache entry {}", path.display());
         let _ = fs::remove_file(path);

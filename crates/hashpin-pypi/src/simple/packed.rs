@@ -13,16 +13,24 @@
 //! 1, then `T` when 1):
 //! ```text
 //! magic             "hashpin-files-1\n"
+//! url prefix        str: the longest common prefix of the file URLs, up to a `/`
 //! requires-python   u32 count, then that many str: the distinct values, parsed once each
 //! versions          u32 count, then per version: str version, opt<i64> earliest upload (µs),
 //!                   u32 files, u32 length of its file records in bytes
-//! file records      every version's, in table order: str filename, str url, hashes,
+//! file records      every version's, in table order: str filename, named url, hashes,
 //!                   u32 requires-python (an index, or u32::MAX for none),
 //!                   u8 yanked (0 no, 1 yes, 2 yes, then a str reason),
 //!                   u8 core metadata (0 not advertised, 1 advertised, then hashes),
-//!                   opt<u64> size, opt<i64> upload time (µs), opt<str> provenance
+//!                   opt<u64> size, opt<i64> upload time (µs), opt<named> provenance
 //! hashes            u16 count, then per digest a u8 algorithm and its raw bytes
+//! named             a str that may hold the filename: 0 then the str; 1 then the strs
+//!                   before and after the filename's first occurrence; 2 as 1, with the url
+//!                   prefix left out of the str before
 //! ```
+//!
+//! Half a page is URLs, and they repeat themselves: a host and path shared by every file,
+//! then the filename (`…/packages/ab/cd/<digest>/<filename>`), which provenance URLs hold
+//! too. Leaving out the shared prefix and the filename takes a third off.
 //!
 //! The cache's framing (length and SHA-256) is what keeps a damaged buffer out; decoding
 //! still checks every bound, and a buffer that does not decode counts as no cache entry.
@@ -46,7 +54,11 @@ const NO_REQUIRES_PYTHON: u32 = u32::MAX;
 /// One source's files of one project, packed (see the module documentation).
 #[derive(Debug)]
 pub(crate) struct PackedFiles {
+    /// The packed form starts at `start`: what comes before is the cache entry's header,
+    /// kept rather than copied away.
     bytes: Vec<u8>,
+    start: usize,
+    url_prefix: Range<usize>,
     versions: Vec<PackedVersion>,
     requires_python: Vec<Interned>,
 }
@@ -79,15 +91,18 @@ impl PackedFiles {
                 .then_with(|| a.hashes.cmp(&b.hashes))
         });
         // A buffer `pack` just wrote always decodes: both sides follow the same layout.
-        Self::decode(pack(&files)).expect("a freshly packed buffer decodes")
+        Self::decode(pack(&files), 0).expect("a freshly packed buffer decodes")
     }
 
-    /// Reads a packed buffer; `None` when it does not follow the layout.
-    pub(crate) fn decode(bytes: Vec<u8>) -> Option<Self> {
-        let mut reader = Reader::new(&bytes, 0..bytes.len());
+    /// Reads the packed form in `bytes` from `start` on; `None` when it does not follow the
+    /// layout.
+    pub(crate) fn decode(bytes: Vec<u8>, start: usize) -> Option<Self> {
+        let mut reader = Reader::new(&bytes, start..bytes.len());
         if reader.take(MAGIC.len())? != MAGIC {
             return None;
         }
+        let url_prefix = reader.str_range()?;
+        std::str::from_utf8(&bytes[url_prefix.clone()]).ok()?;
         let count = reader.u32()?;
         let mut requires_python = Vec::new();
         for _ in 0..count {
@@ -105,11 +120,11 @@ impl PackedFiles {
             let length = reader.u32()? as usize;
             table.push((version, earliest_upload, files, length));
         }
-        let mut start = reader.at;
+        let mut end = reader.at;
         let mut versions = Vec::with_capacity(table.len());
         let interned = requires_python.len();
         for (version, earliest_upload, count, length) in table {
-            let records = start..start.checked_add(length)?;
+            let records = end..end.checked_add(length)?;
             let mut reader = Reader::new(&bytes, records.clone());
             for _ in 0..count {
                 RawFile::read(&mut reader, interned)?;
@@ -117,7 +132,7 @@ impl PackedFiles {
             if reader.at != records.end {
                 return None;
             }
-            start = records.end;
+            end = records.end;
             versions.push(PackedVersion {
                 version,
                 earliest_upload,
@@ -125,8 +140,10 @@ impl PackedFiles {
                 records,
             });
         }
-        (start == bytes.len()).then_some(Self {
+        (end == bytes.len()).then_some(Self {
             bytes,
+            start,
+            url_prefix,
             versions,
             requires_python,
         })
@@ -134,7 +151,7 @@ impl PackedFiles {
 
     /// The packed buffer, as the cache stores it.
     pub(crate) fn as_bytes(&self) -> &[u8] {
-        &self.bytes
+        &self.bytes[self.start..]
     }
 
     /// The versions, newest first.
@@ -170,7 +187,9 @@ impl PackedFiles {
         let text = |bytes: &[u8]| std::str::from_utf8(bytes).ok().map(str::to_string);
         let filename = text(raw.filename)?;
         let parsed = DistFilename::parse(&filename, Some(project)).ok()?;
-        let url = Url::parse(std::str::from_utf8(raw.url).ok()?).ok()?;
+        // `decode` checked that the prefix is UTF-8.
+        let prefix = std::str::from_utf8(&self.bytes[self.url_prefix.clone()]).ok()?;
+        let url = raw.url.to_url(prefix, &filename)?;
         let requires_python = match raw.requires_python {
             NO_REQUIRES_PYTHON => None,
             index => self.requires_python(index as usize),
@@ -188,8 +207,8 @@ impl PackedFiles {
                 hashes: hashes.digests()?,
             },
         };
-        let provenance = match raw.provenance {
-            Some(bytes) => Some(Url::parse(std::str::from_utf8(bytes).ok()?).ok()?),
+        let provenance = match &raw.provenance {
+            Some(named) => Some(named.to_url(prefix, &filename)?),
             None => None,
         };
         Some(DistFile {
@@ -225,6 +244,19 @@ impl PackedFiles {
 fn pack(files: &[DistFile]) -> Vec<u8> {
     let mut interned: Vec<String> = Vec::new();
     let mut interned_index: HashMap<String, u32> = HashMap::new();
+    // Compared as bytes, then cut after a `/`, which is always a character boundary.
+    let common = files
+        .iter()
+        .map(|file| file.url.as_str().as_bytes())
+        .reduce(|prefix, url| {
+            let common = prefix.iter().zip(url).take_while(|(a, b)| a == b).count();
+            &prefix[..common]
+        })
+        .and_then(|prefix| prefix.iter().rposition(|&byte| byte == b'/'));
+    let url_prefix = match (common, files.first()) {
+        (Some(slash), Some(first)) => &first.url.as_str()[..=slash],
+        _ => "",
+    };
     let mut records = Vec::new();
     let mut table = Vec::new();
     for (version, group) in group_by_version(files) {
@@ -240,13 +272,14 @@ fn pack(files: &[DistFile]) -> Vec<u8> {
                             u32::try_from(interned.len() - 1).unwrap_or(NO_REQUIRES_PYTHON)
                         })
                     });
-            put_file(&mut records, file, requires_python);
+            put_file(&mut records, file, requires_python, url_prefix);
         }
         let earliest_upload = group.iter().filter_map(|file| file.upload_time).min();
         table.push((version, earliest_upload, group.len(), records.len() - start));
     }
     let mut out = Vec::with_capacity(records.len() + 64 * table.len() + 1024);
     out.extend_from_slice(MAGIC);
+    put_str(&mut out, url_prefix);
     put_len(&mut out, interned.len());
     for text in &interned {
         put_str(&mut out, text);
@@ -262,9 +295,9 @@ fn pack(files: &[DistFile]) -> Vec<u8> {
     out
 }
 
-fn put_file(out: &mut Vec<u8>, file: &DistFile, requires_python: u32) {
+fn put_file(out: &mut Vec<u8>, file: &DistFile, requires_python: u32, url_prefix: &str) {
     put_str(out, &file.filename);
-    put_str(out, file.url.as_str());
+    put_named(out, file.url.as_str(), &file.filename, url_prefix);
     put_hashes(out, &file.hashes);
     out.extend_from_slice(&requires_python.to_le_bytes());
     match &file.yanked {
@@ -295,10 +328,29 @@ fn put_file(out: &mut Vec<u8>, file: &DistFile, requires_python: u32) {
     match &file.provenance {
         Some(url) => {
             out.push(1);
-            put_str(out, url.as_str());
+            put_named(out, url.as_str(), &file.filename, url_prefix);
         }
         None => out.push(0),
     }
+}
+
+fn put_named(out: &mut Vec<u8>, text: &str, filename: &str, url_prefix: &str) {
+    let Some((before, after)) = text.split_once(filename).filter(|_| !filename.is_empty()) else {
+        out.push(0);
+        put_str(out, text);
+        return;
+    };
+    if let Some(rest) = before
+        .strip_prefix(url_prefix)
+        .filter(|_| !url_prefix.is_empty())
+    {
+        out.push(2);
+        put_str(out, rest);
+    } else {
+        out.push(1);
+        put_str(out, before);
+    }
+    put_str(out, after);
 }
 
 fn put_hashes(out: &mut Vec<u8>, hashes: &[HashDigest]) {
@@ -341,20 +393,20 @@ fn put_opt_i64(out: &mut Vec<u8>, value: Option<i64>) {
 /// One file record's fields, still as bytes.
 struct RawFile<'a> {
     filename: &'a [u8],
-    url: &'a [u8],
+    url: Named<'a>,
     hashes: RawHashes<'a>,
     requires_python: u32,
     yanked: RawYanked<'a>,
     core_metadata: Option<RawHashes<'a>>,
     size: Option<u64>,
     upload_time: Option<i64>,
-    provenance: Option<&'a [u8]>,
+    provenance: Option<Named<'a>>,
 }
 
 impl<'a> RawFile<'a> {
     fn read(reader: &mut Reader<'a>, interned: usize) -> Option<Self> {
         let filename = reader.str()?;
-        let url = reader.str()?;
+        let url = Named::read(reader)?;
         let hashes = RawHashes::read(reader)?;
         let requires_python = reader.u32()?;
         if requires_python != NO_REQUIRES_PYTHON && requires_python as usize >= interned {
@@ -379,7 +431,7 @@ impl<'a> RawFile<'a> {
         let upload_time = reader.opt_i64()?;
         let provenance = match reader.u8()? {
             0 => None,
-            1 => Some(reader.str()?),
+            1 => Some(Named::read(reader)?),
             _ => return None,
         };
         Some(Self {
@@ -393,6 +445,53 @@ impl<'a> RawFile<'a> {
             upload_time,
             provenance,
         })
+    }
+}
+
+/// A string that may have had the filename taken out of it.
+enum Named<'a> {
+    Whole(&'a [u8]),
+    Around {
+        prefixed: bool,
+        before: &'a [u8],
+        after: &'a [u8],
+    },
+}
+
+impl<'a> Named<'a> {
+    fn read(reader: &mut Reader<'a>) -> Option<Self> {
+        match reader.u8()? {
+            0 => Some(Self::Whole(reader.str()?)),
+            tag @ (1 | 2) => Some(Self::Around {
+                prefixed: tag == 2,
+                before: reader.str()?,
+                after: reader.str()?,
+            }),
+            _ => None,
+        }
+    }
+
+    fn to_url(&self, url_prefix: &str, filename: &str) -> Option<Url> {
+        let text = |bytes| std::str::from_utf8(bytes).ok();
+        match *self {
+            Self::Whole(whole) => Url::parse(text(whole)?).ok(),
+            Self::Around {
+                prefixed,
+                before,
+                after,
+            } => {
+                let prefix = if prefixed { url_prefix } else { "" };
+                let (before, after) = (text(before)?, text(after)?);
+                let mut url = String::with_capacity(
+                    prefix.len() + before.len() + filename.len() + after.len(),
+                );
+                url.push_str(prefix);
+                url.push_str(before);
+                url.push_str(filename);
+                url.push_str(after);
+                Url::parse(&url).ok()
+            }
+        }
     }
 }
 
@@ -537,7 +636,14 @@ mod tests {
             },
             size: Some(1234),
             upload_time: Some("2024-05-06T07:08:09.123456Z".parse().expect("valid time")),
-            provenance: Some(Url::parse("https://example.invalid/p").expect("valid URL")),
+            // One URL without the filename, one with it in the middle.
+            url: Url::parse("https://files.example.invalid/download?id=7").expect("valid URL"),
+            provenance: Some(
+                Url::parse(&format!(
+                    "https://example.invalid/integrity/foo/{filename}/provenance"
+                ))
+                .expect("valid URL"),
+            ),
             ..file(filename)
         }
     }
@@ -571,7 +677,10 @@ mod tests {
         assert_eq!(unpacked.iter().collect::<Vec<_>>(), expected);
 
         // And through the bytes, as the cache reads them.
-        let again = PackedFiles::decode(packed.as_bytes().to_vec()).expect("decodes");
+        let mut framed = b"header\n".to_vec();
+        framed.extend_from_slice(packed.as_bytes());
+        let again = PackedFiles::decode(framed, 7).expect("decodes");
+        assert_eq!(again.as_bytes(), packed.as_bytes());
         assert_eq!(unpack_all(&again), unpacked);
         assert_eq!(
             again.versions()[0].earliest_upload,
@@ -589,12 +698,12 @@ mod tests {
         let bytes = packed.as_bytes();
         for length in 0..bytes.len() {
             assert!(
-                PackedFiles::decode(bytes[..length].to_vec()).is_none(),
+                PackedFiles::decode(bytes[..length].to_vec(), 0).is_none(),
                 "a buffer cut to {length} bytes must not decode"
             );
         }
         let mut longer = bytes.to_vec();
         longer.push(0);
-        assert!(PackedFiles::decode(longer).is_none());
+        assert!(PackedFiles::decode(longer, 0).is_none());
     }
 }
