@@ -235,13 +235,49 @@ pub struct IndexClient {
 
 #[derive(Debug)]
 struct Inner {
-    http: reqwest::Client,
+    http: Arc<LazyHttp>,
     config: IndexConfig,
     options: ClientOptions,
     credentials: Credentials,
     permits: Semaphore,
     /// Find-links pages, fetched once per run and shared by every project.
     find_links_pages: Mutex<HashMap<Url, Arc<Fetched>>>,
+}
+
+/// The HTTP client, built on first use: building it loads the system's root certificates,
+/// which takes longer than the rest of an offline run's start and which it never needs.
+#[derive(Debug)]
+struct LazyHttp {
+    connect_timeout: Duration,
+    read_timeout: Duration,
+    pool_max_idle_per_host: usize,
+    /// Extra roots (pip's `cert`), read when the client is created so that a bad file is
+    /// reported at once.
+    certificates: Vec<reqwest::Certificate>,
+    client: Mutex<Option<reqwest::Client>>,
+}
+
+impl LazyHttp {
+    fn client(&self) -> Result<reqwest::Client, Error> {
+        // A poisoned lock holds either nothing or a whole client.
+        let mut client = self
+            .client
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(client) = &*client {
+            return Ok(client.clone());
+        }
+        let built = reqwest::Client::builder()
+            .user_agent(concat!("hashpin/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(self.connect_timeout)
+            .read_timeout(self.read_timeout)
+            .pool_max_idle_per_host(self.pool_max_idle_per_host)
+            .tls_certs_merge(self.certificates.iter().cloned())
+            .build()
+            .map_err(|error| Error::Client(Box::new(error)))?;
+        *client = Some(built.clone());
+        Ok(built)
+    }
 }
 
 /// A complete response.
@@ -271,23 +307,24 @@ impl IndexClient {
     /// Builds the client. TLS trusts the system root store, plus `cert` from the configuration
     /// (pip's `cert`, `PIP_CERT`) when given; `SSL_CERT_FILE` is honoured by the system store.
     pub fn new(config: IndexConfig, options: ClientOptions) -> Result<Self, Error> {
-        let mut builder = reqwest::Client::builder()
-            .user_agent(concat!("hashpin/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(options.connect_timeout)
-            .read_timeout(config.timeout.unwrap_or(options.read_timeout))
-            .pool_max_idle_per_host(options.concurrency);
-        if let Some(path) = &config.cert {
-            let pem = std::fs::read(path).map_err(|source| Error::Io {
-                path: path.clone(),
-                source,
-            })?;
-            let certificates = reqwest::Certificate::from_pem_bundle(&pem)
-                .map_err(|error| Error::Client(Box::new(error)))?;
-            builder = builder.tls_certs_merge(certificates);
-        }
-        let http = builder
-            .build()
-            .map_err(|error| Error::Client(Box::new(error)))?;
+        let certificates = match &config.cert {
+            Some(path) => {
+                let pem = std::fs::read(path).map_err(|source| Error::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                reqwest::Certificate::from_pem_bundle(&pem)
+                    .map_err(|error| Error::Client(Box::new(error)))?
+            }
+            None => Vec::new(),
+        };
+        let http = Arc::new(LazyHttp {
+            connect_timeout: options.connect_timeout,
+            read_timeout: config.timeout.unwrap_or(options.read_timeout),
+            pool_max_idle_per_host: options.concurrency,
+            certificates,
+            client: Mutex::new(None),
+        });
         // Find-links pages may carry credentials too, as pip allows.
         let find_links_pages = config
             .find_links
@@ -319,7 +356,7 @@ impl IndexClient {
         change(&mut options);
         Self {
             inner: Arc::new(Inner {
-                http: self.inner.http.clone(),
+                http: Arc::clone(&self.inner.http),
                 config: self.inner.config.clone(),
                 credentials: self.inner.credentials.clone(),
                 permits: Semaphore::new(options.concurrency.max(1)),
@@ -799,13 +836,14 @@ impl Inner {
         if url.scheme() == "file" {
             return Self::read_local(url);
         }
+        let http = self.http.client()?;
         let plain = strip_credentials(url);
         let redacted = || RedactedUrl::new(&plain);
         let attempts = self.options.retries + 1;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let failure = match self.try_fetch(&plain, &configure).await {
+            let failure = match self.try_fetch(&http, &plain, &configure).await {
                 Ok(fetched) if !is_retryable_status(fetched.status) => return Ok(fetched),
                 Ok(fetched) => {
                     log::debug!(
@@ -848,12 +886,13 @@ impl Inner {
 
     async fn try_fetch(
         &self,
+        http: &reqwest::Client,
         url: &Url,
         configure: &impl Fn(RequestBuilder) -> RequestBuilder,
     ) -> Result<Fetched, reqwest::Error> {
         // The semaphore is never closed, so acquiring only fails if it were.
         let _permit = self.permits.acquire().await;
-        let mut request = configure(self.http.get(url.clone()));
+        let mut request = configure(http.get(url.clone()));
         if let Some(credential) = self.credentials.for_url(url) {
             request = request.basic_auth(&credential.username, credential.password.as_ref());
         }
@@ -861,7 +900,8 @@ impl Inner {
         let status = response.status();
         let headers = response.headers().clone();
         let final_url = strip_credentials(response.url());
-        let body = response.bytes().await?.to_vec();
+        // `Vec::from` takes over a uniquely owned buffer instead of copying it.
+        let body = Vec::from(response.bytes().await?);
         Ok(Fetched {
             status,
             headers,
