@@ -7,7 +7,7 @@
 use pep508_rs::PackageName;
 use url::Url;
 
-use super::{DistFile, FileEntry, MetadataAvailability, PageError, Yanked};
+use super::{DistFile, FileEntry, MetadataAvailability, PageError, RequiresPythonMemo, Yanked};
 use crate::hash::HashDigest;
 
 pub(super) fn parse(
@@ -18,6 +18,7 @@ pub(super) fn parse(
     let text = std::str::from_utf8(body).map_err(|_| PageError::Html)?;
     let mut base = page_url.clone();
     let mut files = Vec::new();
+    let mut memo = RequiresPythonMemo::default();
     for tag in tags(text) {
         let attributes = attributes(tag.attributes);
         let attribute = |name: &str| {
@@ -83,7 +84,7 @@ pub(super) fn parse(
             upload_time: None,
             provenance: attribute("data-provenance").flatten(),
         };
-        files.extend(entry.into_file(project, &base));
+        files.extend(entry.into_file(project, &base, &mut memo));
     }
     Ok(files)
 }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use url::Url;
 
-use super::{DistFile, FileEntry, MetadataAvailability, PageError, Yanked};
+use super::{DistFile, FileEntry, MetadataAvailability, PageError, RequiresPythonMemo, Yanked};
 use crate::hash::HashDigest;
 
 #[derive(Deserialize)]
@@ -64,11 +64,12 @@ pub(super) fn parse(
     body: &[u8],
 ) -> Result<Vec<DistFile>, PageError> {
     let page: Page<'_> = serde_json::from_slice(body).map_err(PageError::Json)?;
+    let mut memo = RequiresPythonMemo::default();
     Ok(page
         .files
         .into_iter()
         .filter_map(|raw| match serde_json::from_str::<File<'_>>(raw.get()) {
-            Ok(file) => entry(&file).into_file(project, base),
+            Ok(file) => entry(&file).into_file(project, base, &mut memo),
             Err(error) => {
                 log::debug!("skipping a malformed file entry on {project}'s page: {error}");
                 None

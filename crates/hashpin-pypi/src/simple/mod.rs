@@ -228,8 +228,37 @@ struct FileEntry<'a> {
     provenance: Option<&'a str>,
 }
 
+/// `Requires-Python` values already parsed on this page: a page repeats a handful of them
+/// across thousands of files.
+#[derive(Default)]
+struct RequiresPythonMemo(std::collections::HashMap<String, Option<VersionSpecifiers>>);
+
+impl RequiresPythonMemo {
+    /// Parses `text` (trimmed, non-empty), or says why it is ignored the first time.
+    fn parse(&mut self, text: &str, filename: &str) -> Option<VersionSpecifiers> {
+        if let Some(parsed) = self.0.get(text) {
+            return parsed.clone();
+        }
+        // An invalid Requires-Python is ignored, as pip does, rather than hiding the file.
+        let parsed = match text.parse::<VersionSpecifiers>() {
+            Ok(specifiers) => Some(specifiers),
+            Err(error) => {
+                log::debug!("ignoring invalid requires-python `{text}` of `{filename}`: {error}");
+                None
+            }
+        };
+        self.0.insert(text.to_string(), parsed.clone());
+        parsed
+    }
+}
+
 impl FileEntry<'_> {
-    fn into_file(self, project: &PackageName, base: &Url) -> Option<DistFile> {
+    fn into_file(
+        self,
+        project: &PackageName,
+        base: &Url,
+        memo: &mut RequiresPythonMemo,
+    ) -> Option<DistFile> {
         let skip = |why: &dyn std::fmt::Display| {
             log::debug!(
                 "skipping `{}` on {}: {why}",
@@ -257,21 +286,11 @@ impl FileEntry<'_> {
             }
         };
         url.set_fragment(None);
-        // An invalid Requires-Python is ignored, as pip does, rather than hiding the file.
         let requires_python = self
             .requires_python
             .map(str::trim)
             .filter(|text| !text.is_empty())
-            .and_then(|text| match text.parse::<VersionSpecifiers>() {
-                Ok(specifiers) => Some(specifiers),
-                Err(error) => {
-                    log::debug!(
-                        "ignoring invalid requires-python `{text}` of `{}`: {error}",
-                        self.filename
-                    );
-                    None
-                }
-            });
+            .and_then(|text| memo.parse(text, self.filename));
         let upload_time = self.upload_time.and_then(|text| {
             text.parse()
                 .map_err(|error| {

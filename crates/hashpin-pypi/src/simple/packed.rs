@@ -335,7 +335,12 @@ fn put_file(out: &mut Vec<u8>, file: &DistFile, requires_python: u32, url_prefix
 }
 
 fn put_named(out: &mut Vec<u8>, text: &str, filename: &str, url_prefix: &str) {
-    let Some((before, after)) = text.split_once(filename).filter(|_| !filename.is_empty()) else {
+    // Most strings end with the filename: check that before searching.
+    let split = match text.strip_suffix(filename) {
+        Some(before) => Some((before, "")),
+        None => text.split_once(filename),
+    };
+    let Some((before, after)) = split.filter(|_| !filename.is_empty()) else {
         out.push(0);
         put_str(out, text);
         return;
