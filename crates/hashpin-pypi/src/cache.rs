@@ -258,7 +258,7 @@ mod tests {
                 max_age: Some(600),
                 fetched_at: 42,
             },
-            files: Arc::new(PackedFiles::from_files(parsed.files.clone())),
+            files: Arc::new(PackedFiles::from_files(&parsed.files)),
         };
         cache.write_page("index", "x", &page).expect("write");
         let read = cache.read_page("index", "x").expect("read");

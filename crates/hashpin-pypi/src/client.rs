@@ -136,7 +136,7 @@ impl ProjectVersion {
 impl Project {
     /// A project with these files, in any order: for sources other than an index, such as
     /// test doubles.
-    pub fn new(name: PackageName, files: Vec<DistFile>) -> Self {
+    pub fn new(name: PackageName, files: &[DistFile]) -> Self {
         Self::from_sources(name, vec![Arc::new(PackedFiles::from_files(files))])
     }
 
@@ -396,7 +396,7 @@ impl IndexClient {
         for location in &self.inner.config.find_links {
             let files = self.find_links(location, name).await?;
             found |= !files.is_empty();
-            sources.push(Arc::new(PackedFiles::from_files(files)));
+            sources.push(Arc::new(PackedFiles::from_files(&files)));
         }
         if !found {
             let places: Vec<String> = self
@@ -487,7 +487,7 @@ impl IndexClient {
             }
             (StatusCode::NOT_FOUND | StatusCode::GONE, _) => return Ok(None),
             (status, _) if status.is_success() => {
-                let parsed = ProjectPage::parse(
+                let listed = crate::simple::listed(
                     name,
                     &fetched.url,
                     fetched.header(header::CONTENT_TYPE).as_deref(),
@@ -505,7 +505,7 @@ impl IndexClient {
                         max_age: max_age(&fetched.headers),
                         fetched_at: Timestamp::now().unix_seconds(),
                     },
-                    files: Arc::new(PackedFiles::from_files(parsed.files)),
+                    files: Arc::new(PackedFiles::from_listed(listed)),
                 }
             }
             (status, _) => {

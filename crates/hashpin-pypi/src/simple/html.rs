@@ -7,14 +7,16 @@
 use pep508_rs::PackageName;
 use url::Url;
 
-use super::{DistFile, FileEntry, MetadataAvailability, PageError, RequiresPythonMemo, Yanked};
+use std::borrow::Cow;
+
+use super::{FileEntry, ListedFile, MetadataAvailability, PageError, RequiresPythonMemo, Yanked};
 use crate::hash::HashDigest;
 
-pub(super) fn parse(
+pub(super) fn parse<'a>(
     project: &PackageName,
     page_url: &Url,
-    body: &[u8],
-) -> Result<Vec<DistFile>, PageError> {
+    body: &'a [u8],
+) -> Result<Vec<ListedFile<'a>>, PageError> {
     let text = std::str::from_utf8(body).map_err(|_| PageError::Html)?;
     let mut base = page_url.clone();
     let mut files = Vec::new();
@@ -73,18 +75,20 @@ pub(super) fn parse(
                         .collect(),
                 },
             };
+        // Attribute values were decoded into strings of their own, so the entry owns them.
+        let owned = |value: Option<&str>| value.map(|value| Cow::Owned(value.to_string()));
         let entry = FileEntry {
-            filename: &filename,
-            url: url.as_str(),
+            filename: Cow::Owned(filename),
+            url: Cow::Owned(url.into()),
             hashes,
-            requires_python: attribute("data-requires-python").flatten(),
+            requires_python: owned(attribute("data-requires-python").flatten()),
             yanked,
             core_metadata,
             size: None,
             upload_time: None,
-            provenance: attribute("data-provenance").flatten(),
+            provenance: owned(attribute("data-provenance").flatten()),
         };
-        files.extend(entry.into_file(project, &base, &mut memo));
+        files.extend(entry.into_listed(project, &base, &mut memo));
     }
     Ok(files)
 }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use url::Url;
 
-use super::{DistFile, FileEntry, MetadataAvailability, PageError, RequiresPythonMemo, Yanked};
+use super::{FileEntry, ListedFile, MetadataAvailability, PageError, RequiresPythonMemo, Yanked};
 use crate::hash::HashDigest;
 
 #[derive(Deserialize)]
@@ -58,18 +58,18 @@ enum BoolOrHashes {
     Hashes(BTreeMap<String, String>),
 }
 
-pub(super) fn parse(
+pub(super) fn parse<'a>(
     project: &PackageName,
     base: &Url,
-    body: &[u8],
-) -> Result<Vec<DistFile>, PageError> {
+    body: &'a [u8],
+) -> Result<Vec<ListedFile<'a>>, PageError> {
     let page: Page<'_> = serde_json::from_slice(body).map_err(PageError::Json)?;
     let mut memo = RequiresPythonMemo::default();
     Ok(page
         .files
         .into_iter()
-        .filter_map(|raw| match serde_json::from_str::<File<'_>>(raw.get()) {
-            Ok(file) => entry(&file).into_file(project, base, &mut memo),
+        .filter_map(|raw| match serde_json::from_str::<File<'a>>(raw.get()) {
+            Ok(file) => entry(file).into_listed(project, base, &mut memo),
             Err(error) => {
                 log::debug!("skipping a malformed file entry on {project}'s page: {error}");
                 None
@@ -78,12 +78,12 @@ pub(super) fn parse(
         .collect())
 }
 
-fn entry<'a>(file: &'a File<'a>) -> FileEntry<'a> {
-    let yanked = match &file.yanked {
+fn entry(file: File<'_>) -> FileEntry<'_> {
+    let yanked = match file.yanked {
         None | Some(BoolOrString::Bool(false)) => Yanked::No,
         Some(BoolOrString::Bool(true)) => Yanked::Yes { reason: None },
         Some(BoolOrString::String(reason)) => Yanked::Yes {
-            reason: Some(reason.clone()).filter(|reason| !reason.trim().is_empty()),
+            reason: Some(reason).filter(|reason| !reason.trim().is_empty()),
         },
     };
     // PEP 714: `core-metadata` is the name; `dist-info-metadata` is the older spelling, read
@@ -100,15 +100,15 @@ fn entry<'a>(file: &'a File<'a>) -> FileEntry<'a> {
         },
     };
     FileEntry {
-        filename: &file.filename,
-        url: &file.url,
         hashes: digests(file.hashes.iter().map(|(k, v)| (k.as_ref(), v.as_ref()))),
-        requires_python: file.requires_python.as_deref(),
+        filename: file.filename,
+        url: file.url,
+        requires_python: file.requires_python,
         yanked,
         core_metadata,
         size: file.size,
-        upload_time: file.upload_time.as_deref(),
-        provenance: file.provenance.as_deref(),
+        upload_time: file.upload_time,
+        provenance: file.provenance,
     }
 }
 

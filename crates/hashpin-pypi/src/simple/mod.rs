@@ -16,6 +16,8 @@ mod packed;
 
 pub(crate) use packed::PackedFiles;
 
+use std::borrow::Cow;
+
 use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::PackageName;
 use url::Url;
@@ -140,18 +142,11 @@ impl ProjectPage {
         content_type: Option<&str>,
         body: &[u8],
     ) -> Result<Self, PageError> {
-        let format = PageFormat::detect(content_type, body);
-        log::trace!("parsing {} as {format:?}", RedactedUrl::new(url));
-        let mut files = match format {
-            PageFormat::Json => json::parse(name, url, body)?,
-            PageFormat::Html => html::parse(name, url, body)?,
-        };
-        files.sort_by(|a, b| {
-            b.version()
-                .cmp(a.version())
-                .then_with(|| a.filename.cmp(&b.filename))
-        });
-        files.dedup_by(|a, b| a.filename == b.filename);
+        // Through the packed form, as the client reads pages: one path for both.
+        let packed = PackedFiles::from_listed(listed(name, url, content_type, body)?);
+        let files = (0..packed.versions().len())
+            .flat_map(|index| packed.files_at(index, name))
+            .collect();
         Ok(Self {
             name: name.clone(),
             url: url.clone(),
@@ -163,6 +158,28 @@ impl ProjectPage {
     pub fn versions(&self) -> Vec<(&Version, Vec<&DistFile>)> {
         group_by_version(&self.files)
     }
+}
+
+/// Reads a page's files, checked, newest version first, then by filename, one per filename.
+pub(crate) fn listed<'a>(
+    name: &PackageName,
+    url: &Url,
+    content_type: Option<&str>,
+    body: &'a [u8],
+) -> Result<Vec<ListedFile<'a>>, PageError> {
+    let format = PageFormat::detect(content_type, body);
+    log::trace!("parsing {} as {format:?}", RedactedUrl::new(url));
+    let mut files = match format {
+        PageFormat::Json => json::parse(name, url, body)?,
+        PageFormat::Html => html::parse(name, url, body)?,
+    };
+    files.sort_by(|a, b| {
+        b.version
+            .cmp(&a.version)
+            .then_with(|| a.filename.cmp(&b.filename))
+    });
+    files.dedup_by(|a, b| a.filename == b.filename);
+    Ok(files)
 }
 
 /// Groups files that are sorted newest first into (version, files) pairs, newest first.
@@ -214,51 +231,96 @@ pub enum PageError {
     Html,
 }
 
-/// Builds a [`DistFile`] from the fields either wire format carries, or says (in a debug log)
-/// why the entry is skipped.
-struct FileEntry<'a> {
-    filename: &'a str,
-    url: &'a str,
-    hashes: Vec<HashDigest>,
-    requires_python: Option<&'a str>,
-    yanked: Yanked,
-    core_metadata: MetadataAvailability,
-    size: Option<u64>,
-    upload_time: Option<&'a str>,
-    provenance: Option<&'a str>,
+/// One file as a page lists it, checked: everything a [`DistFile`] holds, but borrowed from
+/// the page where it can be and not yet parsed where it need not be. Fetched pages become
+/// these and are packed; only the versions the resolver asks about become [`DistFile`]s.
+#[derive(Debug)]
+pub(crate) struct ListedFile<'a> {
+    pub(crate) filename: Cow<'a, str>,
+    /// The version in the filename.
+    pub(crate) version: Version,
+    /// Absolute, without a fragment, as [`Url`] serializes it.
+    pub(crate) url: Cow<'a, str>,
+    /// Sorted, without duplicates.
+    pub(crate) hashes: Vec<HashDigest>,
+    /// A value that parses, trimmed.
+    pub(crate) requires_python: Option<Cow<'a, str>>,
+    pub(crate) yanked: Yanked,
+    pub(crate) core_metadata: MetadataAvailability,
+    pub(crate) size: Option<u64>,
+    pub(crate) upload_time: Option<Timestamp>,
+    /// Absolute, as [`Url`] serializes it.
+    pub(crate) provenance: Option<Cow<'a, str>>,
 }
 
-/// `Requires-Python` values already parsed on this page: a page repeats a handful of them
-/// across thousands of files.
-#[derive(Default)]
-struct RequiresPythonMemo(std::collections::HashMap<String, Option<VersionSpecifiers>>);
-
-impl RequiresPythonMemo {
-    /// Parses `text` (trimmed, non-empty), or says why it is ignored the first time.
-    fn parse(&mut self, text: &str, filename: &str) -> Option<VersionSpecifiers> {
-        if let Some(parsed) = self.0.get(text) {
-            return parsed.clone();
+impl<'a> ListedFile<'a> {
+    /// The listing of a file that is already a [`DistFile`].
+    pub(crate) fn of(file: &'a DistFile) -> Self {
+        Self {
+            filename: Cow::Borrowed(&file.filename),
+            version: file.version().clone(),
+            url: Cow::Borrowed(file.url.as_str()),
+            hashes: file.hashes.clone(),
+            requires_python: file
+                .requires_python
+                .as_ref()
+                .map(|specifiers| Cow::Owned(specifiers.to_string())),
+            yanked: file.yanked.clone(),
+            core_metadata: file.core_metadata.clone(),
+            size: file.size,
+            upload_time: file.upload_time,
+            provenance: file
+                .provenance
+                .as_ref()
+                .map(|url| Cow::Borrowed(url.as_str())),
         }
-        // An invalid Requires-Python is ignored, as pip does, rather than hiding the file.
-        let parsed = match text.parse::<VersionSpecifiers>() {
-            Ok(specifiers) => Some(specifiers),
-            Err(error) => {
-                log::debug!("ignoring invalid requires-python `{text}` of `{filename}`: {error}");
-                None
-            }
-        };
-        self.0.insert(text.to_string(), parsed.clone());
-        parsed
     }
 }
 
-impl FileEntry<'_> {
-    fn into_file(
+/// The fields either wire format carries, before they are checked.
+struct FileEntry<'a> {
+    filename: Cow<'a, str>,
+    url: Cow<'a, str>,
+    hashes: Vec<HashDigest>,
+    requires_python: Option<Cow<'a, str>>,
+    yanked: Yanked,
+    core_metadata: MetadataAvailability,
+    size: Option<u64>,
+    upload_time: Option<Cow<'a, str>>,
+    provenance: Option<Cow<'a, str>>,
+}
+
+/// `Requires-Python` values already checked on this page: a page repeats a handful of them
+/// across thousands of files.
+#[derive(Default)]
+struct RequiresPythonMemo(std::collections::HashMap<String, bool>);
+
+impl RequiresPythonMemo {
+    /// Whether `text` (trimmed, non-empty) parses; says why not the first time.
+    fn is_valid(&mut self, text: &str, filename: &str) -> bool {
+        if let Some(&valid) = self.0.get(text) {
+            return valid;
+        }
+        let valid = match text.parse::<VersionSpecifiers>() {
+            Ok(_) => true,
+            Err(error) => {
+                log::debug!("ignoring invalid requires-python `{text}` of `{filename}`: {error}");
+                false
+            }
+        };
+        self.0.insert(text.to_string(), valid);
+        valid
+    }
+}
+
+impl<'a> FileEntry<'a> {
+    /// Checks the entry, or says (in a debug log) why it is skipped.
+    fn into_listed(
         self,
         project: &PackageName,
         base: &Url,
         memo: &mut RequiresPythonMemo,
-    ) -> Option<DistFile> {
+    ) -> Option<ListedFile<'a>> {
         let skip = |why: &dyn std::fmt::Display| {
             log::debug!(
                 "skipping `{}` on {}: {why}",
@@ -266,8 +328,9 @@ impl FileEntry<'_> {
                 RedactedUrl::new(base)
             );
         };
-        let parsed = match DistFilename::parse(self.filename, Some(project)) {
-            Ok(parsed) => parsed,
+        let version = match DistFilename::parse(&self.filename, Some(project)) {
+            Ok(DistFilename::Wheel(wheel)) => wheel.version,
+            Ok(DistFilename::Sdist(sdist)) => sdist.version,
             // Eggs, installers and rpms fill old pages; they are expected, so only -vv says so.
             Err(crate::filename::FilenameError::UnknownExtension(_)) => {
                 log::trace!("skipping `{}`: not a wheel or an sdist", self.filename);
@@ -278,19 +341,18 @@ impl FileEntry<'_> {
                 return None;
             }
         };
-        let mut url = match base.join(self.url) {
+        let url = match resolve(self.url, base) {
             Ok(url) => url,
-            Err(error) => {
-                skip(&format_args!("invalid URL `{}`: {error}", self.url));
+            Err((url, error)) => {
+                skip(&format_args!("invalid URL `{url}`: {error}"));
                 return None;
             }
         };
-        url.set_fragment(None);
+        // An invalid Requires-Python is ignored, as pip does, rather than hiding the file.
         let requires_python = self
             .requires_python
-            .map(str::trim)
-            .filter(|text| !text.is_empty())
-            .and_then(|text| memo.parse(text, self.filename));
+            .map(trim)
+            .filter(|text| !text.is_empty() && memo.is_valid(text, &self.filename));
         let upload_time = self.upload_time.and_then(|text| {
             text.parse()
                 .map_err(|error| {
@@ -298,13 +360,13 @@ impl FileEntry<'_> {
                 })
                 .ok()
         });
-        let provenance = self.provenance.and_then(|text| base.join(text).ok());
+        let provenance = self.provenance.and_then(|text| resolve(text, base).ok());
         let mut hashes = self.hashes;
         hashes.sort();
         hashes.dedup();
-        Some(DistFile {
-            filename: self.filename.to_string(),
-            parsed,
+        Some(ListedFile {
+            filename: self.filename,
+            version,
             url,
             hashes,
             requires_python,
@@ -315,6 +377,109 @@ impl FileEntry<'_> {
             provenance,
         })
     }
+}
+
+fn trim(text: Cow<'_, str>) -> Cow<'_, str> {
+    match text {
+        Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
+        Cow::Owned(text) if text.trim().len() == text.len() => Cow::Owned(text),
+        Cow::Owned(text) => Cow::Owned(text.trim().to_string()),
+    }
+}
+
+/// `text` resolved against `base`, without its fragment, as [`Url`] serializes it; on failure,
+/// the text and why.
+fn resolve<'a>(
+    text: Cow<'a, str>,
+    base: &Url,
+) -> Result<Cow<'a, str>, (Cow<'a, str>, url::ParseError)> {
+    if let Some(end) = canonical_absolute(&text) {
+        return Ok(match text {
+            Cow::Borrowed(text) => Cow::Borrowed(&text[..end]),
+            Cow::Owned(mut text) => {
+                text.truncate(end);
+                Cow::Owned(text)
+            }
+        });
+    }
+    match base.join(&text) {
+        Ok(mut url) => {
+            url.set_fragment(None);
+            Ok(Cow::Owned(url.into()))
+        }
+        Err(error) => Err((text, error)),
+    }
+}
+
+/// The length of `text` without its fragment, when `text` is an absolute `http(s)` URL that
+/// [`Url`] would serialize unchanged; `None` when it has to be parsed to know.
+///
+/// URL parsing was a tenth of a cold run: every file of every fetched page has a URL, and
+/// nearly all are already in this form. The check is deliberately narrow (a lowercase domain
+/// name, a path of unreserved characters and percent-escapes, no dot segments, no query, no
+/// port, no credentials); anything else goes to the parser. The file's URL is parsed anyway
+/// when its version is unpacked.
+fn canonical_absolute(text: &str) -> Option<usize> {
+    // One pass over the bytes: this runs for every file of every fetched page.
+    let bytes = text.as_bytes();
+    let mut index = if bytes.starts_with(b"https://") {
+        8
+    } else if bytes.starts_with(b"http://") {
+        7
+    } else {
+        return None;
+    };
+    let mut label_start = index;
+    loop {
+        let byte = *bytes.get(index)?;
+        match byte {
+            b'a'..=b'z' | b'0'..=b'9' | b'-' => index += 1,
+            b'.' | b'/' => {
+                let label = &bytes[label_start..index];
+                let (first, last) = (*label.first()?, *label.last()?);
+                if first == b'-' || last == b'-' || label.starts_with(b"xn--") {
+                    return None;
+                }
+                if byte == b'/' {
+                    // A last label that starts with a letter is not a number, so the host
+                    // is not an IPv4 address (which the parser would rewrite).
+                    if !first.is_ascii_lowercase() {
+                        return None;
+                    }
+                    break;
+                }
+                index += 1;
+                label_start = index;
+            }
+            _ => return None,
+        }
+    }
+    let mut previous = b'/';
+    while let Some(&byte) = bytes.get(index) {
+        match byte {
+            b'#' => return Some(index),
+            b'%' => {
+                let pair = bytes.get(index + 1..index + 3)?;
+                // `%2e` is a dot, and dot segments are rewritten.
+                if !pair.iter().all(u8::is_ascii_hexdigit)
+                    || (pair[0] == b'2' && pair[1] | 0x20 == b'e')
+                {
+                    return None;
+                }
+                index += 3;
+                previous = b'%';
+                continue;
+            }
+            // Dot segments are rewritten; so that none slips through, no segment may start
+            // with a dot.
+            b'.' if previous == b'/' => return None,
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' | b'+' => {}
+            _ => return None,
+        }
+        previous = byte;
+        index += 1;
+    }
+    Some(bytes.len())
 }
 
 #[cfg(test)]

@@ -43,7 +43,7 @@ use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::PackageName;
 use url::Url;
 
-use super::{DistFile, MetadataAvailability, Yanked, group_by_version};
+use super::{DistFile, ListedFile, MetadataAvailability, Yanked};
 use crate::filename::DistFilename;
 use crate::hash::{HashAlgorithm, HashDigest};
 use crate::timestamp::Timestamp;
@@ -83,10 +83,15 @@ struct Interned {
 impl PackedFiles {
     /// Packs `files`, sorting them as a project lists them: newest version first, then by
     /// filename, then by hashes.
-    pub(crate) fn from_files(mut files: Vec<DistFile>) -> Self {
+    pub(crate) fn from_files(files: &[DistFile]) -> Self {
+        Self::from_listed(files.iter().map(ListedFile::of).collect())
+    }
+
+    /// Packs files as a page lists them, sorted as [`Self::from_files`] sorts.
+    pub(crate) fn from_listed(mut files: Vec<ListedFile<'_>>) -> Self {
         files.sort_by(|a, b| {
-            b.version()
-                .cmp(a.version())
+            b.version
+                .cmp(&a.version)
                 .then_with(|| a.filename.cmp(&b.filename))
                 .then_with(|| a.hashes.cmp(&b.hashes))
         });
@@ -241,33 +246,39 @@ impl PackedFiles {
 }
 
 /// Writes `files`, sorted newest version first, in the packed layout.
-fn pack(files: &[DistFile]) -> Vec<u8> {
-    let mut interned: Vec<String> = Vec::new();
-    let mut interned_index: HashMap<String, u32> = HashMap::new();
+fn pack(files: &[ListedFile<'_>]) -> Vec<u8> {
+    let mut interned: Vec<&str> = Vec::new();
+    let mut interned_index: HashMap<&str, u32> = HashMap::new();
     // Compared as bytes, then cut after a `/`, which is always a character boundary.
     let common = files
         .iter()
-        .map(|file| file.url.as_str().as_bytes())
+        .map(|file| file.url.as_bytes())
         .reduce(|prefix, url| {
             let common = prefix.iter().zip(url).take_while(|(a, b)| a == b).count();
             &prefix[..common]
         })
         .and_then(|prefix| prefix.iter().rposition(|&byte| byte == b'/'));
     let url_prefix = match (common, files.first()) {
-        (Some(slash), Some(first)) => &first.url.as_str()[..=slash],
+        (Some(slash), Some(first)) => &first.url[..=slash],
         _ => "",
     };
     let mut records = Vec::new();
     let mut table = Vec::new();
-    for (version, group) in group_by_version(files) {
-        let start = records.len();
-        for file in &group {
+    let mut start = 0;
+    while start < files.len() {
+        let version = &files[start].version;
+        let end = files[start..]
+            .iter()
+            .position(|file| file.version != *version)
+            .map_or(files.len(), |offset| start + offset);
+        let group = &files[start..end];
+        let bytes_before = records.len();
+        for file in group {
             let requires_python =
                 file.requires_python
-                    .as_ref()
-                    .map_or(NO_REQUIRES_PYTHON, |specifiers| {
-                        let text = specifiers.to_string();
-                        *interned_index.entry(text.clone()).or_insert_with(|| {
+                    .as_deref()
+                    .map_or(NO_REQUIRES_PYTHON, |text| {
+                        *interned_index.entry(text).or_insert_with(|| {
                             interned.push(text);
                             u32::try_from(interned.len() - 1).unwrap_or(NO_REQUIRES_PYTHON)
                         })
@@ -275,7 +286,13 @@ fn pack(files: &[DistFile]) -> Vec<u8> {
             put_file(&mut records, file, requires_python, url_prefix);
         }
         let earliest_upload = group.iter().filter_map(|file| file.upload_time).min();
-        table.push((version, earliest_upload, group.len(), records.len() - start));
+        table.push((
+            version,
+            earliest_upload,
+            group.len(),
+            records.len() - bytes_before,
+        ));
+        start = end;
     }
     let mut out = Vec::with_capacity(records.len() + 64 * table.len() + 1024);
     out.extend_from_slice(MAGIC);
@@ -295,9 +312,9 @@ fn pack(files: &[DistFile]) -> Vec<u8> {
     out
 }
 
-fn put_file(out: &mut Vec<u8>, file: &DistFile, requires_python: u32, url_prefix: &str) {
+fn put_file(out: &mut Vec<u8>, file: &ListedFile<'_>, requires_python: u32, url_prefix: &str) {
     put_str(out, &file.filename);
-    put_named(out, file.url.as_str(), &file.filename, url_prefix);
+    put_named(out, &file.url, &file.filename, url_prefix);
     put_hashes(out, &file.hashes);
     out.extend_from_slice(&requires_python.to_le_bytes());
     match &file.yanked {
@@ -328,7 +345,7 @@ fn put_file(out: &mut Vec<u8>, file: &DistFile, requires_python: u32, url_prefix
     match &file.provenance {
         Some(url) => {
             out.push(1);
-            put_named(out, url.as_str(), &file.filename, url_prefix);
+            put_named(out, url, &file.filename, url_prefix);
         }
         None => out.push(0),
     }
@@ -670,7 +687,7 @@ mod tests {
             },
             file("foo-1.0-py3-none-any.whl"),
         ];
-        let packed = PackedFiles::from_files(files.clone());
+        let packed = PackedFiles::from_files(&files);
         let versions: Vec<String> = packed
             .versions()
             .iter()
@@ -696,7 +713,7 @@ mod tests {
 
     #[test]
     fn rejects_every_truncation_and_stray_bytes() {
-        let packed = PackedFiles::from_files(vec![
+        let packed = PackedFiles::from_files(&[
             every_field("foo-2.0-py3-none-any.whl"),
             file("foo-1.0.tar.gz"),
         ]);

@@ -228,3 +228,49 @@ fn versions_groups_files() {
         [1, 2]
     );
 }
+
+#[test]
+fn canonical_urls_skip_the_parser_only_where_it_would_change_nothing() {
+    let base = page_url();
+    let skipped = [
+        "https://files.example.invalid/packages/ab/cd/0123abcd/foo-1.0-py3-none-any.whl",
+        "https://files.example.invalid/packages/ab/cd/ef/foo-1.0.tar.gz#sha256=00",
+        "http://a-b.c9.example.invalid/x/foo-1.0%2Blocal-py3-none-any.whl",
+        "https://files.example.invalid/x/%2b~_.-+/foo",
+        "https://files.example.invalid//double//slash",
+        "https://files.example.invalid/",
+    ];
+    for text in skipped {
+        let end = super::canonical_absolute(text).unwrap_or_else(|| panic!("{text}"));
+        let mut parsed = base.join(text).expect("a valid URL");
+        parsed.set_fragment(None);
+        assert_eq!(&text[..end], parsed.as_str());
+    }
+    let left_to_the_parser = [
+        "foo-1.0.tar.gz",
+        "/packages/foo-1.0.tar.gz",
+        "../foo-1.0.tar.gz",
+        "https://Files.example.invalid/x",
+        "https://127.0.0.1/x",
+        "https://files.0x1/x",
+        "https://files.example.invalid:443/x",
+        "https://user@files.example.invalid/x",
+        "https://files.example.invalid/a/../b",
+        "https://files.example.invalid/a/%2E%2e/b",
+        "https://files.example.invalid/x?y=1",
+        "https://files.example.invalid/a b",
+        "https://xn--bcher-kva.example.invalid/x",
+        "https://-files.example.invalid/x",
+        "https://files..example.invalid/x",
+        "https://files.example.invalid",
+        "https://files.example.invalid/%zz",
+        "https://files.example.invalid/a%2",
+        "https://files.example.invalid/x/.hidden",
+        "https://files.example.invalid./x",
+        "https://files#example.invalid/x",
+        "ftp://files.example.invalid/x",
+    ];
+    for text in left_to_the_parser {
+        assert_eq!(super::canonical_absolute(text), None, "{text}");
+    }
+}
