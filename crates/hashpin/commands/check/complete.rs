@@ -9,7 +9,7 @@ use hashpin_resolver::TargetEnvironment;
 use pep508_rs::VersionOrUrl;
 
 use super::finding::{Finding, Rule};
-use super::index::{Listing, files_of};
+use super::index::Listing;
 use super::local::Pin;
 
 /// Walks the dependencies of every pin that applies to `target`, with the extras its line
@@ -114,7 +114,7 @@ async fn metadata<'a>(
         let Some(Listing::Found(project)) = listings.get(*name) else {
             continue;
         };
-        let files = files_of(project, pin);
+        let files = project.files_of(&pin.version);
         let best = files
             .iter()
             .filter(|file| target.can_install(file))

@@ -53,11 +53,6 @@ pub(super) async fn fetch(
     Ok(listings)
 }
 
-/// The files the index lists for a pin's version.
-pub(super) fn files_of(project: &Project, pin: &Pin<'_>) -> Vec<DistFile> {
-    project.files_of(&pin.version)
-}
-
 /// Checks each pin against its listing. `verify_hashes` compares the lock's hashes with the
 /// index's; files uploaded after `cutoff` are not expected in the lock.
 pub(super) fn check(
@@ -79,7 +74,7 @@ pub(super) fn check(
             }
             None => continue,
         };
-        let files = files_of(project, pin);
+        let files = project.files_of(&pin.version);
         if files.is_empty() {
             let newest = project
                 .versions()
