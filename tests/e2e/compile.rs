@@ -1016,6 +1016,45 @@ fn exclude_newer_ignores_later_uploads() {
 }
 
 #[test]
+fn a_cutoff_refetches_only_the_pages_used_from_the_cache() {
+    let index = IndexBuilder::new()
+        .dist(
+            Dist::wheel("app", "1.0")
+                .requires_dist("dep")
+                .upload_time("2024-01-10T12:00:00Z")
+                .build(),
+        )
+        .dist(
+            Dist::wheel("dep", "1.0")
+                .upload_time("2024-01-10T12:00:00Z")
+                .build(),
+        )
+        .start();
+    let project = Project::new("app\n");
+    let pages = |index: &TestIndex| {
+        let mut pages: Vec<String> = index
+            .requests()
+            .into_iter()
+            .filter(|request| request.path.starts_with("/simple/"))
+            .map(|request| request.path)
+            .collect();
+        pages.sort();
+        pages
+    };
+    // Cold: each page once. A second round would only repeat what this run just fetched.
+    let cold = project.lock(&index, &["--exclude-newer", "2024-03-01"]);
+    assert_eq!(pages(&index), ["/simple/app/", "/simple/dep/"]);
+
+    // Warm: the pages come from the cache, and the pinned projects' are checked once.
+    index.clear_requests();
+    assert_eq!(
+        project.lock(&index, &["--exclude-newer", "2024-03-01"]),
+        cold
+    );
+    assert_eq!(pages(&index), ["/simple/app/", "/simple/dep/"]);
+}
+
+#[test]
 fn requirements_from_stdin() {
     let index = IndexBuilder::new()
         .dist(Dist::wheel("app", "1.0").requires_dist("dep").build())

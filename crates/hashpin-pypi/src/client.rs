@@ -11,7 +11,7 @@
 //! file (which is then used) or refused (and the whole file is fetched). Only single ranges
 //! are ever asked for.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -242,6 +242,8 @@ struct Inner {
     permits: Semaphore,
     /// Find-links pages, fetched once per run and shared by every project.
     find_links_pages: Mutex<HashMap<Url, Arc<Fetched>>>,
+    /// Projects with a page this client used from the cache without a request.
+    unchecked: Mutex<BTreeSet<PackageName>>,
 }
 
 /// The HTTP client, built on first use: building it loads the system's root certificates,
@@ -345,6 +347,7 @@ impl IndexClient {
                 config,
                 options,
                 find_links_pages: Mutex::new(HashMap::new()),
+                unchecked: Mutex::new(BTreeSet::new()),
             }),
         })
     }
@@ -362,8 +365,31 @@ impl IndexClient {
                 permits: Semaphore::new(options.concurrency.max(1)),
                 options,
                 find_links_pages: Mutex::new(HashMap::new()),
+                unchecked: Mutex::new(BTreeSet::new()),
             }),
         }
+    }
+
+    /// The projects of which this client used a cached page without asking the index, in a
+    /// cached page's time (within `max-age`, or on [`ClientOptions::trust_pages_fetched_after`]).
+    /// A project is absent when every page of it this client read was fetched or revalidated
+    /// by this client, so is as fresh as a new request would make it.
+    pub fn unchecked_projects(&self) -> BTreeSet<PackageName> {
+        // A poisoned lock still holds whole names.
+        self.inner
+            .unchecked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn note_unchecked(&self, name: &PackageName) {
+        // A poisoned lock still holds whole names.
+        self.inner
+            .unchecked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(name.clone());
     }
 
     /// The options this client uses.
@@ -450,6 +476,7 @@ impl IndexClient {
                 .is_some_and(|cutoff| info.fetched_at > cutoff.unix_seconds());
             if fresh || complete || mode == CacheMode::Offline {
                 log::debug!("using cached page of `{name}`");
+                self.note_unchecked(name);
                 return Ok(Some(project(page)));
             }
         }

@@ -203,7 +203,8 @@ fn read_inputs(args: &CompileArgs) -> anyhow::Result<Inputs> {
 /// The freshness policy: a page fetched after the cutoff lists every file uploaded before it,
 /// so for this resolution only yank status (or a file's removal) can have changed since. Such
 /// cached pages are used as they are, which makes a warm run as fast as an offline one; then
-/// the pages of the pinned projects are fetched again, all at once, and if any pinned version's
+/// the pages of the pinned projects that came from the cache are fetched again, all at once
+/// (pages this run fetched are as fresh already), and if any pinned version's
 /// files or yank status changed, the resolution runs again with every page revalidated. So a
 /// warm run costs one parallel round of page requests instead of one per level of the
 /// dependency graph, and never locks a release that is yanked now.
@@ -237,8 +238,11 @@ async fn resolve_fresh(
         return Ok(run(client.clone()).await?);
     };
     let trusted = client.with_options(|options| options.trust_pages_fetched_after = Some(cutoff));
-    let resolution = run(trusted).await?;
-    let changed = changed_on_index(client, &resolution, cutoff).await?;
+    let resolution = run(trusted.clone()).await?;
+    // A page fetched during this run is as fresh as a second request would make it: only the
+    // pages used from the cache on trust need the check (a cold run has none of them).
+    let unchecked = trusted.unchecked_projects();
+    let changed = changed_on_index(client, &resolution, &unchecked, cutoff).await?;
     if changed.is_empty() {
         return Ok(resolution);
     }
@@ -249,10 +253,12 @@ async fn resolve_fresh(
     Ok(run(client.clone()).await?)
 }
 
-/// The pins whose files (names, hashes, yank status) under the cutoff differ on a fresh page.
+/// The pins among `unchecked` whose files (names, hashes, yank status) under the cutoff
+/// differ on a fresh page.
 async fn changed_on_index(
     client: &IndexClient,
     resolution: &Resolution,
+    unchecked: &BTreeSet<PackageName>,
     cutoff: Timestamp,
 ) -> anyhow::Result<Vec<String>> {
     type Fingerprint = BTreeSet<(String, Vec<hashpin_pypi::HashDigest>, bool)>;
@@ -269,7 +275,11 @@ async fn changed_on_index(
     }
     let fresh = client.with_options(|options| options.cache_mode = CacheMode::Refresh);
     let mut checks = tokio::task::JoinSet::new();
-    for package in resolution.packages.values() {
+    for package in resolution
+        .packages
+        .values()
+        .filter(|package| unchecked.contains(&package.name))
+    {
         let (fresh, name, version) = (fresh.clone(), package.name.clone(), package.version.clone());
         let locked = fingerprint(package.files.iter());
         checks.spawn(async move {
