@@ -172,6 +172,76 @@ impl HashDigest {
     }
 }
 
+/// A digest as raw bytes: how fetched pages hold the digests of their files until they are
+/// packed. A page lists a few hundred thousand digests and the packed form stores bytes, so
+/// decoding the hex once, into place, spares a string per digest and a second decoding.
+///
+/// Orders as [`HashDigest`] does: by algorithm, then by digest (for one algorithm, the order
+/// of the bytes is the order of their lowercase hex).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct RawDigest {
+    algorithm: HashAlgorithm,
+    len: u8,
+    bytes: [u8; 64],
+}
+
+impl RawDigest {
+    /// Decodes `hex` as [`HashDigest::new`] checks it: the algorithm's length, hex digits of
+    /// either case, surrounding whitespace ignored.
+    pub(crate) fn from_hex(algorithm: HashAlgorithm, hex: &str) -> Result<Self, HashParseError> {
+        let bad = || HashParseError::BadDigest {
+            algorithm: algorithm.as_str(),
+            digest: hex.to_string(),
+            expected: algorithm.hex_len(),
+        };
+        let trimmed = hex.trim().as_bytes();
+        if trimmed.len() != algorithm.hex_len() {
+            return Err(bad());
+        }
+        let mut bytes = [0; 64];
+        // Invalid digits are collected and checked once, after the loop, which keeps it free
+        // of branches: this runs for every digest of every fetched page.
+        let mut invalid = 0;
+        for (byte, pair) in bytes.iter_mut().zip(trimmed.chunks_exact(2)) {
+            let (high, low) = (NIBBLES[usize::from(pair[0])], NIBBLES[usize::from(pair[1])]);
+            invalid |= high | low;
+            *byte = high << 4 | (low & 0x0f);
+        }
+        if invalid & 0xf0 != 0 {
+            return Err(bad());
+        }
+        Ok(Self {
+            algorithm,
+            len: u8::try_from(algorithm.byte_len()).map_err(|_| bad())?,
+            bytes,
+        })
+    }
+
+    /// The raw form of `digest`.
+    pub(crate) fn of(digest: &HashDigest) -> Self {
+        let decoded = digest.to_bytes();
+        let mut bytes = [0; 64];
+        let len = decoded.len().min(bytes.len());
+        bytes[..len].copy_from_slice(&decoded[..len]);
+        Self {
+            algorithm: digest.algorithm,
+            // At most 64: every algorithm's digest fits.
+            len: u8::try_from(len).unwrap_or(u8::MAX),
+            bytes,
+        }
+    }
+
+    /// The algorithm.
+    pub(crate) fn algorithm(&self) -> HashAlgorithm {
+        self.algorithm
+    }
+
+    /// The digest's bytes.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+}
+
 /// Parses `sha256:HEX` (requirements files) and `sha256=HEX` (URL fragments, PEP 658 attributes).
 impl FromStr for HashDigest {
     type Err = HashParseError;
@@ -214,6 +284,18 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     out
 }
 
+/// The value of each byte as a hex digit of either case; `0xff` for a byte that is not one.
+const NIBBLES: [u8; 256] = {
+    let mut table = [0xff; 256];
+    let mut digit: u8 = 0;
+    while digit < 16 {
+        table[b"0123456789abcdef"[digit as usize] as usize] = digit;
+        table[b"0123456789ABCDEF"[digit as usize] as usize] = digit;
+        digit += 1;
+    }
+    table
+};
+
 /// The value of one lowercase hex digit (0 for anything else, which callers rule out).
 fn hex_value(digit: u8) -> u8 {
     match digit {
@@ -226,6 +308,37 @@ fn hex_value(digit: u8) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn raw_digests_decode_and_order_as_hex_digests() {
+        let upper = format!(" {} ", EMPTY.to_ascii_uppercase());
+        let raw = RawDigest::from_hex(HashAlgorithm::Sha256, &upper).expect("valid hex");
+        let digest = HashDigest::new(HashAlgorithm::Sha256, EMPTY).expect("valid hex");
+        assert_eq!(raw, RawDigest::of(&digest));
+        assert_eq!(raw.as_bytes(), digest.to_bytes());
+        assert_eq!(raw.algorithm(), HashAlgorithm::Sha256);
+        for bad in [&EMPTY[1..], &EMPTY.replace('e', "g")] {
+            assert_eq!(
+                RawDigest::from_hex(HashAlgorithm::Sha256, bad).err(),
+                HashDigest::new(HashAlgorithm::Sha256, bad).err(),
+            );
+        }
+        let digests = [
+            HashDigest::new(HashAlgorithm::Sha256, &"f0".repeat(32)),
+            HashDigest::new(HashAlgorithm::Sha256, &"0f".repeat(32)),
+            HashDigest::new(HashAlgorithm::Md5, &"00".repeat(16)),
+            HashDigest::new(HashAlgorithm::Sha512, &"ff".repeat(64)),
+        ]
+        .map(|digest| digest.expect("valid hex"));
+        let mut by_hex = digests.to_vec();
+        by_hex.sort();
+        let mut by_bytes: Vec<RawDigest> = digests.iter().map(RawDigest::of).collect();
+        by_bytes.sort();
+        assert_eq!(
+            by_bytes,
+            by_hex.iter().map(RawDigest::of).collect::<Vec<_>>()
+        );
+    }
 
     const EMPTY: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 

@@ -10,7 +10,7 @@ use url::Url;
 use std::borrow::Cow;
 
 use super::{FileEntry, ListedFile, MetadataAvailability, PageError, RequiresPythonMemo, Yanked};
-use crate::hash::HashDigest;
+use crate::hash::{HashDigest, RawDigest};
 
 pub(super) fn parse<'a>(
     project: &PackageName,
@@ -57,6 +57,7 @@ pub(super) fn parse<'a>(
         let hashes = url
             .fragment()
             .and_then(|fragment| fragment.parse::<HashDigest>().ok())
+            .map(|digest| RawDigest::of(&digest))
             .into_iter()
             .collect();
         let yanked = match attribute("data-yanked") {

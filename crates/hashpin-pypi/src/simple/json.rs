@@ -12,7 +12,7 @@ use serde_json::value::RawValue;
 use url::Url;
 
 use super::{FileEntry, ListedFile, MetadataAvailability, PageError, RequiresPythonMemo, Yanked};
-use crate::hash::HashDigest;
+use crate::hash::{HashDigest, RawDigest};
 
 #[derive(Deserialize)]
 struct Page<'a> {
@@ -100,7 +100,15 @@ fn entry(file: File<'_>) -> FileEntry<'_> {
         },
     };
     FileEntry {
-        hashes: digests(file.hashes.iter().map(|(k, v)| (k.as_ref(), v.as_ref()))),
+        hashes: file
+            .hashes
+            .iter()
+            .filter_map(|(algorithm, hex)| {
+                RawDigest::from_hex(algorithm.parse().ok()?, hex)
+                    .map_err(|error| log::debug!("ignoring digest: {error}"))
+                    .ok()
+            })
+            .collect(),
         filename: file.filename,
         url: file.url,
         requires_python: file.requires_python,

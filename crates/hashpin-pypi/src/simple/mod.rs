@@ -23,7 +23,7 @@ use pep508_rs::PackageName;
 use url::Url;
 
 use crate::filename::DistFilename;
-use crate::hash::HashDigest;
+use crate::hash::{HashDigest, RawDigest};
 use crate::redact::RedactedUrl;
 use crate::timestamp::Timestamp;
 
@@ -242,7 +242,7 @@ pub(crate) struct ListedFile<'a> {
     /// Absolute, without a fragment, as [`Url`] serializes it.
     pub(crate) url: Cow<'a, str>,
     /// Sorted, without duplicates.
-    pub(crate) hashes: Vec<HashDigest>,
+    pub(crate) hashes: Vec<RawDigest>,
     /// A value that parses, trimmed.
     pub(crate) requires_python: Option<Cow<'a, str>>,
     pub(crate) yanked: Yanked,
@@ -260,7 +260,7 @@ impl<'a> ListedFile<'a> {
             filename: Cow::Borrowed(&file.filename),
             version: file.version().clone(),
             url: Cow::Borrowed(file.url.as_str()),
-            hashes: file.hashes.clone(),
+            hashes: file.hashes.iter().map(RawDigest::of).collect(),
             requires_python: file
                 .requires_python
                 .as_ref()
@@ -281,7 +281,7 @@ impl<'a> ListedFile<'a> {
 struct FileEntry<'a> {
     filename: Cow<'a, str>,
     url: Cow<'a, str>,
-    hashes: Vec<HashDigest>,
+    hashes: Vec<RawDigest>,
     requires_python: Option<Cow<'a, str>>,
     yanked: Yanked,
     core_metadata: MetadataAvailability,

@@ -45,7 +45,7 @@ use url::Url;
 
 use super::{DistFile, ListedFile, MetadataAvailability, Yanked};
 use crate::filename::DistFilename;
-use crate::hash::{HashAlgorithm, HashDigest};
+use crate::hash::{HashAlgorithm, HashDigest, RawDigest};
 use crate::timestamp::Timestamp;
 
 const MAGIC: &[u8] = b"hashpin-files-1\n";
@@ -331,7 +331,7 @@ fn put_file(out: &mut Vec<u8>, file: &ListedFile<'_>, requires_python: u32, url_
         MetadataAvailability::NotAdvertised => out.push(0),
         MetadataAvailability::Advertised { hashes } => {
             out.push(1);
-            put_hashes(out, hashes);
+            put_hashes(out, &hashes.iter().map(RawDigest::of).collect::<Vec<_>>());
         }
     }
     match file.size {
@@ -375,7 +375,7 @@ fn put_named(out: &mut Vec<u8>, text: &str, filename: &str, url_prefix: &str) {
     put_str(out, after);
 }
 
-fn put_hashes(out: &mut Vec<u8>, hashes: &[HashDigest]) {
+fn put_hashes(out: &mut Vec<u8>, hashes: &[RawDigest]) {
     // No file has anywhere near 65,535 digests; more are dropped rather than miscounted.
     let hashes = &hashes[..hashes.len().min(usize::from(u16::MAX))];
     let count = u16::try_from(hashes.len()).unwrap_or(u16::MAX);
@@ -387,7 +387,7 @@ fn put_hashes(out: &mut Vec<u8>, hashes: &[HashDigest]) {
             .and_then(|code| u8::try_from(code).ok())
             .unwrap_or(u8::MAX);
         out.push(code);
-        out.extend_from_slice(&hash.to_bytes());
+        out.extend_from_slice(hash.as_bytes());
     }
 }
 
