@@ -454,10 +454,17 @@ fn canonical_absolute(text: &str) -> Option<usize> {
             _ => return None,
         }
     }
-    let mut previous = b'/';
+    // `index` is at the path's first `/`.
     while let Some(&byte) = bytes.get(index) {
+        if PLAIN_PATH_BYTES[usize::from(byte)] {
+            index += 1;
+            continue;
+        }
         match byte {
-            b'#' => return Some(index),
+            // Dot segments are rewritten; so that none slips through, no segment may start
+            // with a dot.
+            b'/' if bytes.get(index + 1) == Some(&b'.') => return None,
+            b'/' => index += 1,
             b'%' => {
                 let pair = bytes.get(index + 1..index + 3)?;
                 // `%2e` is a dot, and dot segments are rewritten.
@@ -467,20 +474,30 @@ fn canonical_absolute(text: &str) -> Option<usize> {
                     return None;
                 }
                 index += 3;
-                previous = b'%';
-                continue;
             }
-            // Dot segments are rewritten; so that none slips through, no segment may start
-            // with a dot.
-            b'.' if previous == b'/' => return None,
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' | b'+' => {}
+            b'#' => return Some(index),
             _ => return None,
         }
-        previous = byte;
-        index += 1;
     }
     Some(bytes.len())
 }
+
+/// The bytes a path keeps as they are, whatever comes before them: unreserved characters and
+/// `+`. A table, because the path check runs for every byte of every file URL of a page.
+const PLAIN_PATH_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte: u8 = 0;
+    loop {
+        table[byte as usize] = matches!(
+            byte,
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'+'
+        );
+        if byte == u8::MAX {
+            break table;
+        }
+        byte += 1;
+    }
+};
 
 #[cfg(test)]
 mod tests;

@@ -266,6 +266,8 @@ fn canonical_urls_skip_the_parser_only_where_it_would_change_nothing() {
         "https://files.example.invalid/%zz",
         "https://files.example.invalid/a%2",
         "https://files.example.invalid/x/.hidden",
+        "https://files.example.invalid/.",
+        "https://files.example.invalid/a/./b",
         "https://files.example.invalid./x",
         "https://files#example.invalid/x",
         "ftp://files.example.invalid/x",
