@@ -29,6 +29,47 @@ fn file<'a>(page: &'a ProjectPage, filename: &str) -> &'a DistFile {
 }
 
 #[test]
+fn json_pages_read_in_one_pass_keep_what_entry_by_entry_reading_keeps() {
+    let other = "00".repeat(32);
+    let upper = SHA.to_ascii_uppercase();
+    let entries = [
+        format!(
+            r#"{{"filename": "foo-1.0.tar.gz", "url": "foo-1.0.tar.gz", "yanked": "gone",
+              "hashes": {{"sha256": "{other}", "md5": "zz", "sha256": "{upper}", "whirlpool": "00"}}}}"#
+        ),
+        format!(
+            r#"{{"filename": "foo-1.0-py3-none-any.whl", "url": "foo-1.0-py3-none-any.whl",
+              "hashes": {{"sha256": "{SHA}"}}, "yanked": false, "extra": [1, {{"a": null}}]}}"#
+        ),
+    ];
+    let one_pass = parse(
+        JSON_MEDIA_TYPE,
+        &format!(r#"{{"files": [{}]}}"#, entries.join(",")),
+    );
+    // An entry of another shape sends the page to the slower, entry-by-entry reading.
+    let entry_by_entry = parse(
+        JSON_MEDIA_TYPE,
+        &format!(
+            r#"{{"files": [{}, {{"filename": "foo-2.0.tar.gz", "yanked": 1}}]}}"#,
+            entries.join(",")
+        ),
+    );
+    assert_eq!(one_pass, entry_by_entry);
+    let sdist = file(&one_pass, "foo-1.0.tar.gz");
+    // A name given twice keeps its last digest; the case of hex digits does not matter.
+    assert_eq!(
+        sdist.hashes,
+        [HashDigest::new(HashAlgorithm::Sha256, SHA).expect("valid digest")]
+    );
+    assert_eq!(sdist.yanked.reason(), Some("gone"));
+    assert!(
+        !file(&one_pass, "foo-1.0-py3-none-any.whl")
+            .yanked
+            .is_yanked()
+    );
+}
+
+#[test]
 fn json_page_with_real_world_oddities() {
     let body = format!(
         r#"{{
