@@ -870,8 +870,19 @@ impl Inner {
         let mut attempt = 0;
         loop {
             attempt += 1;
+            let started = std::time::Instant::now();
             let failure = match self.try_fetch(&http, &plain, &configure).await {
-                Ok(fetched) if !is_retryable_status(fetched.status) => return Ok(fetched),
+                Ok(fetched) if !is_retryable_status(fetched.status) => {
+                    // With the time each took, so that `-v` shows a run's critical path.
+                    log::debug!(
+                        "{} answered HTTP {} ({} bytes) in {} ms",
+                        redacted(),
+                        fetched.status.as_u16(),
+                        fetched.body.len(),
+                        started.elapsed().as_millis()
+                    );
+                    return Ok(fetched);
+                }
                 Ok(fetched) => {
                     log::debug!(
                         "{} answered HTTP {} (attempt {attempt} of {attempts})",

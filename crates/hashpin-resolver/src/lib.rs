@@ -201,6 +201,7 @@ fn context(
         preferences,
         pins,
         prerelease_constraints,
+        prefetched: std::sync::Mutex::default(),
     })
 }
 

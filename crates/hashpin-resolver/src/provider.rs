@@ -40,6 +40,8 @@ pub(crate) struct Context {
     /// Projects whose constraints name a pre-release, which allows pre-releases of them as a
     /// requirement naming one does (pip combines both into one specifier set).
     pub(crate) prerelease_constraints: HashSet<PackageName>,
+    /// Projects whose prefetch has started, by the solver or by another prefetch.
+    pub(crate) prefetched: std::sync::Mutex<HashSet<PackageName>>,
 }
 
 impl Context {
@@ -113,6 +115,55 @@ impl Context {
         };
         newest(false).or_else(|| newest(true))
     }
+}
+
+/// Fetches `name`'s page and the metadata of its most likely candidate, then does the same for
+/// that candidate's dependencies, and so on, each project once, on runtime tasks (so it needs
+/// a runtime context).
+///
+/// The solver asks for a dependency only once it has decided the package that declares it,
+/// which put a round trip per level of the dependency graph on the critical path; this way the
+/// fetches run ahead of it down the graph, at the speed of the index. What is fetched for a
+/// candidate the solver does not pick is wasted, never wrong: the solver reads the same facts
+/// whoever fetched them. Dependencies behind an extra or a marker false on the target wait for
+/// the solver.
+fn prefetch<S: PackageSource>(fetcher: &Arc<Fetcher<S>>, context: &Arc<Context>, name: &PackageName) {
+    // A poisoned lock holds whole names.
+    let is_new = context
+        .prefetched
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(name.clone());
+    if !is_new {
+        return;
+    }
+    let fetcher = Arc::clone(fetcher);
+    let context = Arc::clone(context);
+    let name = name.clone();
+    tokio::spawn(async move {
+        let project = fetcher.project(&name).await;
+        let Ok(candidates) = Context::candidates(project, context.options.exclude_newer) else {
+            return;
+        };
+        let range = context
+            .constraints
+            .get(&name)
+            .cloned()
+            .unwrap_or_else(Ranges::full);
+        let best = context
+            .choose(&name, &candidates, &range, false, &HashSet::new())
+            .and_then(|candidate| candidate.metadata_file().cloned());
+        let Some(file) = best else {
+            return;
+        };
+        if let Ok(metadata) = fetcher.metadata(&file).await {
+            for requirement in &metadata.requires_dist {
+                if requirement.marker.evaluate(&context.target.markers, &[]) {
+                    prefetch(&fetcher, &context, &requirement.name);
+                }
+            }
+        }
+    });
 }
 
 /// A requirement a package version declared, by the name it requires.
@@ -216,21 +267,8 @@ impl<S: PackageSource> Provider<S> {
         self.discovered
             .borrow_mut()
             .insert(Package::Project(name.clone()), next);
-        let fetcher = Arc::clone(&self.fetcher);
-        let context = Arc::clone(&self.context);
-        let name = name.clone();
-        self.runtime.spawn(async move {
-            let project = fetcher.project(&name).await;
-            let Ok(candidates) = Context::candidates(project, context.options.exclude_newer) else {
-                return;
-            };
-            let best = context
-                .choose(&name, &candidates, &Ranges::full(), false, &HashSet::new())
-                .and_then(|candidate| candidate.metadata_file().cloned());
-            if let Some(file) = best {
-                let _ = fetcher.metadata(&file).await;
-            }
-        });
+        let _runtime = self.runtime.enter();
+        prefetch(&self.fetcher, &self.context, name);
     }
 
     fn candidates(&self, name: &PackageName) -> Result<Rc<Candidates>, ResolveError> {
