@@ -13,7 +13,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use hashpin_pypi::{
-    CoreMetadata, Error as IndexError, PackageName, Requirement, SdistError, Version,
+    CoreMetadata, Error as IndexError, ExtraName, PackageName, Requirement, SdistError, Version,
 };
 use pep508_rs::VersionOrUrl;
 use pubgrub::{
@@ -40,8 +40,9 @@ pub(crate) struct Context {
     /// Projects whose constraints name a pre-release, which allows pre-releases of them as a
     /// requirement naming one does (pip combines both into one specifier set).
     pub(crate) prerelease_constraints: HashSet<PackageName>,
-    /// Projects whose prefetch has started, by the solver or by another prefetch.
-    pub(crate) prefetched: std::sync::Mutex<HashSet<PackageName>>,
+    /// Projects, and extras of projects, whose prefetch has started (by the solver or by
+    /// another prefetch).
+    pub(crate) prefetched: std::sync::Mutex<HashSet<(PackageName, Option<ExtraName>)>>,
 }
 
 impl Context {
@@ -118,23 +119,32 @@ impl Context {
 }
 
 /// Fetches `name`'s page and the metadata of its most likely candidate, then does the same for
-/// that candidate's dependencies, and so on, each project once, on runtime tasks (so it needs
-/// a runtime context).
+/// that candidate's dependencies (those of `extras` too), and so on, each project and extra
+/// once, on runtime tasks (so it needs a runtime context).
 ///
 /// The solver asks for a dependency only once it has decided the package that declares it,
 /// which put a round trip per level of the dependency graph on the critical path; this way the
 /// fetches run ahead of it down the graph, at the speed of the index. What is fetched for a
 /// candidate the solver does not pick is wasted, never wrong: the solver reads the same facts
-/// whoever fetched them. Dependencies behind an extra or a marker false on the target wait for
-/// the solver.
-fn prefetch<S: PackageSource>(fetcher: &Arc<Fetcher<S>>, context: &Arc<Context>, name: &PackageName) {
-    // A poisoned lock holds whole names.
-    let is_new = context
-        .prefetched
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .insert(name.clone());
-    if !is_new {
+/// whoever fetched them. Dependencies behind a marker false on the target are left alone.
+fn prefetch<S: PackageSource>(
+    fetcher: &Arc<Fetcher<S>>,
+    context: &Arc<Context>,
+    name: &PackageName,
+    extras: &[ExtraName],
+) {
+    let units: Vec<Option<ExtraName>> = {
+        // A poisoned lock holds whole names.
+        let mut prefetched = context
+            .prefetched
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        std::iter::once(None)
+            .chain(extras.iter().cloned().map(Some))
+            .filter(|unit| prefetched.insert((name.clone(), unit.clone())))
+            .collect()
+    };
+    if units.is_empty() {
         return;
     }
     let fetcher = Arc::clone(fetcher);
@@ -158,8 +168,13 @@ fn prefetch<S: PackageSource>(fetcher: &Arc<Fetcher<S>>, context: &Arc<Context>,
         };
         if let Ok(metadata) = fetcher.metadata(&file).await {
             for requirement in &metadata.requires_dist {
-                if requirement.marker.evaluate(&context.target.markers, &[]) {
-                    prefetch(&fetcher, &context, &requirement.name);
+                let applies = units.iter().any(|unit| {
+                    requirement
+                        .marker
+                        .evaluate(&context.target.markers, unit.as_slice())
+                });
+                if applies {
+                    prefetch(&fetcher, &context, &requirement.name, &requirement.extras);
                 }
             }
         }
@@ -250,25 +265,19 @@ impl<S: PackageSource> Provider<S> {
             for extra in &requirement.extras {
                 add(Package::Extra(name.clone(), extra.clone()), range.clone());
             }
-            self.prefetch(name);
+            self.prefetch(name, &requirement.extras);
         }
         Ok(merged)
     }
 
-    fn prefetch(&self, name: &PackageName) {
+    fn prefetch(&self, name: &PackageName, extras: &[ExtraName]) {
         let next = self.discovered.borrow().len();
-        if self
-            .discovered
-            .borrow()
-            .contains_key(&Package::Project(name.clone()))
-        {
-            return;
-        }
         self.discovered
             .borrow_mut()
-            .insert(Package::Project(name.clone()), next);
+            .entry(Package::Project(name.clone()))
+            .or_insert(next);
         let _runtime = self.runtime.enter();
-        prefetch(&self.fetcher, &self.context, name);
+        prefetch(&self.fetcher, &self.context, name, extras);
     }
 
     fn candidates(&self, name: &PackageName) -> Result<Rc<Candidates>, ResolveError> {
