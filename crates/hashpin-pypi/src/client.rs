@@ -226,6 +226,22 @@ impl Project {
     }
 }
 
+/// Seeds the TLS library's random number generator on a thread of its own, so that the first
+/// connection does not: aws-lc (rustls's crypto provider here) seeds it from CPU jitter, once
+/// per process, some 20 ms of computation. Call it before other work that is not the CPU's,
+/// such as waiting for the interpreter's answers, when the run will use the network.
+pub fn prepare_tls() {
+    let spawned = std::thread::Builder::new()
+        .name("tls-seed".into())
+        .spawn(|| {
+            // A failure here is the first connection's to report, when it seeds again.
+            let _ = aws_lc_rs::rand::fill(&mut [0; 16]);
+        });
+    if let Err(error) = spawned {
+        log::debug!("cannot seed the TLS random number generator ahead: {error}");
+    }
+}
+
 /// A client for the configured indexes and find-links locations. Cheap to clone; clones share
 /// the connection pool, the concurrency limit and the cache.
 #[derive(Debug, Clone)]

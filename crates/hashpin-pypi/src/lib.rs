@@ -37,7 +37,7 @@ mod timestamp;
 mod wheel;
 
 pub use cache::{Cache, CacheMode};
-pub use client::{ClientOptions, IndexClient, IndexStrategy, Project, ProjectVersion};
+pub use client::{ClientOptions, IndexClient, IndexStrategy, Project, ProjectVersion, prepare_tls};
 pub use config::{ConfigError, FindLinks, IndexConfig, IndexOptions, IndexUrl, PipEnvironment};
 pub use error::Error;
 pub use filename::{DistFilename, FilenameError, SdistFilename, SdistFormat, WheelFilename};
