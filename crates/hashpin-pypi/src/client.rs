@@ -290,6 +290,7 @@ impl LazyHttp {
             .connect_timeout(self.connect_timeout)
             .read_timeout(self.read_timeout)
             .pool_max_idle_per_host(self.pool_max_idle_per_host)
+            .dns_resolver(Arc::new(crate::dns::HedgedResolver))
             .tls_certs_merge(self.certificates.iter().cloned())
             .build()
             .map_err(|error| Error::Client(Box::new(error)))?;

@@ -24,6 +24,7 @@ mod auth;
 mod cache;
 mod client;
 mod config;
+mod dns;
 mod error;
 mod filename;
 mod find_links;
