@@ -62,13 +62,7 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
         _ if text.is_empty() => {}
         _ => printer::data(text.trim_end_matches('\n')),
     }
-    let hashes: usize = lock.entries.iter().map(|entry| entry.hashes.len()).sum();
-    printer::status(&format!(
-        "Locked {} with {} in {:.2}s",
-        count(lock.entries.len(), "package", "packages"),
-        count(hashes, "hash", "hashes"),
-        started.elapsed().as_secs_f64()
-    ));
+    printer::status(&super::summary("Locked", &lock, started));
     Ok(())
 }
 
@@ -110,11 +104,6 @@ fn check_up_to_date(args: &CompileArgs, sources: &[PathBuf], text: &str) -> anyh
         "{shown} is out of date with {inputs}; run the command without --check to update it"
     ))
     .into())
-}
-
-/// `1 package`, `2 packages`: a one-pin lock should not read "1 packages with 1 hashes".
-fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// What the inputs say: their paths (for the header), every requirement and constraint, and

@@ -95,13 +95,7 @@ pub(crate) async fn run(args: &FreezeArgs) -> anyhow::Result<()> {
         Some(path) => crate::output::write_atomically(path, &text)?,
         None => printer::data(text.trim_end_matches('\n')),
     }
-    let hashes: usize = lock.entries.iter().map(|entry| entry.hashes.len()).sum();
-    printer::status(&format!(
-        "Froze {} with {} in {:.2}s",
-        count(lock.entries.len(), "package", "packages"),
-        count(hashes, "hash", "hashes"),
-        started.elapsed().as_secs_f64()
-    ));
+    printer::status(&super::summary("Froze", &lock, started));
     Ok(())
 }
 
@@ -155,10 +149,6 @@ fn pin(
         offenders.sort_by(|a, b| a.name.cmp(&b.name));
         Err(Unpinnable { offenders }.into())
     }
-}
-
-fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// What `pip freeze` leaves out without `--all`: pip itself, and on Python before 3.12 the
