@@ -476,13 +476,7 @@ fn lock_entry(
 ) -> LockEntry {
     let mut hashes = Vec::new();
     for file in &package.files {
-        // SHA-256 where published (pip's preference); any digest pip accepts otherwise.
-        let digest = file.sha256().or_else(|| {
-            file.hashes
-                .iter()
-                .find(|hash| hash.algorithm().is_accepted_by_pip())
-        });
-        match digest {
+        match file.pinning_digest() {
             Some(digest) => hashes.push(digest.clone()),
             None => unhashed.push(file.filename.clone()),
         }

@@ -238,12 +238,7 @@ fn hashes(files: &[DistFile]) -> Result<Vec<HashDigest>, Refusal> {
     let mut hashes = Vec::new();
     let mut unhashed = Vec::new();
     for file in live {
-        let digest = file.sha256().or_else(|| {
-            file.hashes
-                .iter()
-                .find(|hash| hash.algorithm().is_accepted_by_pip())
-        });
-        match digest {
+        match file.pinning_digest() {
             Some(digest) => hashes.push(digest.clone()),
             None => unhashed.push(file.filename.clone()),
         }

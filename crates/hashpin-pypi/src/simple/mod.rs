@@ -113,6 +113,16 @@ impl DistFile {
             .find(|hash| hash.algorithm() == crate::hash::HashAlgorithm::Sha256)
     }
 
+    /// The digest a lock pins this file with: SHA-256 where published (pip's preference),
+    /// else any digest pip's hash-checking mode accepts; `None` when there is no such digest.
+    pub fn pinning_digest(&self) -> Option<&HashDigest> {
+        self.sha256().or_else(|| {
+            self.hashes
+                .iter()
+                .find(|hash| hash.algorithm().is_accepted_by_pip())
+        })
+    }
+
     /// The URL of the PEP 658 metadata file.
     pub fn metadata_url(&self) -> Url {
         let mut url = self.url.clone();
