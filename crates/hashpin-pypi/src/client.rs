@@ -419,6 +419,31 @@ impl IndexClient {
         &self.inner.config
     }
 
+    /// [`IndexClient::project`] for each of `names`, all at once (within the client's
+    /// concurrency limit), answered in no particular order.
+    pub async fn projects(
+        &self,
+        names: impl IntoIterator<Item = PackageName>,
+    ) -> Vec<(PackageName, Result<Project, Error>)> {
+        let mut lookups = tokio::task::JoinSet::new();
+        for name in names {
+            let client = self.clone();
+            lookups.spawn(async move {
+                let project = client.project(&name).await;
+                (name, project)
+            });
+        }
+        let mut answers = Vec::new();
+        while let Some(answer) = lookups.join_next().await {
+            match answer {
+                Ok(answer) => answers.push(answer),
+                // A lookup only panics on a bug; let it surface as one.
+                Err(error) => std::panic::resume_unwind(error.into_panic()),
+            }
+        }
+        answers
+    }
+
     /// All files of `name` from the configured indexes (per the [`IndexStrategy`]) and
     /// find-links locations.
     ///

@@ -263,28 +263,25 @@ async fn changed_on_index(
             .collect()
     }
     let fresh = client.with_options(|options| options.cache_mode = CacheMode::Refresh);
-    let mut checks = tokio::task::JoinSet::new();
-    for package in resolution
+    let rechecked = resolution
         .packages
-        .values()
-        .filter(|package| unchecked.contains(&package.name))
-    {
-        let (fresh, name, version) = (fresh.clone(), package.name.clone(), package.version.clone());
-        let locked = fingerprint(package.files.iter());
-        checks.spawn(async move {
-            let project = fresh.project(&name).await?;
-            let files = project.files_of(&version);
-            let now = fingerprint(
-                files
-                    .iter()
-                    .filter(|file| file.upload_time.is_some_and(|time| time <= cutoff)),
-            );
-            Ok::<_, hashpin_pypi::Error>((now != locked).then(|| format!("{name}=={version}")))
-        });
-    }
+        .keys()
+        .filter(|name| unchecked.contains(*name))
+        .cloned();
     let mut changed = Vec::new();
-    while let Some(outcome) = checks.join_next().await {
-        changed.extend(outcome.context("a freshness check stopped unexpectedly")??);
+    for (name, project) in fresh.projects(rechecked).await {
+        let Some(package) = resolution.packages.get(&name) else {
+            continue;
+        };
+        let files = project?.files_of(&package.version);
+        let now = fingerprint(
+            files
+                .iter()
+                .filter(|file| file.upload_time.is_some_and(|time| time <= cutoff)),
+        );
+        if now != fingerprint(package.files.iter()) {
+            changed.push(format!("{name}=={}", package.version));
+        }
     }
     changed.sort();
     Ok(changed)

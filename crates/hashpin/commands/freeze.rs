@@ -174,28 +174,21 @@ async fn index_files(
     client: &IndexClient,
     frozen: &[&Installed],
 ) -> anyhow::Result<HashMap<PackageName, Result<Vec<DistFile>, Refusal>>> {
-    let mut lookups = tokio::task::JoinSet::new();
-    for installed in frozen
+    let versions: HashMap<&PackageName, &Version> = frozen
         .iter()
         .filter(|installed| installed.origin == Origin::ByName)
-    {
-        let (client, name, version) = (
-            client.clone(),
-            installed.name.clone(),
-            installed.version.clone(),
-        );
-        lookups.spawn(async move {
-            let files = match client.project(&name).await {
-                Ok(project) => version_files(&project, &version),
-                Err(hashpin_pypi::Error::ProjectNotFound { .. }) => Err(Refusal::NoProject),
-                Err(error) => return Err(error),
-            };
-            Ok((name, files))
-        });
-    }
+        .map(|installed| (&installed.name, &installed.version))
+        .collect();
     let mut found = HashMap::new();
-    while let Some(outcome) = lookups.join_next().await {
-        let (name, files) = outcome.context("an index lookup stopped unexpectedly")??;
+    for (name, project) in client
+        .projects(versions.keys().map(|&name| name.clone()))
+        .await
+    {
+        let files = match project {
+            Ok(project) => version_files(&project, versions[&name]),
+            Err(hashpin_pypi::Error::ProjectNotFound { .. }) => Err(Refusal::NoProject),
+            Err(error) => return Err(error.into()),
+        };
         found.insert(name, files);
     }
     Ok(found)

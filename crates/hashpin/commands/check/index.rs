@@ -27,27 +27,19 @@ pub(super) async fn fetch(
     client: &IndexClient,
     pins: &[Pin<'_>],
 ) -> anyhow::Result<HashMap<PackageName, Listing>> {
-    let names: HashSet<&PackageName> = pins.iter().map(Pin::name).collect();
-    let mut fetches = tokio::task::JoinSet::new();
-    for name in names {
-        let (client, name) = (client.clone(), name.clone());
-        fetches.spawn(async move {
-            let listing = match client.project(&name).await {
-                Ok(project) => Listing::Found(project),
-                Err(hashpin_pypi::Error::ProjectNotFound { searched, .. }) => {
-                    Listing::NotFound { searched }
-                }
-                Err(error) => {
-                    return Err(anyhow::Error::new(error))
-                        .with_context(|| format!("cannot check `{name}` on the index"));
-                }
-            };
-            Ok((name, listing))
-        });
-    }
+    let names: HashSet<PackageName> = pins.iter().map(|pin| pin.name().clone()).collect();
     let mut listings = HashMap::new();
-    while let Some(outcome) = fetches.join_next().await {
-        let (name, listing) = outcome.context("an index request stopped unexpectedly")??;
+    for (name, project) in client.projects(names).await {
+        let listing = match project {
+            Ok(project) => Listing::Found(project),
+            Err(hashpin_pypi::Error::ProjectNotFound { searched, .. }) => {
+                Listing::NotFound { searched }
+            }
+            Err(error) => {
+                return Err(anyhow::Error::new(error))
+                    .with_context(|| format!("cannot check `{name}` on the index"));
+            }
+        };
         listings.insert(name, listing);
     }
     Ok(listings)
