@@ -27,6 +27,10 @@ pub struct Dist {
 
 /// Index-side presentation of a file; none of it is part of the file's bytes.
 #[derive(Debug, Clone)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "each is an independent way for an index to present a file"
+)]
 pub(crate) struct Flags {
     pub(crate) yanked: Option<String>,
     pub(crate) upload_time: Option<String>,
@@ -36,8 +40,22 @@ pub(crate) struct Flags {
     /// `None`: same as advertised.
     serve_metadata: Option<bool>,
     corrupt_metadata_hash: bool,
+    /// Advertise the `.metadata` file with its hash (default) or as plain `true`.
+    metadata_hash: bool,
+    /// What the `.metadata` URL serves instead of the file's own metadata.
+    other_metadata: Option<Arc<[u8]>>,
     pub(crate) hash: bool,
     pub(crate) relative_url: bool,
+}
+
+/// How a page advertises a file's `.metadata` (PEP 658).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Advertised {
+    No,
+    /// As plain `true`.
+    WithoutHash,
+    /// With this hex sha256.
+    Sha256(String),
 }
 
 /// What the index says a file's requires-python is.
@@ -57,6 +75,8 @@ impl Default for Flags {
             advertise_metadata: None,
             serve_metadata: None,
             corrupt_metadata_hash: false,
+            metadata_hash: true,
+            other_metadata: None,
             hash: true,
             relative_url: false,
         }
@@ -105,6 +125,20 @@ macro_rules! flag_methods {
         #[must_use]
         pub fn corrupt_metadata_hash(mut self, on: bool) -> Self {
             self.flags.corrupt_metadata_hash = on;
+            self
+        }
+        /// Advertise the `.metadata` file as plain `true`, without its hash (PEP 658 allows
+        /// it, and nothing then ties the metadata to the file).
+        #[must_use]
+        pub fn advertise_metadata_without_hash(mut self) -> Self {
+            self.flags.metadata_hash = false;
+            self
+        }
+        /// Serve `metadata` at the `.metadata` URL instead of the file's own: a hostile or
+        /// broken index. The advertised hash (if any) is that of what is served.
+        #[must_use]
+        pub fn serve_other_metadata(mut self, metadata: &str) -> Self {
+            self.flags.other_metadata = Some(metadata.as_bytes().into());
             self
         }
         /// Put the file's sha256 on the index page (default true).
@@ -510,8 +544,17 @@ impl Dist {
         Arc::clone(&self.bytes)
     }
 
+    /// What the `.metadata` URL serves.
     pub(crate) fn shared_metadata(&self) -> Arc<[u8]> {
-        Arc::clone(&self.metadata)
+        Arc::clone(self.flags.other_metadata.as_ref().unwrap_or(&self.metadata))
+    }
+
+    /// The sha256 of what the `.metadata` URL serves.
+    pub(crate) fn served_metadata_sha256(&self) -> String {
+        match &self.flags.other_metadata {
+            Some(other) => sha256_hex(other),
+            None => self.metadata_sha256.clone(),
+        }
     }
 
     pub(crate) fn advertised_requires_python(&self) -> Option<&str> {
@@ -522,15 +565,19 @@ impl Dist {
         }
     }
 
-    /// The metadata hash to advertise, if advertised at all.
-    pub(crate) fn advertised_metadata_hash(&self) -> Option<String> {
+    /// How the page advertises the `.metadata` file.
+    pub(crate) fn advertised_metadata(&self) -> Advertised {
         if !self.flags.advertise_metadata.unwrap_or(self.wheel) {
-            return None;
+            return Advertised::No;
         }
-        Some(if self.flags.corrupt_metadata_hash {
-            sha256_hex(format!("corrupt {}", self.metadata_sha256).as_bytes())
+        if !self.flags.metadata_hash {
+            return Advertised::WithoutHash;
+        }
+        let served = self.served_metadata_sha256();
+        Advertised::Sha256(if self.flags.corrupt_metadata_hash {
+            sha256_hex(format!("corrupt {served}").as_bytes())
         } else {
-            self.metadata_sha256.clone()
+            served
         })
     }
 

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
+use crate::dist::Advertised;
 use crate::server::{ServerOptions, TestIndex};
 use crate::{Dist, normalize};
 
@@ -121,11 +122,17 @@ impl Index {
                 Some(reason) => _ = write!(out, " data-yanked=\"{}\"", escape(reason)),
                 None => {}
             }
-            if let Some(hash) = d.advertised_metadata_hash() {
-                _ = write!(
-                    out,
-                    " data-core-metadata=\"sha256={hash}\" data-dist-info-metadata=\"sha256={hash}\""
-                );
+            match d.advertised_metadata() {
+                Advertised::Sha256(hash) => {
+                    _ = write!(
+                        out,
+                        " data-core-metadata=\"sha256={hash}\" data-dist-info-metadata=\"sha256={hash}\""
+                    );
+                }
+                Advertised::WithoutHash => {
+                    out.push_str(" data-core-metadata=\"true\" data-dist-info-metadata=\"true\"");
+                }
+                Advertised::No => {}
             }
             _ = writeln!(out, ">{}</a><br />", escape(d.filename()));
         }
@@ -163,9 +170,16 @@ fn file_json(d: &Dist, base_url: &str) -> Value {
     if let Some(rp) = d.advertised_requires_python() {
         map.insert("requires-python".into(), json!(rp));
     }
-    if let Some(hash) = d.advertised_metadata_hash() {
-        map.insert("core-metadata".into(), json!({"sha256": hash}));
-        map.insert("dist-info-metadata".into(), json!({"sha256": hash}));
+    match d.advertised_metadata() {
+        Advertised::Sha256(hash) => {
+            map.insert("core-metadata".into(), json!({"sha256": hash}));
+            map.insert("dist-info-metadata".into(), json!({"sha256": hash}));
+        }
+        Advertised::WithoutHash => {
+            map.insert("core-metadata".into(), json!(true));
+            map.insert("dist-info-metadata".into(), json!(true));
+        }
+        Advertised::No => {}
     }
     if let Some(time) = &d.flags.upload_time {
         map.insert("upload-time".into(), json!(time));

@@ -24,7 +24,7 @@ mod server;
 
 pub use dist::{Dist, SdistBuilder, WheelBuilder};
 pub use index::IndexBuilder;
-pub use server::{Failure, LAST_MODIFIED, Request, ServerOptions, TestIndex};
+pub use server::{Canned, Failure, LAST_MODIFIED, Request, ServerOptions, TestIndex};
 
 /// PEP 503 normalization: lowercase, and every run of `-`, `_` and `.` becomes one `-`.
 pub fn normalize(name: &str) -> String {

@@ -32,6 +32,52 @@ pub enum Failure {
     Reset,
     /// Send the normal headers (full `Content-Length`) but only half the body, then close.
     Truncate,
+    /// Send the normal answer one byte at a time, this long apart: a drip-fed response that
+    /// never stalls long enough for a read timeout.
+    Drip(Duration),
+}
+
+/// A response served as it is for one path, whatever the index holds: hostile pages,
+/// decompression bombs, redirects to other origins. See [`TestIndex::serve`].
+#[derive(Debug, Clone)]
+pub struct Canned {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Arc<[u8]>,
+}
+
+impl Canned {
+    /// A `200` with this `Content-Type` and body.
+    pub fn new(content_type: &str, body: impl Into<Arc<[u8]>>) -> Canned {
+        Canned {
+            status: 200,
+            headers: vec![("Content-Type".to_owned(), content_type.to_owned())],
+            body: body.into(),
+        }
+    }
+
+    /// A `302` to `location`.
+    pub fn redirect(location: &str) -> Canned {
+        Canned {
+            status: 302,
+            headers: vec![("Location".to_owned(), location.to_owned())],
+            body: Arc::from(&b"moved\n"[..]),
+        }
+    }
+
+    /// With another status.
+    #[must_use]
+    pub fn status(mut self, status: u16) -> Canned {
+        self.status = status;
+        self
+    }
+
+    /// With one more header, e.g. `Content-Encoding: gzip` for a body that is compressed.
+    #[must_use]
+    pub fn header(mut self, name: &str, value: &str) -> Canned {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
 }
 
 /// One answered request, as logged.
@@ -113,12 +159,22 @@ struct Shared {
     base_url: String,
     index: Mutex<Index>,
     options: Mutex<ServerOptions>,
-    failures: Mutex<Vec<(String, VecDeque<Failure>)>>,
+    failures: Mutex<Vec<Queued>>,
+    canned: Mutex<HashMap<String, Canned>>,
     log: Mutex<Vec<Request>>,
     stop: AtomicBool,
     /// Open connections, so that drop can shut them (and their threads) down.
     conns: Mutex<HashMap<u64, TcpStream>>,
     next_conn: AtomicU64,
+}
+
+/// Failures for requests whose target contains `pattern`: the queue's next one, or the
+/// same one every time.
+#[derive(Debug)]
+struct Queued {
+    pattern: String,
+    next: VecDeque<Failure>,
+    always: Option<Failure>,
 }
 
 /// A poisoned lock only means another connection thread panicked; the data is still fine.
@@ -137,6 +193,7 @@ impl TestIndex {
             index: Mutex::new(index),
             options: Mutex::new(options),
             failures: Mutex::default(),
+            canned: Mutex::default(),
             log: Mutex::default(),
             stop: AtomicBool::new(false),
             conns: Mutex::default(),
@@ -213,7 +270,24 @@ impl TestIndex {
     /// Queue failures for requests whose path (with query) contains `path_contains`; each
     /// matching request consumes the next one, later requests are answered normally.
     pub fn fail_next(&self, path_contains: &str, failures: Vec<Failure>) {
-        lock(&self.shared.failures).push((path_contains.to_owned(), failures.into()));
+        lock(&self.shared.failures).push(Queued {
+            pattern: path_contains.to_owned(),
+            next: failures.into(),
+            always: None,
+        });
+    }
+    /// Fail every request whose path (with query) contains `path_contains` this way.
+    pub fn fail_always(&self, path_contains: &str, failure: Failure) {
+        lock(&self.shared.failures).push(Queued {
+            pattern: path_contains.to_owned(),
+            next: VecDeque::new(),
+            always: Some(failure),
+        });
+    }
+    /// Answer `path` (exactly, without the query; percent-decoded) with `canned` from now on,
+    /// instead of what the index holds.
+    pub fn serve(&self, path: &str, canned: Canned) {
+        lock(&self.shared.canned).insert(path.to_owned(), canned);
     }
     /// Change the server's behaviour from the next request on.
     pub fn set_options(&self, options: ServerOptions) {
@@ -295,22 +369,28 @@ fn serve_connection(shared: &Shared, stream: TcpStream) -> io::Result<()> {
         }
         let failure = take_failure(shared, &req.target);
         let head_only = req.method == "HEAD";
-        let (response, keep_alive, truncate) = match failure {
+        let mut delivery = Delivery::Whole;
+        let (response, keep_alive) = match failure {
             Some(Failure::Reset) => {
                 log(shared, req, 0);
                 return Ok(());
             }
-            Some(Failure::Status(code)) => (
-                Response::text(code, "injected failure\n"),
-                req.keep_alive,
-                false,
-            ),
-            Some(Failure::Truncate) => (respond(shared, &req), false, true),
-            None => (respond(shared, &req), req.keep_alive, false),
+            Some(Failure::Status(code)) => {
+                (Response::text(code, "injected failure\n"), req.keep_alive)
+            }
+            Some(Failure::Truncate) => {
+                delivery = Delivery::Half;
+                (respond(shared, &req), false)
+            }
+            Some(Failure::Drip(every)) => {
+                delivery = Delivery::Drip(every);
+                (respond(shared, &req), false)
+            }
+            None => (respond(shared, &req), req.keep_alive),
         };
         // Logged before sending, so a client that has its answer also finds it in the log.
         log(shared, req, response.status);
-        write_response(&mut writer, response, head_only, keep_alive, truncate)?;
+        write_response(&mut writer, response, head_only, keep_alive, delivery)?;
         if !keep_alive {
             return Ok(());
         }
@@ -329,12 +409,21 @@ fn log(shared: &Shared, req: Incoming, status: u16) {
 
 fn take_failure(shared: &Shared, target: &str) -> Option<Failure> {
     let mut failures = lock(&shared.failures);
-    let queue = failures
-        .iter_mut()
-        .find(|(pat, q)| target.contains(pat.as_str()) && !q.is_empty())?;
-    let failure = queue.1.pop_front();
-    failures.retain(|(_, q)| !q.is_empty());
+    let queued = failures.iter_mut().find(|queued| {
+        target.contains(queued.pattern.as_str())
+            && (queued.always.is_some() || !queued.next.is_empty())
+    })?;
+    let failure = queued.always.or_else(|| queued.next.pop_front());
+    failures.retain(|queued| queued.always.is_some() || !queued.next.is_empty());
     failure
+}
+
+/// How much of a response's body is sent, and how fast.
+#[derive(Debug, Clone, Copy)]
+enum Delivery {
+    Whole,
+    Half,
+    Drip(Duration),
 }
 
 /// `Ok(None)` when the client closed (or idled out) between requests.
@@ -409,7 +498,7 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> io::Result<Option<Incoming
 
 struct Response {
     status: u16,
-    headers: Vec<(&'static str, String)>,
+    headers: Vec<(String, String)>,
     /// Shared so large files are not copied per request; `span` is what gets sent.
     body: Arc<[u8]>,
     span: Range<usize>,
@@ -420,7 +509,7 @@ impl Response {
         let span = 0..body.len();
         Response {
             status,
-            headers: vec![("Content-Type", content_type.to_owned())],
+            headers: vec![("Content-Type".to_owned(), content_type.to_owned())],
             body,
             span,
         }
@@ -432,12 +521,12 @@ impl Response {
 
     fn redirect(location: String) -> Response {
         let mut response = Response::text(301, "moved\n");
-        response.headers.push(("Location", location));
+        response.headers.push(("Location".to_owned(), location));
         response
     }
 
     fn header(mut self, name: &'static str, value: impl Into<String>) -> Response {
-        self.headers.push((name, value.into()));
+        self.headers.push((name.to_owned(), value.into()));
         self
     }
 }
@@ -459,6 +548,15 @@ fn respond(shared: &Shared, req: &Incoming) -> Response {
     }
     let raw_path = req.target.split('?').next().unwrap_or_default();
     let path = percent_decode(raw_path);
+    if let Some(canned) = lock(&shared.canned).get(&path) {
+        let span = 0..canned.body.len();
+        return Response {
+            status: canned.status,
+            headers: canned.headers.clone(),
+            body: Arc::clone(&canned.body),
+            span,
+        };
+    }
     let base = &shared.base_url;
     let index = lock(&shared.index);
 
@@ -497,7 +595,7 @@ fn respond(shared: &Shared, req: &Incoming) -> Response {
                 req,
                 &options,
                 dist.shared_metadata(),
-                dist.metadata_sha256(),
+                &dist.served_metadata_sha256(),
             );
         }
     }
@@ -669,12 +767,13 @@ fn write_response(
     response: Response,
     head_only: bool,
     keep_alive: bool,
-    truncate: bool,
+    delivery: Delivery,
 ) -> io::Result<()> {
     let reason = match response.status {
         200 => "OK",
         206 => "Partial Content",
         301 => "Moved Permanently",
+        302 => "Found",
         304 => "Not Modified",
         401 => "Unauthorized",
         404 => "Not Found",
@@ -698,17 +797,24 @@ fn write_response(
         head.push_str("Connection: close\r\n");
     }
     head.push_str("\r\n");
-    let mut out = head.into_bytes();
-    if !head_only {
-        let span = response.span;
-        let end = if truncate {
-            span.start + span.len() / 2
-        } else {
-            span.end
-        };
-        out.extend_from_slice(&response.body[span.start..end]);
+    w.write_all(head.as_bytes())?;
+    if head_only {
+        return w.flush();
     }
-    w.write_all(&out)?;
+    let span = response.span;
+    let body = &response.body[span.clone()];
+    match delivery {
+        Delivery::Whole => w.write_all(body)?,
+        Delivery::Half => w.write_all(&body[..span.len() / 2])?,
+        Delivery::Drip(every) => {
+            w.flush()?;
+            for byte in body {
+                w.write_all(std::slice::from_ref(byte))?;
+                w.flush()?;
+                thread::sleep(every);
+            }
+        }
+    }
     w.flush()
 }
 
