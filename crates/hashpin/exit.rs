@@ -48,6 +48,8 @@ pub(crate) fn run() -> ExitCode {
     runtime.shutdown_background();
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
+        // A reader that stopped reading (`| head`) got what it wanted, as ripgrep has it.
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             printer::error(&error);
             // 1: the answer is no (no set of versions works); 2: the command could not run.
@@ -78,6 +80,16 @@ impl std::fmt::Display for Refusal {
 }
 
 impl std::error::Error for Refusal {}
+
+/// stdout was closed by its reader.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<printer::StdoutError>(),
+            Some(printer::StdoutError::Closed)
+        )
+    })
+}
 
 /// `freeze` refused distributions the index cannot pin: the answer is no.
 fn is_unpinnable(error: &anyhow::Error) -> bool {

@@ -7,6 +7,7 @@
 mod check;
 mod compile;
 mod freeze;
+mod hostile;
 mod show;
 
 use std::path::Path;

@@ -12,7 +12,9 @@ pub(crate) struct Line {
 pub(crate) fn logical_lines(text: &str, variable: &impl Fn(&str) -> Option<String>) -> Vec<Line> {
     let mut lines = Vec::new();
     let mut pending: Option<Line> = None;
-    for (index, raw) in text.lines().enumerate() {
+    // pip decodes a BOM away (its `auto_decode`), so a file saved by Notepad reads the same.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    for (index, raw) in python_lines(text).enumerate() {
         let is_comment = raw.trim_start().starts_with('#');
         match raw.strip_suffix('\\') {
             // pip never continues a comment line: it ends the pending line instead.
@@ -47,6 +49,32 @@ pub(crate) fn logical_lines(text: &str, variable: &impl Fn(&str) -> Option<Strin
             })
         })
         .collect()
+}
+
+/// The lines of `text` as Python's `str.splitlines()` gives them, as pip reads requirements
+/// files: besides `\n` and `\r\n`, a lone `\r`, `\v`, `\f`, `\x1c`..`\x1e`, NEL, U+2028 and
+/// U+2029 end a line. Splitting on fewer would let a line that pip reads as two pass as one.
+fn python_lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        let Some((index, c)) = current.char_indices().find(|&(_, c)| {
+            matches!(
+                c,
+                '\n' | '\r' | '\u{0b}' | '\u{0c}' | '\u{1c}'
+                    ..='\u{1e}' | '\u{85}' | '\u{2028}' | '\u{2029}'
+            )
+        }) else {
+            rest = None;
+            return (!current.is_empty()).then_some(current);
+        };
+        let mut end = index + c.len_utf8();
+        if c == '\r' && current[end..].starts_with('\n') {
+            end += 1;
+        }
+        rest = Some(&current[end..]).filter(|rest| !rest.is_empty());
+        Some(&current[..index])
+    })
 }
 
 /// Drops a `#` comment that starts the line or follows whitespace (pip's `(^|\s+)#.*$`).
@@ -115,6 +143,26 @@ mod tests {
                 (7, "url#frag".to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn issue_9_lines_end_where_python_ends_them() {
+        assert_eq!(
+            lines("a\rb\u{0c}c\u{2028}d\r\ne\n\nf"),
+            [
+                (1, "a".to_string()),
+                (2, "b".to_string()),
+                (3, "c".to_string()),
+                (4, "d".to_string()),
+                (5, "e".to_string()),
+                (7, "f".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn issue_9_a_byte_order_mark_is_ignored() {
+        assert_eq!(lines("\u{feff}requests\n"), [(1, "requests".to_string())]);
     }
 
     #[test]

@@ -11,6 +11,8 @@ use std::str::FromStr;
 use pep440_rs::Version;
 use pep508_rs::PackageName;
 
+use crate::untrusted::for_terminal;
+
 /// The archive format of an sdist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SdistFormat {
@@ -94,16 +96,20 @@ pub enum DistFilename {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FilenameError {
     /// Neither a `.whl` nor an sdist extension (e.g. `.egg`, `.exe`).
-    #[error("`{0}` is not a wheel or an sdist")]
+    #[error("`{}` is not a wheel or an sdist", for_terminal(.0))]
     UnknownExtension(String),
+    /// A character no wheel or sdist name has: a control character, a space, a path
+    /// separator, anything beyond ASCII.
+    #[error("`{}` has characters no distribution filename has", for_terminal(.0))]
+    UnsafeCharacter(String),
     /// The parts between dashes do not form a wheel name.
-    #[error("`{0}` is not a valid wheel filename")]
+    #[error("`{}` is not a valid wheel filename", for_terminal(.0))]
     InvalidWheel(String),
     /// No `name-version` split of the stem gives a valid name and version.
-    #[error("`{0}` has no valid name and version")]
+    #[error("`{}` has no valid name and version", for_terminal(.0))]
     InvalidSdist(String),
     /// The file names a different project than the page it was listed on.
-    #[error("`{filename}` does not belong to project `{expected}`")]
+    #[error("`{}` does not belong to project `{expected}`", for_terminal(filename))]
     OtherProject {
         /// The filename.
         filename: String,
@@ -116,6 +122,13 @@ impl DistFilename {
     /// Parses `filename`. With `project`, the file must belong to that project (and legacy sdist
     /// names with dashes split on its name).
     pub fn parse(filename: &str, project: Option<&PackageName>) -> Result<Self, FilenameError> {
+        // Names, versions (with local and epoch parts), tags and extensions use only these; a
+        // filename is shown and written into locks, so nothing else is let through.
+        if !filename.bytes().all(|byte| {
+            byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'-' | b'+' | b'!')
+        }) {
+            return Err(FilenameError::UnsafeCharacter(filename.to_string()));
+        }
         let parsed = if let Some(stem) = strip_suffix_ignore_case(filename, ".whl") {
             Self::Wheel(parse_wheel(filename, stem)?)
         } else if let Some((stem, format)) = SdistFormat::split(filename) {

@@ -35,6 +35,7 @@ mod redact;
 mod sdist;
 mod simple;
 mod timestamp;
+pub mod untrusted;
 mod wheel;
 
 pub use cache::{Cache, CacheMode};
@@ -49,6 +50,7 @@ pub use redact::{RedactedUrl, strip_credentials};
 pub use sdist::SdistError;
 pub use simple::{DistFile, MetadataAvailability, PageError, ProjectPage, Yanked};
 pub use timestamp::{Timestamp, TimestampError};
+pub use untrusted::UntrustedText;
 pub use wheel::WheelError;
 
 pub use pep440_rs::{Version, VersionSpecifiers};

@@ -14,7 +14,9 @@ use std::collections::HashSet;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
-use hashpin_pypi::{DistFile, PackageName, Project, Timestamp, Version, VersionSpecifiers};
+use hashpin_pypi::{
+    DistFile, PackageName, Project, Timestamp, UntrustedText, Version, VersionSpecifiers,
+};
 
 use crate::environment::TargetEnvironment;
 
@@ -24,7 +26,7 @@ pub enum Unusable {
     /// Every file of the version is yanked.
     Yanked {
         /// The reason the index gives, if any.
-        reason: Option<String>,
+        reason: Option<UntrustedText>,
     },
     /// No file accepts the target Python.
     RequiresPython {
@@ -231,10 +233,7 @@ fn candidate(
         Some(Unusable::NoCompatibleFile)
     } else if live.is_empty() {
         Some(Unusable::Yanked {
-            reason: files
-                .iter()
-                .find_map(|file| file.yanked.reason())
-                .map(str::to_string),
+            reason: files.iter().find_map(|file| file.yanked.reason()).cloned(),
         })
     } else if installable.is_some() {
         None

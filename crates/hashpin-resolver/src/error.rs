@@ -23,7 +23,7 @@ pub enum ResolveError {
         /// The yanked version.
         version: Version,
         /// The index's reason.
-        reason: Option<String>,
+        reason: Option<hashpin_pypi::UntrustedText>,
     },
     /// A project's files could not be listed (network, server or page failure).
     #[error("cannot list the files of `{package}`")]

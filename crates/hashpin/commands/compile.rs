@@ -1,5 +1,6 @@
 //! `hashpin compile`: requirements in, a hash-pinned lockfile out.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -12,7 +13,7 @@ use hashpin_formats::{
     Header, Input, Lock, LockEntry, PyProject, PyProjectSelection, RequirementsSet,
 };
 use hashpin_pypi::{
-    CacheMode, DistFile, IndexClient, PackageName, Requirement, Timestamp, Version,
+    CacheMode, DistFile, IndexClient, PackageName, Requirement, Timestamp, UntrustedText, Version,
 };
 use hashpin_resolver::{
     Manifest, PrereleaseMode, Requester, Resolution, ResolvedPackage, ResolverOptions,
@@ -60,7 +61,7 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
         Some(path) if !args.dry_run => crate::output::write_atomically(path, &text)?,
         // An empty lock (no requirements, no header) prints nothing, not an empty line.
         _ if text.is_empty() => {}
-        _ => printer::data(text.trim_end_matches('\n')),
+        _ => printer::data(text.trim_end_matches('\n'))?,
     }
     printer::status(&super::summary("Locked", &lock, started));
     Ok(())
@@ -429,7 +430,7 @@ fn lock(
                 .files
                 .iter()
                 .find_map(|file| file.yanked.reason())
-                .unwrap_or("no reason given");
+                .map_or(Cow::Borrowed("no reason given"), UntrustedText::for_comment);
             format!(
                 "{}=={} is yanked ({reason}) and locked on purpose (--allow-yanked)",
                 package.name, package.version

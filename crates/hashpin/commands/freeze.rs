@@ -15,7 +15,9 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use hashpin_formats::{Header, Lock, LockEntry};
-use hashpin_pypi::{DistFile, HashDigest, IndexClient, PackageName, Project, Version};
+use hashpin_pypi::{
+    DistFile, HashDigest, IndexClient, PackageName, Project, UntrustedText, Version,
+};
 use hashpin_resolver::TargetEnvironment;
 
 use crate::cli::FreezeArgs;
@@ -93,7 +95,7 @@ pub(crate) async fn run(args: &FreezeArgs) -> anyhow::Result<()> {
     let text = lock.render(true);
     match &args.output_file {
         Some(path) => crate::output::write_atomically(path, &text)?,
-        None => printer::data(text.trim_end_matches('\n')),
+        None => printer::data(text.trim_end_matches('\n'))?,
     }
     printer::status(&super::summary("Froze", &lock, started));
     Ok(())
@@ -222,10 +224,7 @@ fn hashes(files: &[DistFile]) -> Result<Vec<HashDigest>, Refusal> {
         .collect();
     if live.is_empty() {
         return Err(Refusal::Yanked {
-            reason: files
-                .iter()
-                .find_map(|file| file.yanked.reason())
-                .map(str::to_string),
+            reason: files.iter().find_map(|file| file.yanked.reason()).cloned(),
         });
     }
     let mut hashes = Vec::new();
@@ -321,7 +320,7 @@ enum Refusal {
     Direct { kind: DirectKind, location: String },
     NoProject,
     NoVersion { newest: Vec<Version> },
-    Yanked { reason: Option<String> },
+    Yanked { reason: Option<UntrustedText> },
     Unhashed { files: Vec<String> },
 }
 

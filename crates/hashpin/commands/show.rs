@@ -101,7 +101,7 @@ pub(crate) async fn run(args: &ShowArgs) -> anyhow::Result<()> {
     if metadata.requires_dist.is_empty() {
         let _ = writeln!(out, "  (no dependencies)");
     }
-    printer::data(out.trim_end());
+    printer::text(out.trim_end())?;
     Ok(())
 }
 

@@ -11,6 +11,7 @@ use std::borrow::Cow;
 
 use super::{FileEntry, ListedFile, MetadataAvailability, PageError, RequiresPythonMemo, Yanked};
 use crate::hash::{HashDigest, RawDigest};
+use crate::untrusted::UntrustedText;
 
 pub(super) fn parse<'a>(
     project: &PackageName,
@@ -63,7 +64,9 @@ pub(super) fn parse<'a>(
         let yanked = match attribute("data-yanked") {
             None => Yanked::No,
             Some(reason) => Yanked::Yes {
-                reason: reason.filter(|r| !r.trim().is_empty()).map(str::to_string),
+                reason: reason
+                    .filter(|r| !r.trim().is_empty())
+                    .map(UntrustedText::from),
             },
         };
         let core_metadata =

@@ -18,6 +18,7 @@ use url::Url;
 
 use super::{FileEntry, ListedFile, MetadataAvailability, PageError, RequiresPythonMemo, Yanked};
 use crate::hash::{HashDigest, RawDigest};
+use crate::untrusted::UntrustedText;
 
 /// A page whose every entry reads as a [`File`].
 #[derive(Deserialize)]
@@ -183,7 +184,9 @@ fn entry(file: File<'_>) -> FileEntry<'_> {
         None | Some(YankedValue::Bool(false)) => Yanked::No,
         Some(YankedValue::Bool(true)) => Yanked::Yes { reason: None },
         Some(YankedValue::String(reason)) => Yanked::Yes {
-            reason: Some(reason).filter(|reason| !reason.trim().is_empty()),
+            reason: Some(reason)
+                .filter(|reason| !reason.trim().is_empty())
+                .map(UntrustedText::from),
         },
     };
     // PEP 714: `core-metadata` is the name; `dist-info-metadata` is the older spelling, read

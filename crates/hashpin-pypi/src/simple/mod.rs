@@ -26,6 +26,7 @@ use crate::filename::DistFilename;
 use crate::hash::{HashDigest, RawDigest};
 use crate::redact::RedactedUrl;
 use crate::timestamp::Timestamp;
+use crate::untrusted::UntrustedText;
 
 /// The media type of PEP 691 JSON pages.
 pub(crate) const JSON_MEDIA_TYPE: &str = "application/vnd.pypi.simple.v1+json";
@@ -42,8 +43,8 @@ pub enum Yanked {
     No,
     /// Withdrawn; an installer picks it only for an exact `==` pin.
     Yes {
-        /// Why, when the index says so.
-        reason: Option<String>,
+        /// Why, when the index says so: the index's own words, so they display escaped.
+        reason: Option<UntrustedText>,
     },
 }
 
@@ -54,9 +55,9 @@ impl Yanked {
     }
 
     /// The reason, when yanked with one.
-    pub fn reason(&self) -> Option<&str> {
+    pub fn reason(&self) -> Option<&UntrustedText> {
         match self {
-            Self::Yes { reason } => reason.as_deref(),
+            Self::Yes { reason } => reason.as_ref(),
             Self::No => None,
         }
     }

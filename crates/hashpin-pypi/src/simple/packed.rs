@@ -47,6 +47,7 @@ use super::{DistFile, ListedFile, MetadataAvailability, Yanked};
 use crate::filename::DistFilename;
 use crate::hash::{HashAlgorithm, HashDigest, RawDigest};
 use crate::timestamp::Timestamp;
+use crate::untrusted::UntrustedText;
 
 const MAGIC: &[u8] = b"hashpin-files-1\n";
 const NO_REQUIRES_PYTHON: u32 = u32::MAX;
@@ -203,7 +204,7 @@ impl PackedFiles {
             RawYanked::No => Yanked::No,
             RawYanked::Yes(None) => Yanked::Yes { reason: None },
             RawYanked::Yes(Some(reason)) => Yanked::Yes {
-                reason: Some(text(reason)?),
+                reason: Some(UntrustedText::from(text(reason)?)),
             },
         };
         let core_metadata = match &raw.core_metadata {
@@ -324,7 +325,7 @@ fn put_file(out: &mut Vec<u8>, file: &ListedFile<'_>, requires_python: u32, url_
             reason: Some(reason),
         } => {
             out.push(2);
-            put_str(out, reason);
+            put_str(out, reason.as_raw());
         }
     }
     match &file.core_metadata {
@@ -646,7 +647,7 @@ mod tests {
         DistFile {
             requires_python: Some(">=3.8, <4".parse().expect("valid specifiers")),
             yanked: Yanked::Yes {
-                reason: Some("broken".to_string()),
+                reason: Some("broken".into()),
             },
             core_metadata: MetadataAvailability::Advertised {
                 hashes: vec![

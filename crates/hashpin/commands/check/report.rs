@@ -46,20 +46,20 @@ impl Report {
 
     pub(super) fn print(&self, format: ReportFormat) -> anyhow::Result<()> {
         match format {
-            ReportFormat::Json => printer::data(&serde_json::to_string_pretty(self)?),
+            ReportFormat::Json => printer::data(&serde_json::to_string_pretty(self)?)?,
             ReportFormat::Human => {
                 for finding in &self.findings {
                     let severity = match finding.severity {
                         Severity::Error => "error",
                         Severity::Warning => "warning",
                     };
-                    printer::data(&format!(
+                    printer::text(&format!(
                         "{}:{}: {severity}: {} [{}]",
                         finding.file,
                         finding.line,
                         finding.message,
                         finding.rule.name()
-                    ));
+                    ))?;
                 }
             }
         }

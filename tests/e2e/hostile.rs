@@ -1,0 +1,160 @@
+//! Issue 9: a hostile index and bad input. Each test is named for the defect it pins down
+//! (`issue_9_…`) and failed on the code before the fix.
+
+use std::process::Stdio;
+
+use hashpin_testkit::{Canned, Dist, IndexBuilder};
+
+use crate::compile::Project;
+use crate::{hashpin, run};
+
+/// Python's `str.splitlines()` boundaries: where pip sees a new line in a requirements file.
+const PYTHON_LINE_BREAKS: [char; 10] = [
+    '\n', '\r', '\u{0b}', '\u{0c}', '\u{1c}', '\u{1d}', '\u{1e}', '\u{85}', '\u{2028}', '\u{2029}',
+];
+
+/// Every line of `lock` as pip splits it that is not a comment, a pin or a hash.
+fn foreign_lines(lock: &str) -> Vec<String> {
+    lock.split(PYTHON_LINE_BREAKS)
+        .map(str::trim)
+        .filter(|line| {
+            !(line.is_empty()
+                || line.starts_with('#')
+                || line.starts_with("--hash=sha256:")
+                || line.starts_with("alpha==1.0 "))
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn issue_9_a_yank_reason_cannot_add_lines_to_the_lock() {
+    let zeros = "0".repeat(64);
+    let reason = format!(
+        "broken\nevil==6.6.6 --hash=sha256:{zeros}\r--extra-index-url http://127.0.0.1:9/simple/\u{2028}\
+         x\u{0c}y\u{1b}[2J\u{1b}]0;owned\u{7}"
+    );
+    let index = IndexBuilder::new()
+        .dist(Dist::wheel("alpha", "1.0").yanked(Some(&reason)).build())
+        .start();
+    let project = Project::new("alpha==1.0\n");
+    let (output, _, stderr) = project.compile(
+        &index,
+        &["--allow-yanked", "alpha==1.0", "-o", "requirements.txt"],
+    );
+    assert!(output.status.success(), "{stderr}");
+    let lock = project.read("requirements.txt");
+    assert_eq!(foreign_lines(&lock), Vec::<String>::new(), "{lock}");
+    assert!(!lock.contains('\u{1b}'), "{lock}");
+    assert!(
+        lock.contains("# alpha==1.0 is yanked (broken\\nevil==6.6.6"),
+        "the reason is kept, escaped: {lock}"
+    );
+
+    // hashpin's own lock reads back as one pin: the only finding is the yank itself.
+    let (output, stdout, stderr) = run(hashpin(project.cache.path())
+        .current_dir(project.dir.path())
+        .args(["check", "requirements.txt", "--index-url", &index.url()]));
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    let findings: Vec<&str> = stdout.lines().collect();
+    assert_eq!(findings.len(), 1, "{stdout}");
+    assert!(findings[0].ends_with("[yanked]"), "{stdout}");
+    for text in [&stdout, &stderr] {
+        assert!(
+            !text.contains('\u{1b}'),
+            "an escape reached the terminal: {text:?}"
+        );
+        assert!(!text.contains('\r'), "{text:?}");
+    }
+    assert!(stdout.contains("\\u{1b}[2J"), "shown escaped: {stdout}");
+}
+
+#[test]
+fn issue_9_escapes_in_a_yank_reason_are_shown_not_obeyed() {
+    let index = IndexBuilder::new()
+        .dist(
+            Dist::wheel("alpha", "1.0")
+                .yanked(Some("\u{1b}[31mred\u{1b}[0m\u{202e}gnp.exe"))
+                .build(),
+        )
+        .start();
+    let project = Project::new("alpha==1.0\n");
+    let (output, stdout, stderr) = project.compile(&index, &[]);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains("(reason: \\u{1b}[31mred\\u{1b}[0m\\u{202e}gnp.exe)"),
+        "{stderr}"
+    );
+
+    let (output, stdout, stderr) =
+        run(hashpin(project.cache.path()).args(["show", "alpha", "--index-url", &index.url()]));
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        !stdout.contains('\u{1b}') && !stdout.contains('\u{202e}'),
+        "{stdout:?}"
+    );
+    assert!(stdout.contains("yanked: \\u{1b}[31mred"), "{stdout}");
+}
+
+#[test]
+fn issue_9_a_filename_with_control_characters_is_skipped() {
+    let index = IndexBuilder::new()
+        .dist(Dist::wheel("alpha", "1.0").build())
+        .start();
+    let good = index.dists()[0].clone();
+    let page = format!(
+        "<html><body>\
+         <a href=\"{url}#sha256={sha}\">{name}</a>\n\
+         <a href=\"/files/alpha-2.0%1b%5b2J-py3-none-any.whl#sha256={sha}\">x</a>\n\
+         <a href=\"/files/alpha-3.0-py3-none-any%0a.whl#sha256={sha}\">y</a>\n\
+         </body></html>",
+        url = index.file_url(good.filename()),
+        sha = good.sha256(),
+        name = good.filename(),
+    );
+    index.serve(
+        "/simple/alpha/",
+        Canned::new("text/html", page.into_bytes()),
+    );
+    let project = Project::new("alpha\n");
+    let (output, lock, stderr) = project.compile(&index, &["-v"]);
+    assert!(output.status.success(), "{stderr}");
+    assert!(lock.contains("alpha==1.0 "), "{lock}");
+    assert!(
+        !stderr.contains('\u{1b}') && !lock.contains('\u{1b}'),
+        "{stderr:?}"
+    );
+}
+
+#[test]
+fn issue_9_a_closed_pipe_ends_the_run_quietly() {
+    let index = IndexBuilder::new()
+        .dist(Dist::wheel("alpha", "1.0").build())
+        .start();
+    let project = Project::new("alpha\n");
+    // `--dry-run | head -0`: stdout is closed before the lock is written.
+    let mut child = project
+        .command(&index.url(), &["--dry-run"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("hashpin starts");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("hashpin ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    // `--check 2>&1 | head -0`: stderr is closed before the diff is written.
+    let mut child = project
+        .command(&index.url(), &["--check", "-o", "requirements.txt"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("hashpin starts");
+    drop(child.stderr.take());
+    let status = child.wait().expect("hashpin ends");
+    // The lock does not exist, so the answer is no; what matters is that it is not a panic.
+    assert_eq!(status.code(), Some(1));
+}
