@@ -158,3 +158,54 @@ fn issue_9_a_closed_pipe_ends_the_run_quietly() {
     // The lock does not exist, so the answer is no; what matters is that it is not a panic.
     assert_eq!(status.code(), Some(1));
 }
+
+#[test]
+fn issue_9_unverified_metadata_does_not_follow_the_wheel_to_another_index() {
+    let wheel = Dist::wheel("alpha", "1.0").build();
+    let evil = String::from_utf8(wheel.metadata().to_vec()).expect("METADATA is text")
+        + "Requires-Dist: evil-dep\n";
+    let hostile = IndexBuilder::new()
+        .dist(
+            wheel
+                .clone()
+                .advertise_metadata_without_hash()
+                .serve_other_metadata(&evil),
+        )
+        .dist(Dist::wheel("evil-dep", "1.0").build())
+        .start();
+    let honest = IndexBuilder::new().dist(wheel.clone()).start();
+    let project = Project::new("alpha\n");
+    // The hostile index may lie about its own copy: nothing ties plain `true` to the wheel.
+    let lock = project.lock(&hostile, &[]);
+    assert!(lock.contains("evil-dep=="), "{lock}");
+    // The honest index's copy has the same hash, and must not inherit the lie.
+    for args in [&[][..], &["--refresh"]] {
+        let lock = project.lock(&honest, args);
+        assert!(!lock.contains("evil-dep"), "{lock}");
+    }
+    // Nor does the hostile index keep its lie past --refresh once it stops telling it.
+    hostile.add_dist(wheel.advertise_metadata_without_hash());
+    let lock = project.lock(&hostile, &["--refresh"]);
+    assert!(!lock.contains("evil-dep"), "{lock}");
+}
+
+#[test]
+fn issue_9_range_read_metadata_is_not_cached_under_the_file_hash() {
+    let wheel = Dist::wheel("alpha", "1.0")
+        .pad_bytes(200_000)
+        .build()
+        .advertise_metadata(false);
+    let index = IndexBuilder::new().dist(wheel.clone()).start();
+    let project = Project::new("alpha\n");
+    project.lock(&index, &[]);
+    let other = IndexBuilder::new().dist(wheel).start();
+    other.clear_requests();
+    project.lock(&other, &[]);
+    // Range reads cannot be checked against the file's hash, so the second index is read
+    // again rather than trusted on the first one's word.
+    assert!(
+        other.requests().iter().any(|request| request.is_range()),
+        "{:?}",
+        other.requests()
+    );
+}

@@ -10,8 +10,11 @@
 //!   as they are, otherwise a conditional request is sent when the index gave validators.
 //!   Packed rather than raw: a warm or offline run would otherwise parse every file of every
 //!   page again, which costs more than everything else it does. (`simple-v1` held raw bodies.)
-//! - `metadata-v1/<sha256 of the file>`: the `METADATA` text of a file, which a hash names for
-//!   ever. Files listed without a SHA-256 are keyed by their URL instead.
+//! - `metadata-v2/<key>`: the `METADATA` text of a file, keyed by what vouches for it: the
+//!   file's hash only when read from the verified file itself, the metadata's own hash for a
+//!   verified PEP 658 sidecar, else the file's URL (see `IndexClient::metadata`).
+//!   (`metadata-v1` keyed everything by the file's hash, whatever the source: an index could
+//!   poison another index's copy of the same wheel.)
 
 use std::fs;
 use std::io::{self, Write};
@@ -99,7 +102,7 @@ impl Cache {
     }
 
     fn metadata_path(&self, key: &str) -> PathBuf {
-        self.root.join("metadata-v1").join(key)
+        self.root.join("metadata-v2").join(key)
     }
 
     pub(crate) fn read_page(&self, index_key: &str, project: &str) -> Option<CachedPage> {

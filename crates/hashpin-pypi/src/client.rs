@@ -637,40 +637,56 @@ impl IndexClient {
     }
 
     /// The core metadata of one file, from the cache or the cheapest source.
+    ///
+    /// What is cached, and under which key, depends on what vouches for the bytes (see
+    /// [`MetadataSource`]): only metadata read from the file itself, whose hash matched, is
+    /// kept under the file's hash, where any index listing that file finds it. A `.metadata`
+    /// sidecar whose advertised hash matched is kept under its own hash, which only a page
+    /// advertising that hash asks for. Anything else (range reads, a sidecar advertised as
+    /// plain `true`, a file without a published hash) is kept under the file's URL, and
+    /// `--refresh` reads it again: another index's copy of a wheel never inherits it.
     pub async fn metadata(&self, file: &DistFile) -> Result<CoreMetadata, Error> {
         let cache = self.inner.options.cache.as_ref();
-        let key = file.sha256().map_or_else(
-            || format!("url-{}", key_of(file.url.as_str())),
-            |hash| hash.digest().to_string(),
-        );
-        if let Some(bytes) = cache.and_then(|cache| cache.read_metadata(&key)) {
-            match Self::check_metadata(file, &bytes) {
-                Ok(metadata) => return Ok(metadata),
-                Err(error) => {
-                    log::debug!("ignoring cached metadata of `{}`: {error}", file.filename);
+        let mode = self.inner.options.cache_mode;
+        if let Some(cache) = cache {
+            for key in MetadataKey::lookups(file, mode) {
+                let Some(bytes) = cache.read_metadata(&key.path()) else {
+                    continue;
+                };
+                if !key.holds(&bytes) {
+                    continue;
+                }
+                match Self::check_metadata(file, &bytes) {
+                    Ok(metadata) => return Ok(metadata),
+                    Err(error) => {
+                        log::debug!("ignoring cached metadata of `{}`: {error}", file.filename);
+                    }
                 }
             }
         }
-        if self.inner.options.cache_mode == CacheMode::Offline {
+        if mode == CacheMode::Offline {
             return Err(Error::Offline {
                 url: RedactedUrl::new(&file.url),
             });
         }
-        let bytes = match &file.parsed {
+        let (bytes, source) = match &file.parsed {
             DistFilename::Wheel(wheel) => self.wheel_metadata(file, wheel).await?,
             DistFilename::Sdist(sdist_name) => {
                 let bytes = self.whole_file(file).await?;
-                sdist::metadata(&bytes, sdist_name).map_err(|source| Error::Sdist {
-                    name: sdist_name.name.clone(),
-                    version: sdist_name.version.clone(),
-                    filename: file.filename.clone(),
-                    source,
-                })?
+                let metadata =
+                    sdist::metadata(&bytes, sdist_name).map_err(|source| Error::Sdist {
+                        name: sdist_name.name.clone(),
+                        version: sdist_name.version.clone(),
+                        filename: file.filename.clone(),
+                        source,
+                    })?;
+                (metadata, MetadataSource::whole_file(file))
             }
         };
         let metadata = Self::check_metadata(file, &bytes)?;
         if let Some(cache) = cache
-            && let Err(error) = cache.write_metadata(&key, &bytes)
+            && let Err(error) =
+                cache.write_metadata(&MetadataKey::store(file, &source).path(), &bytes)
         {
             log::warn!(
                 "cannot write to the cache at {}: {error}",
@@ -699,7 +715,7 @@ impl IndexClient {
         &self,
         file: &DistFile,
         wheel: &WheelFilename,
-    ) -> Result<Vec<u8>, Error> {
+    ) -> Result<(Vec<u8>, MetadataSource), Error> {
         if let MetadataAvailability::Advertised { hashes } = &file.core_metadata {
             let url = file.metadata_url();
             let fetched = self.inner.fetch(&url, |request| request).await?;
@@ -711,7 +727,13 @@ impl IndexClient {
                         actual,
                     }
                 })?;
-                return Ok(fetched.body);
+                let source = hashes
+                    .iter()
+                    .find(|hash| hash.algorithm() == HashAlgorithm::Sha256)
+                    .map_or(MetadataSource::Unverified, |hash| {
+                        MetadataSource::Sidecar(hash.clone())
+                    });
+                return Ok((fetched.body, source));
             }
             log::debug!(
                 "advertised metadata of `{}` answered HTTP {}; reading the wheel instead",
@@ -721,15 +743,17 @@ impl IndexClient {
         }
         if file.url.scheme() != "file"
             && file.size.is_none_or(|size| size > TAIL_BYTES)
-            && let Some(metadata) = self.ranged_wheel_metadata(file, wheel).await?
+            && let Some(found) = self.ranged_wheel_metadata(file, wheel).await?
         {
-            return Ok(metadata);
+            return Ok(found);
         }
         let bytes = self.whole_file(file).await?;
-        wheel::metadata_from_bytes(bytes, wheel).map_err(|source| Error::Wheel {
-            filename: file.filename.clone(),
-            source,
-        })
+        let metadata =
+            wheel::metadata_from_bytes(bytes, wheel).map_err(|source| Error::Wheel {
+                filename: file.filename.clone(),
+                source,
+            })?;
+        Ok((metadata, MetadataSource::whole_file(file)))
     }
 
     /// Reads `METADATA` with range requests; `None` when the server does not do ranges.
@@ -737,7 +761,9 @@ impl IndexClient {
         &self,
         file: &DistFile,
         wheel: &WheelFilename,
-    ) -> Result<Option<Vec<u8>>, Error> {
+    ) -> Result<Option<(Vec<u8>, MetadataSource)>, Error> {
+        // Ranges of a file cannot be checked against its hash; a whole body can.
+        let mut source = MetadataSource::Unverified;
         let tail = self
             .range(&file.url, &format!("bytes=-{TAIL_BYTES}"))
             .await?;
@@ -749,6 +775,7 @@ impl IndexClient {
             }
             Ranged::Whole(body) => {
                 Self::verify_file(file, &body)?;
+                source = MetadataSource::whole_file(file);
                 wheel::SparseFile::whole(body)
             }
             Ranged::Unsupported => return Ok(None),
@@ -760,7 +787,7 @@ impl IndexClient {
                 source,
             })?;
             let range = match step {
-                wheel::Step::Done(metadata) => return Ok(Some(metadata)),
+                wheel::Step::Done(metadata) => return Ok(Some((metadata, source))),
                 wheel::Step::Fetch(range) => range,
             };
             log::trace!(
@@ -778,6 +805,7 @@ impl IndexClient {
                 Ranged::Partial { start, body, .. } => sparse.insert(start, body),
                 Ranged::Whole(body) => {
                     Self::verify_file(file, &body)?;
+                    source = MetadataSource::whole_file(file);
                     sparse = wheel::SparseFile::whole(body);
                 }
                 Ranged::Unsupported => return Ok(None),
@@ -842,6 +870,92 @@ impl IndexClient {
             expected,
             actual,
         })
+    }
+}
+
+/// What vouches for a file's metadata bytes, which decides where they may be cached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum MetadataSource {
+    /// Read from the whole file, whose SHA-256 matched the published one.
+    File,
+    /// The `.metadata` sidecar, whose SHA-256 matched this advertised one.
+    Sidecar(HashDigest),
+    /// Nothing: range reads of the file, a sidecar advertised without a hash, or a file
+    /// without a published SHA-256.
+    Unverified,
+}
+
+impl MetadataSource {
+    /// Metadata read from the whole of `file`, which [`IndexClient::verify_file`] checked.
+    fn whole_file(file: &DistFile) -> Self {
+        if file.sha256().is_some() {
+            Self::File
+        } else {
+            Self::Unverified
+        }
+    }
+}
+
+/// Where metadata is cached (`metadata-v2/<key>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum MetadataKey {
+    /// `file-<sha256 of the file>`: metadata read from that file's verified bytes.
+    File(String),
+    /// `sha256-<sha256 of the metadata>`: content-addressed sidecar bytes.
+    Content(String),
+    /// `url-<key of the file's URL>`: unverified, per index and file.
+    Url(String),
+}
+
+impl MetadataKey {
+    /// The keys that may hold `file`'s metadata, most trusted first; unverified entries are
+    /// skipped with `--refresh`.
+    fn lookups(file: &DistFile, mode: CacheMode) -> Vec<Self> {
+        let mut keys = Vec::new();
+        if let Some(hash) = file.sha256() {
+            keys.push(Self::File(hash.digest().to_string()));
+        }
+        if let MetadataAvailability::Advertised { hashes } = &file.core_metadata
+            && let Some(hash) = hashes
+                .iter()
+                .find(|hash| hash.algorithm() == HashAlgorithm::Sha256)
+        {
+            keys.push(Self::Content(hash.digest().to_string()));
+        }
+        if mode != CacheMode::Refresh {
+            keys.push(Self::url(file));
+        }
+        keys
+    }
+
+    /// Where metadata from `source` is stored.
+    fn store(file: &DistFile, source: &MetadataSource) -> Self {
+        match (source, file.sha256()) {
+            (MetadataSource::File, Some(hash)) => Self::File(hash.digest().to_string()),
+            (MetadataSource::Sidecar(hash), _) => Self::Content(hash.digest().to_string()),
+            _ => Self::url(file),
+        }
+    }
+
+    fn url(file: &DistFile) -> Self {
+        Self::Url(key_of(strip_credentials(&file.url).as_str()))
+    }
+
+    fn path(&self) -> String {
+        match self {
+            Self::File(hex) => format!("file-{hex}"),
+            Self::Content(hex) => format!("sha256-{hex}"),
+            Self::Url(key) => format!("url-{key}"),
+        }
+    }
+
+    /// Whether `bytes` are what this key promises: content-addressed entries are checked
+    /// again (cheaply), the others were checked when written.
+    fn holds(&self, bytes: &[u8]) -> bool {
+        match self {
+            Self::Content(hex) => HashDigest::sha256_of(bytes).digest() == hex,
+            Self::File(_) | Self::Url(_) => true,
+        }
     }
 }
 

@@ -206,7 +206,7 @@ async fn damaged_metadata_entries_are_fetched_again() {
         let index = foo_index(cache_control("max-age=600"));
         let cache = temp_dir();
         let first = warm_up(&index, cache.path()).await;
-        damage.apply_under(&cache.path().join("metadata-v1"));
+        damage.apply_under(&cache.path().join("metadata-v2"));
 
         let again =
             project_and_metadata(&cached_client(&index, cache.path(), CacheMode::Normal)).await;
