@@ -204,8 +204,105 @@ fn issue_9_range_read_metadata_is_not_cached_under_the_file_hash() {
     // Range reads cannot be checked against the file's hash, so the second index is read
     // again rather than trusted on the first one's word.
     assert!(
-        other.requests().iter().any(|request| request.is_range()),
+        other
+            .requests()
+            .iter()
+            .any(hashpin_testkit::Request::is_range),
         "{:?}",
         other.requests()
     );
+}
+
+/// Runs `command` to the end, failing the test if it takes longer than a minute (a hang).
+fn run_with_deadline(command: &mut std::process::Command) -> (std::process::Output, String) {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("hashpin starts");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
+    while child
+        .try_wait()
+        .expect("hashpin can be waited for")
+        .is_none()
+    {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("hashpin hung");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().expect("hashpin ends");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output, stderr)
+}
+
+#[test]
+fn issue_9_an_output_that_is_a_device_or_a_pipe_is_never_read() {
+    let index = IndexBuilder::new()
+        .dist(Dist::wheel("alpha", "1.0").build())
+        .start();
+    let project = Project::new("alpha\n");
+    for device in ["/dev/stdout", "/dev/zero", "/dev/null"] {
+        let (output, stderr) =
+            run_with_deadline(&mut project.command(&index.url(), &["-o", device]));
+        assert!(output.status.success(), "{device}: {stderr}");
+        if device == "/dev/stdout" {
+            assert!(String::from_utf8_lossy(&output.stdout).contains("alpha==1.0"));
+        }
+    }
+    let (output, stderr) =
+        run_with_deadline(&mut project.command(&index.url(), &["-o", "/dev/full"]));
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot write /dev/full"), "{stderr}");
+
+    let fifo = project.path("lock.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let reader = std::thread::spawn(move || std::fs::read_to_string(fifo).expect("read the pipe"));
+    let (output, stderr) =
+        run_with_deadline(&mut project.command(&index.url(), &["-o", "lock.fifo"]));
+    assert!(output.status.success(), "{stderr}");
+    assert!(reader.join().expect("reader").contains("alpha==1.0"));
+}
+
+#[test]
+fn issue_9_the_output_cannot_be_an_input() {
+    let index = IndexBuilder::new()
+        .dist(Dist::wheel("alpha", "1.0").build())
+        .start();
+    let project = Project::new("alpha\n");
+    std::os::unix::fs::symlink("requirements.in", project.path("link.txt")).expect("symlink");
+    project.write("base.in", "-r requirements.in\n");
+    for (inputs, output) in [
+        (&["requirements.in"][..], "requirements.in"),
+        (&["requirements.in"], "./requirements.in"),
+        (&["requirements.in"], "link.txt"),
+        (&["base.in"], "requirements.in"),
+        (&["base.in", "-c", "requirements.in"], "requirements.in"),
+    ] {
+        let (result, stdout, stderr) =
+            crate::run(&mut project.command(&index.url(), &[inputs, &["-o", output]].concat()));
+        assert_eq!(
+            result.status.code(),
+            Some(2),
+            "{inputs:?} -o {output}: {stderr}"
+        );
+        assert!(stderr.contains("is also an input"), "{stderr}");
+        assert_eq!(stdout, "");
+        assert_eq!(project.read("requirements.in"), "alpha\n");
+    }
+}
+
+#[test]
+fn issue_9_requirements_with_a_byte_order_mark_lock() {
+    let index = IndexBuilder::new()
+        .dist(Dist::wheel("alpha", "1.0").build())
+        .start();
+    let project = Project::new("\u{feff}alpha\n");
+    let lock = project.lock(&index, &["requirements.in"]);
+    assert!(lock.contains("alpha==1.0"), "{lock}");
 }

@@ -29,5 +29,6 @@ mod requirements;
 pub use lock::{Header, Lock, LockEntry};
 pub use pyproject::{PyProject, PyProjectSelection};
 pub use requirements::{
-    Entry, FormatError, Input, Location, RequirementsSet, Unlockable, UnlockableKind,
+    Entry, FormatError, Input, Location, MAX_FILE_BYTES, RequirementsSet, Unlockable,
+    UnlockableKind, read_bounded,
 };

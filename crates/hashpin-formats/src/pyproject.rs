@@ -61,9 +61,11 @@ pub struct PyProject {
 impl PyProject {
     /// Reads `path`, selecting extras and groups.
     pub fn read(path: &Path, selection: &PyProjectSelection) -> Result<Self, FormatError> {
-        let text = std::fs::read_to_string(path).map_err(|source| FormatError::Read {
-            path: path.to_path_buf(),
-            source,
+        let text = crate::read_bounded(path, crate::MAX_FILE_BYTES).map_err(|source| {
+            FormatError::Read {
+                path: path.to_path_buf(),
+                source,
+            }
         })?;
         Self::parse(path, &text, selection)
     }

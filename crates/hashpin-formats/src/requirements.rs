@@ -71,6 +71,34 @@ pub struct RequirementsSet {
     /// Lines that cannot be locked from an index, kept instead of refused when read with
     /// [`RequirementsSet::read_for_audit`].
     pub unlockable: Vec<Unlockable>,
+    /// Every file read, includes too, as named (for refusing to write over an input).
+    pub files: Vec<PathBuf>,
+}
+
+/// The largest requirements file read: far beyond any real one, and small enough that a
+/// device or a runaway generator behind a path cannot exhaust memory.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// How deep `-r` and `-c` includes may nest.
+const MAX_INCLUDE_DEPTH: usize = 64;
+
+/// Reads a whole text file, refusing one larger than `limit` bytes, a directory, or text that
+/// is not UTF-8. Pipes and devices are read as streams, never more than `limit + 1` bytes.
+pub fn read_bounded(path: &Path, limit: u64) -> std::io::Result<String> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path)?;
+    if file.metadata()?.is_dir() {
+        return Err(std::io::Error::other("is a directory"));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(std::io::Error::other(format!(
+            "larger than {} MiB",
+            limit / (1024 * 1024)
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| std::io::Error::other("not UTF-8 text"))
 }
 
 /// A line that names something other than a release on an index, or a `--hash` that does not
@@ -215,7 +243,16 @@ impl<F: Fn(&str) -> Option<String>> Reader<'_, F> {
                 message: format!("include cycle: {}", chain.join(" -> ")),
             });
         }
-        let text = std::fs::read_to_string(path).map_err(|source| match included_from {
+        if self.stack.len() >= MAX_INCLUDE_DEPTH {
+            return Err(FormatError::Line {
+                location: included_from.cloned().unwrap_or(Location {
+                    file: path.to_path_buf(),
+                    line: 0,
+                }),
+                message: format!("includes nest deeper than {MAX_INCLUDE_DEPTH} files"),
+            });
+        }
+        let text = read_bounded(path, MAX_FILE_BYTES).map_err(|source| match included_from {
             Some(location) => FormatError::Line {
                 location: location.clone(),
                 message: format!("cannot read `{}`: {source}", path.display()),
@@ -226,6 +263,7 @@ impl<F: Fn(&str) -> Option<String>> Reader<'_, F> {
             },
         })?;
         self.stack.push(canonical);
+        self.set.files.push(path.to_path_buf());
         let base = path.parent().unwrap_or(Path::new("")).to_path_buf();
         let result = self.text(path, &text, &base, kind);
         self.stack.pop();

@@ -748,11 +748,10 @@ impl IndexClient {
             return Ok(found);
         }
         let bytes = self.whole_file(file).await?;
-        let metadata =
-            wheel::metadata_from_bytes(bytes, wheel).map_err(|source| Error::Wheel {
-                filename: file.filename.clone(),
-                source,
-            })?;
+        let metadata = wheel::metadata_from_bytes(bytes, wheel).map_err(|source| Error::Wheel {
+            filename: file.filename.clone(),
+            source,
+        })?;
         Ok((metadata, MetadataSource::whole_file(file)))
     }
 

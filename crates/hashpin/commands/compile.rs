@@ -2,7 +2,6 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -33,6 +32,9 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
         set,
         via_names,
     } = read_inputs(args)?;
+    if let Some(output) = &args.output_file {
+        crate::output::refuse_input_as_output(output, &set.files)?;
+    }
 
     let options = index_options(&args.index, &set);
     let IndexSettings {
@@ -79,17 +81,15 @@ fn check_up_to_date(args: &CompileArgs, sources: &[PathBuf], text: &str) -> anyh
         .map(|source| display_path(source))
         .collect::<Vec<_>>()
         .join(", ");
-    let existing = match std::fs::read_to_string(path) {
-        Ok(existing) => existing,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+    let existing = match crate::output::read_existing_lock(path) {
+        Ok(Some(existing)) => existing,
+        Ok(None) => {
             return Err(Refusal(format!(
                 "{shown} does not exist; run the command without --check to create it"
             ))
             .into());
         }
-        Err(error) => {
-            return Err(anyhow::Error::new(error).context(format!("cannot read {shown}")));
-        }
+        Err(error) => return Err(error.context(format!("cannot read {shown}"))),
     };
     if existing == text {
         printer::status(&format!("{shown} is up to date with {inputs}"));
@@ -134,17 +134,16 @@ fn read_inputs(args: &CompileArgs) -> anyhow::Result<Inputs> {
     };
     let mut inputs = Vec::new();
     let mut pyprojects = Vec::new();
+    let mut pyproject_paths = Vec::new();
     for source in &sources {
         if source
             .file_name()
             .is_some_and(|name| name == "pyproject.toml")
         {
             pyprojects.push(PyProject::read(source, &selection)?);
+            pyproject_paths.push(source.clone());
         } else if source == Path::new("-") {
-            let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .context("cannot read standard input")?;
+            let text = crate::output::read_stdin()?;
             inputs.push(Input::Text {
                 name: "-".into(),
                 text,
@@ -155,6 +154,7 @@ fn read_inputs(args: &CompileArgs) -> anyhow::Result<Inputs> {
     }
     let variable = |name: &str| std::env::var(name).ok();
     let mut set = RequirementsSet::read(&inputs, variable)?;
+    set.files.extend(pyproject_paths);
     if pyprojects.is_empty()
         && (!selection.extras.is_empty() || selection.all_extras || !selection.groups.is_empty())
     {
@@ -178,6 +178,7 @@ fn read_inputs(args: &CompileArgs) -> anyhow::Result<Inputs> {
     if !args.constraint.is_empty() {
         let constraints: Vec<Input> = args.constraint.iter().cloned().map(Input::Path).collect();
         let read = RequirementsSet::read(&constraints, variable)?;
+        set.files.extend(read.files);
         set.constraints
             .extend(read.requirements.into_iter().chain(read.constraints));
     }
@@ -318,7 +319,7 @@ fn manifest(
         Upgrade::Packages(upgrade_names)
     };
     let preferences = match &args.output_file {
-        Some(path) if path.exists() && !args.upgrade => existing_pins(path),
+        Some(path) if !args.upgrade => existing_pins(path),
         _ => Vec::new(),
     };
     let mut allow_yanked = HashSet::new();
@@ -364,9 +365,22 @@ fn exact_release(text: &str) -> Option<(PackageName, Version)> {
 }
 
 /// The `==` pins of an existing lockfile; an unreadable one is reported and ignored (it will be
-/// replaced, so it must not stop the run).
+/// replaced, so it must not stop the run). Only a regular file is read: `-o /dev/stdout` or a
+/// FIFO would block, and a device such as `/dev/zero` never ends.
 fn existing_pins(path: &Path) -> Vec<(PackageName, Version)> {
-    match RequirementsSet::read(&[Input::Path(path.to_path_buf())], |_| None) {
+    let text = match crate::output::read_existing_lock(path) {
+        Ok(Some(text)) => text,
+        Ok(None) => return Vec::new(),
+        Err(error) => {
+            log::warn!("ignoring the pins of {}: {error:#}", path.display());
+            return Vec::new();
+        }
+    };
+    let input = Input::Text {
+        name: path.to_path_buf(),
+        text,
+    };
+    match RequirementsSet::read(&[input], |_| None) {
         Ok(set) => set
             .requirements
             .iter()

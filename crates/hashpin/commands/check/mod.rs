@@ -12,7 +12,6 @@ mod index;
 mod local;
 mod report;
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::str::FromStr as _;
 
@@ -97,10 +96,7 @@ fn input(path: &Path) -> anyhow::Result<Input> {
     if path != Path::new("-") {
         return Ok(Input::Path(path.to_path_buf()));
     }
-    let mut text = String::new();
-    std::io::stdin()
-        .read_to_string(&mut text)
-        .context("cannot read standard input")?;
+    let text = crate::output::read_stdin()?;
     Ok(Input::Text {
         name: PathBuf::from("-"),
         text,
@@ -112,7 +108,7 @@ fn input(path: &Path) -> anyhow::Result<Input> {
 /// not expected. The header is the comment block at the top.
 fn header_cutoff(files: &[PathBuf]) -> Option<Timestamp> {
     files.iter().find_map(|path| {
-        let text = std::fs::read_to_string(path).ok()?;
+        let text = hashpin_formats::read_bounded(path, hashpin_formats::MAX_FILE_BYTES).ok()?;
         let words: Vec<&str> = text
             .lines()
             .take_while(|line| line.starts_with('#'))
