@@ -394,9 +394,12 @@ fn egg_info_requirements(text: &str) -> (Vec<Requirement>, Vec<ExtraName>) {
         } else {
             format!("{line} ; {condition}")
         };
-        match Requirement::from_str(&text) {
+        match hashpin_pypi::parse_requirement(&text) {
             Ok(requirement) => requirements.push(requirement),
-            Err(error) => log::debug!("skipping `{text}` of a requires.txt: {}", error.message),
+            Err(error) => log::debug!(
+                "skipping `{}` of a requires.txt: {error}",
+                hashpin_pypi::untrusted::excerpt(&text, 200)
+            ),
         }
     }
     (requirements, extras)

@@ -306,3 +306,38 @@ fn issue_9_requirements_with_a_byte_order_mark_lock() {
     let lock = project.lock(&index, &["requirements.in"]);
     assert!(lock.contains("alpha==1.0"), "{lock}");
 }
+
+#[test]
+fn issue_9_deeply_nested_markers_are_an_error_not_an_abort() {
+    let deep = |depth: usize| {
+        format!(
+            "beta ; {}python_version > '3'{}",
+            "(".repeat(depth),
+            ")".repeat(depth)
+        )
+    };
+    let index = IndexBuilder::new()
+        .dist(
+            Dist::wheel("alpha", "1.0")
+                .requires_dist(&deep(3000))
+                .build(),
+        )
+        .dist(Dist::wheel("beta", "1.0").build())
+        .start();
+    let project = Project::new("alpha\n");
+    let (output, stdout, stderr) = project.compile(&index, &[]);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stdout, "");
+    assert!(stderr.contains("alpha"), "{stderr}");
+    assert!(stderr.contains("nest 3000 deep"), "{stderr}");
+    assert!(
+        stderr.len() < 2000,
+        "the marker is not echoed whole: {stderr}"
+    );
+
+    let project = Project::new(&format!("# comment\n{}\n", deep(20_000)));
+    let (output, _, stderr) = project.compile(&index, &[]);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("requirements.in:2"), "{stderr}");
+    assert!(stderr.contains("nest 20000 deep"), "{stderr}");
+}

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::str::FromStr;
 
-use hashpin_pypi::{ExtraName, PackageName, Requirement};
+use hashpin_pypi::{ExtraName, PackageName};
 use serde::Deserialize;
 
 use crate::requirements::{Entry, FormatError, Location};
@@ -136,12 +136,12 @@ impl Source<'_> {
     ) -> Result<(), FormatError> {
         for requirement in texts {
             let line = find_line(self.text, requirement);
-            let parsed = Requirement::from_str(requirement).map_err(|error| {
+            let parsed = hashpin_pypi::parse_requirement(requirement).map_err(|error| {
                 self.fail(
                     line,
                     format!(
-                        "invalid requirement `{requirement}` in {section}: {}",
-                        error.message
+                        "invalid requirement `{}` in {section}: {error}",
+                        hashpin_pypi::untrusted::excerpt(requirement, 200)
                     ),
                 )
             })?;
@@ -242,13 +242,34 @@ impl Source<'_> {
     }
 }
 
-/// A group's requirements with `include-group` entries expanded (PEP 735), refusing cycles.
+/// How deep `include-group` may nest.
+const MAX_GROUP_DEPTH: usize = 64;
+
+/// A group's requirements with `include-group` entries expanded (PEP 735), refusing cycles
+/// and nesting deeper than [`MAX_GROUP_DEPTH`]. A group included twice is expanded once:
+/// its requirements are the same, and groups that each include the next one twice would
+/// otherwise double the work at every level.
 fn expand_group(
     groups: &BTreeMap<PackageName, &Vec<GroupItem>>,
     name: &PackageName,
     stack: &mut Vec<PackageName>,
     out: &mut Vec<String>,
 ) -> Result<(), String> {
+    expand_group_once(groups, name, stack, &mut Vec::new(), out)
+}
+
+fn expand_group_once(
+    groups: &BTreeMap<PackageName, &Vec<GroupItem>>,
+    name: &PackageName,
+    stack: &mut Vec<PackageName>,
+    expanded: &mut Vec<PackageName>,
+    out: &mut Vec<String>,
+) -> Result<(), String> {
+    if stack.len() >= MAX_GROUP_DEPTH {
+        return Err(format!(
+            "dependency groups include each other more than {MAX_GROUP_DEPTH} deep"
+        ));
+    }
     if stack.contains(name) {
         let chain: Vec<String> = stack
             .iter()
@@ -263,6 +284,10 @@ fn expand_group(
     let items = groups
         .get(name)
         .ok_or_else(|| format!("`include-group = \"{name}\"` names no dependency group"))?;
+    if expanded.contains(name) {
+        return Ok(());
+    }
+    expanded.push(name.clone());
     stack.push(name.clone());
     for item in *items {
         match item {
@@ -270,7 +295,7 @@ fn expand_group(
             GroupItem::Include { include_group } => {
                 let included =
                     PackageName::from_str(include_group).map_err(|error| error.to_string())?;
-                expand_group(groups, &included, stack, out)?;
+                expand_group_once(groups, &included, stack, expanded, out)?;
             }
         }
     }

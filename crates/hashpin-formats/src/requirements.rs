@@ -455,10 +455,10 @@ fn requirement_line(
             "`{requirement_text}` is a path or URL, not a requirement; hashpin locks releases from an index"
         )));
     }
-    let requirement = Requirement::from_str(requirement_text).map_err(|error| {
+    let requirement = hashpin_pypi::parse_requirement(requirement_text).map_err(|error| {
         fail(format!(
-            "invalid requirement `{requirement_text}`: {}",
-            error.message
+            "invalid requirement `{}`: {error}",
+            hashpin_pypi::untrusted::excerpt(requirement_text, 200)
         ))
     })?;
     if matches!(

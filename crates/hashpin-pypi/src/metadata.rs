@@ -35,7 +35,10 @@ pub enum MetadataError {
     #[error("no `{0}` field")]
     MissingField(&'static str),
     /// A field's value is not valid for it.
-    #[error("invalid `{field}` on line {line}: `{value}`: {message}")]
+    #[error(
+        "invalid `{field}` on line {line}: `{}`: {message}",
+        crate::untrusted::excerpt(value, 200)
+    )]
     InvalidField {
         /// The field name.
         field: &'static str,
@@ -82,8 +85,8 @@ impl CoreMetadata {
             .map_err(|error| invalid("Version", version, error.to_string()))?;
         let requires_dist = all("Requires-Dist")
             .map(|header| {
-                Requirement::from_str(&header.value)
-                    .map_err(|error| invalid("Requires-Dist", header, error.message.to_string()))
+                crate::requirement::parse_requirement(&header.value)
+                    .map_err(|error| invalid("Requires-Dist", header, error.to_string()))
             })
             .collect::<Result<_, _>>()?;
         let requires_python = single("Requires-Python")

@@ -58,6 +58,15 @@ pub fn for_comment(text: &str) -> Cow<'_, str> {
     escape(text)
 }
 
+/// At most `max` characters of `text` for a message, escaped as [`for_terminal`] does, with
+/// `…` where it was cut: an error quoting a six-kilobyte line helps nobody.
+pub fn excerpt(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", for_terminal(&text[..end])),
+        None => for_terminal(text).into_owned(),
+    }
+}
+
 /// Text that came from outside (an index, a file's metadata, a build's output). It displays
 /// and debug-prints escaped; [`Self::as_raw`] gives the text itself, for comparisons.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

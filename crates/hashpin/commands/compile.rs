@@ -302,9 +302,8 @@ fn manifest(
         .collect();
     let mut upgrade_names = HashSet::new();
     for text in &args.upgrade_package {
-        let requirement = Requirement::from_str(text).map_err(|error| {
-            anyhow::anyhow!("invalid --upgrade-package `{text}`: {}", error.message)
-        })?;
+        let requirement = hashpin_pypi::parse_requirement(text)
+            .map_err(|error| anyhow::anyhow!("invalid --upgrade-package `{text}`: {error}"))?;
         upgrade_names.insert(requirement.name.clone());
         // NAME==VERSION moves the project to that version: a constraint, as pip-compile has it.
         if requirement.version_or_url.is_some() {
