@@ -1,7 +1,10 @@
 //! Credentials for indexes: from the index URLs themselves, else from `~/.netrc`.
 //!
-//! A credential is sent only to the host (and port) it belongs to: files served from another
-//! host (a CDN) get none. reqwest also drops `Authorization` on redirects to another host.
+//! A credential is sent only to the origin (scheme, host and port) it belongs to: one given in
+//! an index URL to that URL's origin, one from netrc (which names only a host) to the origins
+//! of the configured indexes and find-links pages on that host. Files served from anywhere
+//! else (a CDN, another port, plain `http` on an `https` host) get none. reqwest also drops
+//! `Authorization` on redirects to another origin.
 
 use std::path::{Path, PathBuf};
 
@@ -27,6 +30,9 @@ impl std::fmt::Debug for Credential {
 pub(crate) struct Credentials {
     from_urls: Vec<(Origin, Credential)>,
     netrc: Vec<(Option<String>, Credential)>,
+    /// The origins of the configured indexes and find-links pages: netrc credentials go only
+    /// to these.
+    configured: Vec<Origin>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,8 +58,13 @@ impl Credentials {
         indexes: impl IntoIterator<Item = &'a IndexUrl>,
         netrc: Option<&Path>,
     ) -> Self {
+        let indexes: Vec<&IndexUrl> = indexes.into_iter().collect();
+        let configured = indexes
+            .iter()
+            .filter_map(|index| Origin::of(index.url()))
+            .collect();
         let from_urls = indexes
-            .into_iter()
+            .iter()
             .filter_map(|index| {
                 let url = index.url();
                 if url.username().is_empty() && url.password().is_none() {
@@ -68,11 +79,31 @@ impl Credentials {
                 ))
             })
             .collect();
+        // A netrc file is a few lines; one larger than this is not read.
         let netrc = netrc
-            .and_then(|path| std::fs::read_to_string(path).ok())
+            .and_then(|path| {
+                std::fs::metadata(path)
+                    .ok()
+                    .filter(std::fs::Metadata::is_file)
+                    .map(|_| path)
+            })
+            .and_then(|path| {
+                use std::io::Read as _;
+                let mut text = String::new();
+                std::fs::File::open(path)
+                    .ok()?
+                    .take(1024 * 1024)
+                    .read_to_string(&mut text)
+                    .ok()?;
+                Some(text)
+            })
             .map(|text| parse_netrc(&text))
             .unwrap_or_default();
-        Self { from_urls, netrc }
+        Self {
+            from_urls,
+            netrc,
+            configured,
+        }
     }
 
     /// The netrc file pip (through requests) would read.
@@ -87,6 +118,9 @@ impl Credentials {
         let origin = Origin::of(url)?;
         if let Some((_, credential)) = self.from_urls.iter().find(|(known, _)| *known == origin) {
             return Some(credential);
+        }
+        if !self.configured.contains(&origin) {
+            return None;
         }
         self.netrc
             .iter()
@@ -182,13 +216,35 @@ mod tests {
             "machine index.example.com login bob password hunter2\n# c\ndefault login anon password x\n",
         );
         assert_eq!(entries.len(), 2);
+        let index = IndexUrl::parse("https://index.example.com/simple").expect("valid");
         let credentials = Credentials {
             from_urls: Vec::new(),
             netrc: entries,
+            configured: Origin::of(index.url()).into_iter().collect(),
         };
         let url = Url::parse("https://INDEX.example.com/simple/").expect("valid");
         assert_eq!(credentials.for_url(&url).expect("found").username, "bob");
         let other = Url::parse("https://other.example.com/").expect("valid");
         assert!(credentials.for_url(&other).is_none());
+    }
+
+    #[test]
+    fn issue_9_netrc_credentials_keep_to_the_configured_scheme_and_port() {
+        let index = IndexUrl::parse("https://index.example.com/simple").expect("valid");
+        let credentials = Credentials {
+            from_urls: Vec::new(),
+            netrc: parse_netrc("machine index.example.com login bob password hunter2\n"),
+            configured: Origin::of(index.url()).into_iter().collect(),
+        };
+        for other in [
+            "http://index.example.com/files/a.whl",
+            "http://index.example.com:443/files/a.whl",
+            "https://index.example.com:8443/files/a.whl",
+        ] {
+            let url = Url::parse(other).expect("valid");
+            assert!(credentials.for_url(&url).is_none(), "{other}");
+        }
+        let same = Url::parse("https://index.example.com:443/files/a.whl").expect("valid");
+        assert!(credentials.for_url(&same).is_some());
     }
 }

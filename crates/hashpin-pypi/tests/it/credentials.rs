@@ -155,3 +155,55 @@ async fn credentials_in_a_find_links_url_are_sent() {
         );
     }
 }
+
+#[tokio::test]
+async fn issue_9_netrc_credentials_stay_on_the_index_origin() {
+    // The files live on another port of the same host, as a hostile page can arrange.
+    let files = IndexBuilder::new()
+        .dist(Dist::wheel("foo", "1.0").build())
+        .start();
+    let wheel = files.dists()[0].clone();
+    let page = format!(
+        "<html><body><a href=\"{}#sha256={}\">{}</a></body></html>",
+        files.file_url(wheel.filename()),
+        wheel.sha256(),
+        wheel.filename()
+    );
+    let index = IndexBuilder::new().project("foo").start();
+    index.serve(
+        "/simple/foo/",
+        hashpin_testkit::Canned::new("text/html", page.into_bytes()),
+    );
+    let home = tempfile::tempdir().expect("a temporary directory");
+    let netrc = home.path().join(".netrc");
+    std::fs::write(
+        &netrc,
+        format!("machine 127.0.0.1 login {USER} password {PASSWORD}\n"),
+    )
+    .expect("netrc written");
+    let client = client_at(
+        &index.url(),
+        hashpin_pypi::ClientOptions {
+            netrc: Some(netrc),
+            ..test_options(None, CacheMode::Normal)
+        },
+    );
+    let project = client
+        .project(&name("foo"))
+        .await
+        .unwrap_or_else(|error| panic!("{}", error_chain(&error)));
+    client
+        .metadata(&project.files()[0])
+        .await
+        .unwrap_or_else(|error| panic!("{}", error_chain(&error)));
+    assert_eq!(
+        index.requests()[0].header("authorization"),
+        Some(AUTHORIZATION),
+        "the index itself gets them"
+    );
+    let sent = files.requests();
+    assert!(!sent.is_empty());
+    for request in &sent {
+        assert_eq!(request.header("authorization"), None, "{request:?}");
+    }
+}
