@@ -130,6 +130,12 @@ fn index_hint(error: &hashpin_pypi::Error) -> Option<&'static str> {
             "the index refused the request: give credentials in the index URL (https://USER:PASSWORD@HOST/...) or in ~/.netrc",
         ),
         hashpin_pypi::Error::Offline { .. } => Some("run once without --offline to fill the cache"),
+        hashpin_pypi::Error::TooLarge { .. } => Some(
+            "if the index is right to serve that much, raise the limit with HASHPIN_MAX_PAGE_MB (pages) or HASHPIN_MAX_FILE_MB (files)",
+        ),
+        hashpin_pypi::Error::Certificate { .. } => Some(
+            "if a proxy intercepts TLS, add its CA to the system's certificates, or name its bundle with pip's `cert` setting (PIP_CERT)",
+        ),
         hashpin_pypi::Error::Request { .. } => {
             Some("check the network and the index URL (pip config list shows pip's configuration)")
         }

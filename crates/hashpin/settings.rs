@@ -4,7 +4,7 @@
 use anyhow::Context as _;
 use hashpin_pypi::{
     Cache, CacheMode, ClientOptions, ConfigError, IndexClient, IndexConfig, IndexOptions,
-    InterpreterInfo, PipEnvironment,
+    InterpreterInfo, Limits, MIB, PipEnvironment,
 };
 
 use std::path::Path;
@@ -100,6 +100,7 @@ pub(crate) fn index_settings(
                 IndexStrategy::FirstIndex => hashpin_pypi::IndexStrategy::FirstIndex,
                 IndexStrategy::UnsafeBestMatch => hashpin_pypi::IndexStrategy::UnsafeBestMatch,
             },
+            limits: limits()?,
             ..ClientOptions::default()
         },
     )
@@ -108,6 +109,33 @@ pub(crate) fn index_settings(
         client,
         interpreter,
     })
+}
+
+/// The size limits on what is read from an index, from `HASHPIN_MAX_PAGE_MB` (index pages)
+/// and `HASHPIN_MAX_FILE_MB` (whole files and what an sdist inflates to), for an index that
+/// legitimately serves more than the defaults allow.
+fn limits() -> anyhow::Result<Limits> {
+    let mut limits = Limits::default();
+    for (variable, slot) in [
+        ("HASHPIN_MAX_PAGE_MB", &mut limits.page_bytes),
+        ("HASHPIN_MAX_FILE_MB", &mut limits.file_bytes),
+    ] {
+        let Some(value) = std::env::var_os(variable) else {
+            continue;
+        };
+        let megabytes = value
+            .to_str()
+            .and_then(|text| text.trim().parse::<u64>().ok())
+            .filter(|megabytes| *megabytes > 0)
+            .with_context(|| {
+                format!(
+                    "invalid {variable} `{}`: expected a whole number of MiB",
+                    value.to_string_lossy()
+                )
+            })?;
+        *slot = megabytes.saturating_mul(MIB);
+    }
+    Ok(limits)
 }
 
 /// The target: the interpreter's, or the one the flags name.

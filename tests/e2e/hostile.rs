@@ -341,3 +341,42 @@ fn issue_9_deeply_nested_markers_are_an_error_not_an_abort() {
     assert!(stderr.contains("requirements.in:2"), "{stderr}");
     assert!(stderr.contains("nest 20000 deep"), "{stderr}");
 }
+
+#[test]
+fn issue_9_a_page_too_large_names_the_url_the_limit_and_the_setting() {
+    use std::io::Write as _;
+    let index = IndexBuilder::new().project("alpha").start();
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder
+        .write_all(&vec![b' '; 4 * 1024 * 1024])
+        .expect("gzip in memory");
+    let bomb = encoder.finish().expect("gzip in memory");
+    index.serve(
+        "/simple/alpha/",
+        Canned::new("text/html", bomb).header("Content-Encoding", "gzip"),
+    );
+    let project = Project::new("alpha\n");
+    let (output, _, stderr) = crate::run(
+        project
+            .command(&index.url(), &[])
+            .env("HASHPIN_MAX_PAGE_MB", "1"),
+    );
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("/simple/alpha/` is larger than the 1 MiB"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint: "), "{stderr}");
+    assert!(stderr.contains("HASHPIN_MAX_PAGE_MB"), "{stderr}");
+
+    let (output, _, stderr) = crate::run(
+        project
+            .command(&index.url(), &[])
+            .env("HASHPIN_MAX_PAGE_MB", "lots"),
+    );
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("invalid HASHPIN_MAX_PAGE_MB `lots`"),
+        "{stderr}"
+    );
+}

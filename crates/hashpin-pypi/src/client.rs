@@ -22,6 +22,7 @@ use tokio::sync::Semaphore;
 use url::Url;
 
 use crate::auth::Credentials;
+use crate::body::{Body, BodyError, BodyLimit, Limits};
 use crate::cache::{Cache, CacheMode, CachedPage, PageInfo, key_of};
 use crate::config::{FindLinks, IndexConfig, IndexUrl};
 use crate::error::Error;
@@ -70,6 +71,8 @@ pub struct ClientOptions {
     /// status can have changed since. A caller that sets this must check the yank status of
     /// what it keeps against fresh pages (as `hashpin compile` does).
     pub trust_pages_fetched_after: Option<Timestamp>,
+    /// How large and how slow a response may be.
+    pub limits: Limits,
 }
 
 impl Default for ClientOptions {
@@ -85,6 +88,7 @@ impl Default for ClientOptions {
             index_strategy: IndexStrategy::FirstIndex,
             netrc: Credentials::default_netrc_path(),
             trust_pages_fetched_after: None,
+            limits: Limits::default(),
         }
     }
 }
@@ -306,10 +310,19 @@ struct Fetched {
     headers: HeaderMap,
     /// The final URL, after redirects, without credentials.
     url: Url,
+    /// The body, unless it spilled to disk.
     body: Vec<u8>,
+    /// The body, when it was large and allowed to spill ([`Body::Spilled`]).
+    spilled: Option<Body>,
 }
 
 impl Fetched {
+    fn len(&self) -> u64 {
+        self.spilled
+            .as_ref()
+            .map_or(self.body.len() as u64, Body::len)
+    }
+
     fn header(&self, name: header::HeaderName) -> Option<String> {
         self.headers
             .get(name)
@@ -528,23 +541,8 @@ impl IndexClient {
             });
         }
 
-        let validators = cached
-            .as_ref()
-            .map(|page| (page.info.etag.clone(), page.info.last_modified.clone()));
         let fetched = self
-            .inner
-            .fetch(&url, |request| {
-                let mut request = request.header(header::ACCEPT, ACCEPT);
-                if let Some((etag, last_modified)) = &validators {
-                    if let Some(etag) = etag {
-                        request = request.header(header::IF_NONE_MATCH, etag);
-                    }
-                    if let Some(last_modified) = last_modified {
-                        request = request.header(header::IF_MODIFIED_SINCE, last_modified);
-                    }
-                }
-                request
-            })
+            .fetch_page(&url, cached.as_ref().map(|page| &page.info))
             .await?;
 
         let page = match (fetched.status, cached) {
@@ -595,6 +593,28 @@ impl IndexClient {
         Ok(Some(project(&page)))
     }
 
+    /// A page, conditional on the validators of the cached copy, if any.
+    async fn fetch_page(&self, url: &Url, cached: Option<&PageInfo>) -> Result<Fetched, Error> {
+        let fetched = self
+            .inner
+            .fetch(
+                url,
+                |request| {
+                    let mut request = request.header(header::ACCEPT, ACCEPT);
+                    if let Some(etag) = cached.and_then(|info| info.etag.as_ref()) {
+                        request = request.header(header::IF_NONE_MATCH, etag);
+                    }
+                    if let Some(modified) = cached.and_then(|info| info.last_modified.as_ref()) {
+                        request = request.header(header::IF_MODIFIED_SINCE, modified);
+                    }
+                    request
+                },
+                self.inner.page_limit(),
+            )
+            .await?;
+        Ok(fetched)
+    }
+
     async fn find_links(
         &self,
         location: &FindLinks,
@@ -613,7 +633,11 @@ impl IndexClient {
                 let fetched = if let Some(fetched) = cached {
                     fetched
                 } else {
-                    let fetched = Arc::new(self.inner.fetch(&url, |request| request).await?);
+                    let fetched = Arc::new(
+                        self.inner
+                            .fetch(&url, |request| request, self.inner.page_limit())
+                            .await?,
+                    );
                     if let Ok(mut pages) = self.inner.find_links_pages.lock() {
                         pages.insert(url.clone(), fetched.clone());
                     }
@@ -672,13 +696,16 @@ impl IndexClient {
         let (bytes, source) = match &file.parsed {
             DistFilename::Wheel(wheel) => self.wheel_metadata(file, wheel).await?,
             DistFilename::Sdist(sdist_name) => {
-                let bytes = self.whole_file(file).await?;
+                let downloaded = self.whole_file(file).await?;
+                let limits = &self.inner.options.limits;
                 let metadata =
-                    sdist::metadata(&bytes, sdist_name).map_err(|source| Error::Sdist {
-                        name: sdist_name.name.clone(),
-                        version: sdist_name.version.clone(),
-                        filename: file.filename.clone(),
-                        source,
+                    sdist::metadata(downloaded, sdist_name, limits).map_err(|source| {
+                        Error::Sdist {
+                            name: sdist_name.name.clone(),
+                            version: sdist_name.version.clone(),
+                            filename: file.filename.clone(),
+                            source,
+                        }
                     })?;
                 (metadata, MetadataSource::whole_file(file))
             }
@@ -718,7 +745,11 @@ impl IndexClient {
     ) -> Result<(Vec<u8>, MetadataSource), Error> {
         if let MetadataAvailability::Advertised { hashes } = &file.core_metadata {
             let url = file.metadata_url();
-            let fetched = self.inner.fetch(&url, |request| request).await?;
+            let limit = BodyLimit {
+                max: self.inner.options.limits.metadata_bytes,
+                spill: false,
+            };
+            let fetched = self.inner.fetch(&url, |request| request, limit).await?;
             if fetched.status.is_success() {
                 verify(&hashes[..], &fetched.body).map_err(|(expected, actual)| {
                     Error::MetadataHashMismatch {
@@ -747,8 +778,13 @@ impl IndexClient {
         {
             return Ok(found);
         }
-        let bytes = self.whole_file(file).await?;
-        let metadata = wheel::metadata_from_bytes(bytes, wheel).map_err(|source| Error::Wheel {
+        let downloaded = self.whole_file(file).await?;
+        let metadata = wheel::metadata_from_reader(
+            downloaded,
+            wheel,
+            self.inner.options.limits.metadata_bytes,
+        )
+        .map_err(|source| Error::Wheel {
             filename: file.filename.clone(),
             source,
         })?;
@@ -781,10 +817,12 @@ impl IndexClient {
         };
         // Each round fills one gap; a wheel needs at most a few (central directory, entry).
         for _ in 0..8 {
-            let step = wheel::read_metadata(&mut sparse, wheel).map_err(|source| Error::Wheel {
-                filename: file.filename.clone(),
-                source,
-            })?;
+            let limit = self.inner.options.limits.metadata_bytes;
+            let step =
+                wheel::read_metadata(&mut sparse, wheel, limit).map_err(|source| Error::Wheel {
+                    filename: file.filename.clone(),
+                    source,
+                })?;
             let range = match step {
                 wheel::Step::Done(metadata) => return Ok(Some((metadata, source))),
                 wheel::Step::Fetch(range) => range,
@@ -814,18 +852,34 @@ impl IndexClient {
     }
 
     async fn range(&self, url: &Url, range: &str) -> Result<Ranged, Error> {
-        let fetched = self
+        // A range is a piece of a central directory or one METADATA entry. A server that
+        // answers with more (the whole of a large file) is treated as one without ranges,
+        // and the file is downloaded the way that can spill to disk.
+        let limits = &self.inner.options.limits;
+        let limit = BodyLimit {
+            max: (limits.metadata_bytes + TAIL_BYTES + (1 << 20)).min(limits.file_bytes),
+            spill: false,
+        };
+        let fetched = match self
             .inner
-            .fetch(url, |request| {
-                request
-                    .header(header::RANGE, range)
-                    // A compressed range would be a range of the compressed bytes.
-                    .header(
-                        header::ACCEPT_ENCODING,
-                        HeaderValue::from_static("identity"),
-                    )
-            })
-            .await?;
+            .fetch(
+                url,
+                |request| {
+                    request
+                        .header(header::RANGE, range)
+                        // A compressed range would be a range of the compressed bytes.
+                        .header(
+                            header::ACCEPT_ENCODING,
+                            HeaderValue::from_static("identity"),
+                        )
+                },
+                limit,
+            )
+            .await
+        {
+            Err(Error::TooLarge { .. }) => return Ok(Ranged::Unsupported),
+            fetched => fetched?,
+        };
         Ok(match fetched.status {
             StatusCode::PARTIAL_CONTENT => {
                 match fetched
@@ -851,16 +905,42 @@ impl IndexClient {
         })
     }
 
-    async fn whole_file(&self, file: &DistFile) -> Result<Vec<u8>, Error> {
-        let fetched = self.inner.fetch(&file.url, |request| request).await?;
+    /// The whole file, hash-checked: in memory when small, else in a temporary file.
+    async fn whole_file(&self, file: &DistFile) -> Result<Downloaded, Error> {
+        let limit = BodyLimit {
+            max: self.inner.options.limits.file_bytes,
+            spill: true,
+        };
+        let fetched = self
+            .inner
+            .fetch(&file.url, |request| request, limit)
+            .await?;
         if !fetched.status.is_success() {
             return Err(Error::Status {
                 url: RedactedUrl::new(&file.url),
                 status: fetched.status.as_u16(),
             });
         }
+        if let Some(Body::Spilled {
+            file: spilled,
+            sha256,
+            ..
+        }) = fetched.spilled
+        {
+            if let Some(expected) = file.sha256() {
+                let actual = HashDigest::sha256_from_bytes(&sha256);
+                if &actual != expected {
+                    return Err(Error::FileHashMismatch {
+                        filename: file.filename.clone(),
+                        expected: expected.clone(),
+                        actual,
+                    });
+                }
+            }
+            return Ok(Downloaded::Disk(spilled));
+        }
         Self::verify_file(file, &fetched.body)?;
-        Ok(fetched.body)
+        Ok(Downloaded::Memory(std::io::Cursor::new(fetched.body)))
     }
 
     fn verify_file(file: &DistFile, bytes: &[u8]) -> Result<(), Error> {
@@ -958,6 +1038,31 @@ impl MetadataKey {
     }
 }
 
+/// A whole file, checked against its published hash.
+#[derive(Debug)]
+enum Downloaded {
+    Memory(std::io::Cursor<Vec<u8>>),
+    Disk(std::fs::File),
+}
+
+impl std::io::Read for Downloaded {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Self::Memory(cursor) => cursor.read(buf),
+            Self::Disk(file) => file.read(buf),
+        }
+    }
+}
+
+impl std::io::Seek for Downloaded {
+    fn seek(&mut self, position: std::io::SeekFrom) -> std::io::Result<u64> {
+        match self {
+            Self::Memory(cursor) => cursor.seek(position),
+            Self::Disk(file) => file.seek(position),
+        }
+    }
+}
+
 enum Ranged {
     Partial {
         start: u64,
@@ -1008,15 +1113,25 @@ fn max_age(headers: &HeaderMap) -> Option<u64> {
 }
 
 impl Inner {
+    fn page_limit(&self) -> BodyLimit {
+        BodyLimit {
+            max: self.options.limits.page_bytes,
+            spill: false,
+        }
+    }
+
     /// GET with retries; any final status is returned (the caller judges it), except a
-    /// retryable one after the last try, which is an error.
+    /// retryable one after the last try, which is an error. The body is received within
+    /// `limit` and the client's deadline (see [`crate::body`]); a body too large or too slow
+    /// is an error at once, since asking again would only repeat it.
     async fn fetch(
         &self,
         url: &Url,
         configure: impl Fn(RequestBuilder) -> RequestBuilder,
+        limit: BodyLimit,
     ) -> Result<Fetched, Error> {
         if url.scheme() == "file" {
-            return Self::read_local(url);
+            return Self::read_local(url, limit.max);
         }
         let http = self.http.client()?;
         let plain = strip_credentials(url);
@@ -1026,14 +1141,14 @@ impl Inner {
         loop {
             attempt += 1;
             let started = std::time::Instant::now();
-            let failure = match self.try_fetch(&http, &plain, &configure).await {
+            let failure = match self.try_fetch(&http, &plain, &configure, limit).await {
                 Ok(fetched) if !is_retryable_status(fetched.status) => {
                     // With the time each took, so that `-v` shows a run's critical path.
                     log::debug!(
                         "{} answered HTTP {} ({} bytes) in {} ms",
                         redacted(),
                         fetched.status.as_u16(),
-                        fetched.body.len(),
+                        fetched.len(),
                         started.elapsed().as_millis()
                     );
                     return Ok(fetched);
@@ -1046,7 +1161,45 @@ impl Inner {
                     );
                     Err(fetched)
                 }
-                Err(error) => {
+                Err(BodyError::TooLarge) => {
+                    return Err(Error::TooLarge {
+                        url: redacted(),
+                        limit: limit.max,
+                    });
+                }
+                Err(BodyError::TooSlow) => {
+                    return Err(Error::TooSlow {
+                        url: redacted(),
+                        seconds: started.elapsed().as_secs(),
+                    });
+                }
+                Err(BodyError::Disk(source)) => {
+                    return Err(Error::Io {
+                        path: std::env::temp_dir(),
+                        source,
+                    });
+                }
+                Err(BodyError::Http(error)) if is_certificate_error(&error) => {
+                    return Err(Error::Certificate {
+                        url: redacted(),
+                        roots: match &self.config.cert {
+                            Some(path) => {
+                                format!("the system's root certificates and {}", path.display())
+                            }
+                            None => std::env::var_os("SSL_CERT_FILE").map_or_else(
+                                || "the system's root certificates".to_string(),
+                                |file| {
+                                    format!(
+                                        "the system's root certificates (SSL_CERT_FILE={})",
+                                        std::path::Path::new(&file).display()
+                                    )
+                                },
+                            ),
+                        },
+                        source: error.without_url(),
+                    });
+                }
+                Err(BodyError::Http(error)) => {
                     log::debug!(
                         "request to {} failed (attempt {attempt} of {attempts}): {error}",
                         redacted()
@@ -1082,30 +1235,50 @@ impl Inner {
         http: &reqwest::Client,
         url: &Url,
         configure: &impl Fn(RequestBuilder) -> RequestBuilder,
-    ) -> Result<Fetched, reqwest::Error> {
+        limit: BodyLimit,
+    ) -> Result<Fetched, BodyError> {
         // The semaphore is never closed, so acquiring only fails if it were.
         let _permit = self.permits.acquire().await;
+        let started = std::time::Instant::now();
         let mut request = configure(http.get(url.clone()));
         if let Some(credential) = self.credentials.for_url(url) {
             request = request.basic_auth(&credential.username, credential.password.as_ref());
         }
-        let response = request.send().await?;
+        // The headers, at least, come within the base deadline; the body has its own.
+        let response = tokio::time::timeout(self.options.limits.deadline_base, request.send())
+            .await
+            .map_err(|_| BodyError::TooSlow)?
+            .map_err(BodyError::Http)?;
         let status = response.status();
         let headers = response.headers().clone();
         let final_url = strip_credentials(response.url());
-        // `Vec::from` takes over a uniquely owned buffer instead of copying it.
-        let body = Vec::from(response.bytes().await?);
+        // Only a success's body is worth its limit; an error page is read for its status.
+        let limit = if status.is_success() {
+            limit
+        } else {
+            BodyLimit {
+                max: limit.max.min(1024 * 1024),
+                spill: false,
+            }
+        };
+        let body = crate::body::receive(response, limit, &self.options.limits, started).await?;
+        let (body, spilled) = match body {
+            Body::Memory(bytes) => (bytes, None),
+            spilled @ Body::Spilled { .. } => (Vec::new(), Some(spilled)),
+        };
         Ok(Fetched {
             status,
             headers,
             url: final_url,
             body,
+            spilled,
         })
     }
 
     /// Reads a `file:` URL the way pip does: a directory stands for its `index.html`, and a
-    /// missing file answers 404 like a server would.
-    fn read_local(url: &Url) -> Result<Fetched, Error> {
+    /// missing file answers 404 like a server would. At most `limit` bytes.
+    fn read_local(url: &Url, limit: u64) -> Result<Fetched, Error> {
+        use std::io::Read as _;
         let path = url.to_file_path().map_err(|()| Error::Status {
             url: RedactedUrl::new(url),
             status: 404,
@@ -1115,7 +1288,18 @@ impl Inner {
         } else {
             path
         };
-        let (status, body) = match std::fs::read(&path) {
+        let read = std::fs::File::open(&path).and_then(|file| {
+            let mut body = Vec::new();
+            file.take(limit + 1).read_to_end(&mut body)?;
+            Ok(body)
+        });
+        let (status, body) = match read {
+            Ok(body) if body.len() as u64 > limit => {
+                return Err(Error::TooLarge {
+                    url: RedactedUrl::new(url),
+                    limit,
+                });
+            }
             Ok(body) => (StatusCode::OK, body),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 (StatusCode::NOT_FOUND, Vec::new())
@@ -1127,8 +1311,30 @@ impl Inner {
             headers: HeaderMap::new(),
             url: url.clone(),
             body,
+            spilled: None,
         })
     }
+}
+
+/// Whether a request failed because the server's certificate was not trusted: asking again
+/// cannot help, and the network is not to blame.
+fn is_certificate_error(error: &reqwest::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = cause {
+        if let Some(rustls::Error::InvalidCertificate(_)) = current.downcast_ref::<rustls::Error>()
+        {
+            return true;
+        }
+        if let Some(io) = current.downcast_ref::<std::io::Error>()
+            && let Some(rustls::Error::InvalidCertificate(_)) = io
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        {
+            return true;
+        }
+        cause = current.source();
+    }
+    false
 }
 
 fn is_retryable_status(status: StatusCode) -> bool {

@@ -42,6 +42,33 @@ pub enum Error {
         /// The status code.
         status: u16,
     },
+    /// A response was larger than hashpin reads (decompressed).
+    #[error("`{url}` is larger than the {} MiB hashpin reads from it", limit / (1024 * 1024))]
+    TooLarge {
+        /// The URL.
+        url: RedactedUrl,
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// A response came so slowly that its deadline passed.
+    #[error("`{url}` sent its answer too slowly (still incomplete after {seconds} s)")]
+    TooSlow {
+        /// The URL.
+        url: RedactedUrl,
+        /// How long it took before giving up.
+        seconds: u64,
+    },
+    /// The server's TLS certificate is not trusted.
+    #[error("the TLS certificate of `{url}` is not trusted by {roots}")]
+    Certificate {
+        /// The URL.
+        url: RedactedUrl,
+        /// Which roots were used, for the message.
+        roots: String,
+        /// The TLS library's reason.
+        #[source]
+        source: reqwest::Error,
+    },
     /// `--offline` and the answer is not cached.
     #[error("`{url}` is not in the cache, and network access is disabled (--offline)")]
     Offline {

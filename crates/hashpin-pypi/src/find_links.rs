@@ -39,10 +39,13 @@ pub(crate) fn directory_files(
             continue;
         };
         let path = std::path::absolute(entry.path()).map_err(io_error)?;
-        let bytes = std::fs::read(&path).map_err(|source| Error::Io {
-            path: path.clone(),
-            source,
-        })?;
+        // Hashed in pieces: a find-links directory can hold wheels of gigabytes.
+        let digest = std::fs::File::open(&path)
+            .and_then(HashDigest::sha256_of_reader)
+            .map_err(|source| Error::Io {
+                path: path.clone(),
+                source,
+            })?;
         let Ok(url) = Url::from_file_path(&path) else {
             continue;
         };
@@ -50,11 +53,11 @@ pub(crate) fn directory_files(
             filename,
             parsed,
             url,
-            hashes: vec![HashDigest::sha256_of(&bytes)],
+            hashes: vec![digest],
             requires_python: None,
             yanked: Yanked::No,
             core_metadata: MetadataAvailability::NotAdvertised,
-            size: Some(bytes.len() as u64),
+            size: entry.metadata().ok().map(|stat| stat.len()),
             upload_time: None,
             provenance: None,
         });

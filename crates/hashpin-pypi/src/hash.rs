@@ -152,6 +152,21 @@ impl HashDigest {
         }
     }
 
+    /// The SHA-256 digest whose raw bytes are `bytes`.
+    pub(crate) fn sha256_from_bytes(bytes: &[u8; 32]) -> Self {
+        Self {
+            algorithm: HashAlgorithm::Sha256,
+            digest: hex(bytes),
+        }
+    }
+
+    /// The SHA-256 digest of everything `reader` yields, read in pieces.
+    pub(crate) fn sha256_of_reader(mut reader: impl std::io::Read) -> std::io::Result<Self> {
+        let mut hasher = Sha256::new();
+        std::io::copy(&mut reader, &mut hasher)?;
+        Ok(Self::sha256_from_bytes(&hasher.finalize().into()))
+    }
+
     /// The algorithm.
     pub fn algorithm(&self) -> HashAlgorithm {
         self.algorithm

@@ -21,6 +21,7 @@
 #![warn(missing_docs)]
 
 mod auth;
+mod body;
 mod cache;
 mod client;
 mod config;
@@ -39,6 +40,7 @@ mod timestamp;
 pub mod untrusted;
 mod wheel;
 
+pub use body::{Limits, MIB};
 pub use cache::{Cache, CacheMode};
 pub use client::{ClientOptions, IndexClient, IndexStrategy, Project, ProjectVersion, prepare_tls};
 pub use config::{ConfigError, FindLinks, IndexConfig, IndexOptions, IndexUrl, PipEnvironment};

@@ -6,13 +6,14 @@
 //! Anything else would need a build (running the package's code), which hashpin never does.
 
 use std::fmt::Write as _;
-use std::io::Read;
+use std::io::{Read, Seek};
 
 use flate2::read::GzDecoder;
 use pep440_rs::Version;
 use pep508_rs::{PackageName, Requirement};
 use serde::Deserialize;
 
+use crate::body::Limits;
 use crate::filename::{SdistFilename, SdistFormat};
 use crate::metadata::CoreMetadata;
 
@@ -37,9 +38,15 @@ struct SdistFiles {
     pyproject: Option<Vec<u8>>,
 }
 
-/// Core metadata text for the sdist in `bytes`, from `PKG-INFO` or `pyproject.toml`.
-pub(crate) fn metadata(bytes: &[u8], sdist: &SdistFilename) -> Result<Vec<u8>, SdistError> {
-    let files = read_files(bytes, sdist.format)?;
+/// Core metadata text for the sdist `archive`, from `PKG-INFO` or `pyproject.toml`, reading
+/// at most [`Limits::metadata_bytes`] of either and inflating at most [`Limits::file_bytes`]
+/// of the archive to find them.
+pub(crate) fn metadata(
+    archive: impl Read + Seek,
+    sdist: &SdistFilename,
+    limits: &Limits,
+) -> Result<Vec<u8>, SdistError> {
+    let files = read_files(archive, sdist.format, limits)?;
     let pkg_info_problem = match &files.pkg_info {
         Some(pkg_info) => match CoreMetadata::parse(pkg_info) {
             Ok(metadata) if metadata.is_static_for_resolution() => return Ok(pkg_info.clone()),
@@ -64,7 +71,34 @@ pub(crate) fn metadata(bytes: &[u8], sdist: &SdistFilename) -> Result<Vec<u8>, S
         .map_err(|why| SdistError::Dynamic(format!("{pkg_info_problem}, and {why}")))
 }
 
-fn read_files(bytes: &[u8], format: SdistFormat) -> Result<SdistFiles, SdistError> {
+/// A reader that fails once it has given `left` bytes: an archive that inflates beyond it.
+struct Capped<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            return Err(std::io::Error::other(
+                "the archive inflates beyond the size hashpin reads",
+            ));
+        }
+        let wanted = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let read = self.inner.read(&mut buf[..wanted])?;
+        self.left -= read as u64;
+        Ok(read)
+    }
+}
+
+fn read_files(
+    archive: impl Read + Seek,
+    format: SdistFormat,
+    limits: &Limits,
+) -> Result<SdistFiles, SdistError> {
+    let member_limit = limits.metadata_bytes;
     let mut files = SdistFiles::default();
     let mut keep = |path: &str, read: &mut dyn Read| -> std::io::Result<()> {
         // Only `{top}/PKG-INFO` and `{top}/pyproject.toml`: nested ones belong to vendored code.
@@ -78,7 +112,13 @@ fn read_files(bytes: &[u8], format: SdistFormat) -> Result<SdistFiles, SdistErro
         };
         if slot.is_none() {
             let mut contents = Vec::new();
-            read.read_to_end(&mut contents)?;
+            read.take(member_limit + 1).read_to_end(&mut contents)?;
+            if contents.len() as u64 > member_limit {
+                return Err(std::io::Error::other(format!(
+                    "`{file}` is larger than the {} MiB hashpin reads",
+                    member_limit / (1024 * 1024)
+                )));
+            }
             *slot = Some(contents);
         }
         Ok(())
@@ -86,9 +126,14 @@ fn read_files(bytes: &[u8], format: SdistFormat) -> Result<SdistFiles, SdistErro
     match format {
         SdistFormat::TarGz | SdistFormat::Tar => {
             let reader: Box<dyn Read> = if format == SdistFormat::TarGz {
-                Box::new(GzDecoder::new(bytes))
+                Box::new(GzDecoder::new(archive))
             } else {
-                Box::new(bytes)
+                Box::new(archive)
+            };
+            // A gzip bomb inflates without end; the search stops at the limit.
+            let reader = Capped {
+                inner: reader,
+                left: limits.file_bytes,
             };
             let mut archive = tar::Archive::new(reader);
             for entry in archive.entries().map_err(SdistError::Archive)? {
@@ -102,7 +147,7 @@ fn read_files(bytes: &[u8], format: SdistFormat) -> Result<SdistFiles, SdistErro
             }
         }
         SdistFormat::Zip => {
-            let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+            let mut archive = zip::ZipArchive::new(archive)
                 .map_err(|error| SdistError::Archive(std::io::Error::other(error)))?;
             for index in 0..archive.len() {
                 let mut entry = archive

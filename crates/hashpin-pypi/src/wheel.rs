@@ -27,6 +27,12 @@ pub enum WheelError {
     /// No top-level `*.dist-info/METADATA`.
     #[error("no top-level `.dist-info/METADATA` in the wheel")]
     NoMetadata,
+    /// `METADATA` is larger (compressed, or inflated) than hashpin reads.
+    #[error("its `METADATA` is larger than the {} MiB hashpin reads", limit / (1024 * 1024))]
+    TooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
     /// Several top-level `.dist-info` directories, none named for the wheel.
     #[error("several top-level `.dist-info` directories and none matches the wheel's name")]
     AmbiguousMetadata,
@@ -175,6 +181,7 @@ const LOCAL_HEADER_LEN: u64 = 30;
 pub(crate) fn read_metadata(
     file: &mut SparseFile,
     wheel: &WheelFilename,
+    limit: u64,
 ) -> Result<Step, WheelError> {
     file.position = 0;
     let archive = match ZipArchive::new(&mut *file) {
@@ -188,6 +195,10 @@ pub(crate) fn read_metadata(
     };
     let index = metadata_index(&archive, &wheel.name)?;
     let entry = archive.by_index_data(index).map_err(WheelError::Zip)?;
+    // The central directory says how large the entry is; a lie is caught while inflating.
+    if entry.compressed_size() > limit || entry.size() > limit {
+        return Err(WheelError::TooLarge { limit });
+    }
     let name_len = entry.name_raw().len() as u64;
     let start = entry.header_start();
     let end = (start + LOCAL_HEADER_LEN + name_len + LOCAL_EXTRA_SLACK + entry.compressed_size())
@@ -197,18 +208,32 @@ pub(crate) fn read_metadata(
         return Ok(Step::Fetch(gap));
     }
     let mut archive = ZipArchive::new(&mut *file).map_err(WheelError::Zip)?;
-    let mut bytes = Vec::new();
-    let read = archive
-        .by_index(index)
-        .and_then(|mut entry| entry.read_to_end(&mut bytes).map_err(Into::into));
+    let read = read_entry(&mut archive, index, limit);
     drop(archive);
     match read {
-        Ok(_) => Ok(Step::Done(bytes)),
+        Ok(bytes) => Ok(Step::Done(bytes)),
         Err(error) => match file.take_missing() {
             Some(wanted) => Ok(Step::Fetch(widen(file, wanted))),
-            None => Err(WheelError::Zip(error)),
+            None => Err(too_large(error, limit)),
         },
     }
+}
+
+/// Inflates entry `index`, at most `limit` bytes.
+fn read_entry<R: Read + Seek>(
+    archive: &mut ZipArchive<R>,
+    index: usize,
+    limit: u64,
+) -> Result<Vec<u8>, zip::result::ZipError> {
+    let entry = archive.by_index(index)?;
+    let mut bytes = Vec::new();
+    entry.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(zip::result::ZipError::Io(io::Error::other(
+            WheelError::TooLarge { limit },
+        )));
+    }
+    Ok(bytes)
 }
 
 /// Widens a wanted range so one request fills the whole gap it starts in (reading a central
@@ -252,15 +277,28 @@ fn metadata_index<R: Read + Seek>(
     }
 }
 
-/// Reads `METADATA` out of a whole wheel.
-pub(crate) fn metadata_from_bytes(
-    bytes: Vec<u8>,
+/// Reads `METADATA` (at most `limit` bytes) out of a whole wheel.
+pub(crate) fn metadata_from_reader<R: Read + Seek>(
+    reader: R,
     wheel: &WheelFilename,
+    limit: u64,
 ) -> Result<Vec<u8>, WheelError> {
-    match read_metadata(&mut SparseFile::whole(bytes), wheel)? {
-        Step::Done(metadata) => Ok(metadata),
-        // Every byte is present, so no read can ask for more.
-        Step::Fetch(_) => Err(WheelError::NoMetadata),
+    let mut archive = ZipArchive::new(reader).map_err(WheelError::Zip)?;
+    let index = metadata_index(&archive, &wheel.name)?;
+    read_entry(&mut archive, index, limit).map_err(|error| too_large(error, limit))
+}
+
+/// A read that stopped at the limit, as [`WheelError::TooLarge`] rather than a zip error.
+fn too_large(error: zip::result::ZipError, limit: u64) -> WheelError {
+    match &error {
+        zip::result::ZipError::Io(io)
+            if io
+                .get_ref()
+                .is_some_and(<dyn std::error::Error + Send + Sync>::is::<WheelError>) =>
+        {
+            WheelError::TooLarge { limit }
+        }
+        _ => WheelError::Zip(error),
     }
 }
 
