@@ -16,7 +16,10 @@ impl Log for StderrLogger {
 
     fn log(&self, record: &Record<'_>) {
         if self.enabled(record.metadata()) {
-            let level = record.level().as_str().to_ascii_lowercase();
+            let level = match record.level() {
+                Level::Warn => "warning".to_string(),
+                level => level.as_str().to_ascii_lowercase(),
+            };
             crate::printer::log_line(&format!("{level}: {}", record.args()));
         }
     }

@@ -389,7 +389,7 @@ fn pip_and_build_tools_are_left_out_as_pip_freeze_does_unless_all() {
     assert!(lock.contains("    # via app\n"), "{lock}");
     assert!(!lock.contains("app==1.0"), "{lock}");
     assert!(
-        stderr.contains("warn: --exclude `nothing-here`: no such distribution is installed\n"),
+        stderr.contains("warning: --exclude `nothing-here`: no such distribution is installed\n"),
         "{stderr}"
     );
 }

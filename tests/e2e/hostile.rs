@@ -380,3 +380,45 @@ fn issue_9_a_page_too_large_names_the_url_the_limit_and_the_setting() {
         "{stderr}"
     );
 }
+
+#[test]
+fn issue_9_a_remote_page_cannot_make_hashpin_read_local_files() {
+    let local = tempfile::tempdir().expect("a directory");
+    let wheel = Dist::wheel("alpha", "9.0").build();
+    let path = local.path().join(wheel.filename());
+    std::fs::write(&path, wheel.bytes()).expect("written");
+    let good = Dist::wheel("alpha", "1.0").build();
+    let index = IndexBuilder::new().dist(good.clone()).start();
+    let page = format!(
+        "<html><body>\
+         <a href=\"file://{local}#sha256={sha9}\">{name9}</a>\n\
+         <a href=\"javascript:alert(1)\">alpha-8.0-py3-none-any.whl</a>\n\
+         <a href=\"data:application/zip;base64,AAAA\">alpha-7.0-py3-none-any.whl</a>\n\
+         <a href=\"{url}#sha256={sha}\">{name}</a>\n\
+         </body></html>",
+        local = path.display(),
+        sha9 = wheel.sha256(),
+        name9 = wheel.filename(),
+        url = index.file_url(good.filename()),
+        sha = good.sha256(),
+        name = good.filename(),
+    );
+    index.serve(
+        "/simple/alpha/",
+        Canned::new("text/html", page.into_bytes()),
+    );
+    let project = Project::new("alpha\n");
+    let (output, lock, stderr) = project.compile(&index, &[]);
+    assert!(output.status.success(), "{stderr}");
+    assert!(lock.contains("alpha==1.0 "), "{lock}");
+    assert!(!lock.contains("9.0"), "{lock}");
+    assert!(stderr.contains("warning: skipped 1 link(s)"), "{stderr}");
+
+    // A find-links directory the user names is read, as pip reads it.
+    let (output, lock, stderr) = project.compile(
+        &index,
+        &["--find-links", &local.path().display().to_string()],
+    );
+    assert!(output.status.success(), "{stderr}");
+    assert!(lock.contains("alpha==9.0 "), "{lock}");
+}

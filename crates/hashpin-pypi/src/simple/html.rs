@@ -9,7 +9,7 @@ use url::Url;
 
 use std::borrow::Cow;
 
-use super::{FileEntry, ListedFile, MetadataAvailability, PageError, RequiresPythonMemo, Yanked};
+use super::{FileEntry, ListedFile, MetadataAvailability, PageError, PageMemo, Yanked};
 use crate::hash::{HashDigest, RawDigest};
 use crate::untrusted::UntrustedText;
 
@@ -21,7 +21,7 @@ pub(super) fn parse<'a>(
     let text = std::str::from_utf8(body).map_err(|_| PageError::Html)?;
     let mut base = page_url.clone();
     let mut files = Vec::new();
-    let mut memo = RequiresPythonMemo::default();
+    let mut memo = PageMemo::new(page_url);
     for tag in tags(text) {
         let attributes = attributes(tag.attributes);
         let attribute = |name: &str| {
@@ -94,6 +94,7 @@ pub(super) fn parse<'a>(
         };
         files.extend(entry.into_listed(project, &base, &mut memo));
     }
+    memo.finish(page_url);
     Ok(files)
 }
 

@@ -16,7 +16,7 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use url::Url;
 
-use super::{FileEntry, ListedFile, MetadataAvailability, PageError, RequiresPythonMemo, Yanked};
+use super::{FileEntry, ListedFile, MetadataAvailability, PageError, PageMemo, Yanked};
 use crate::hash::{HashDigest, RawDigest};
 use crate::untrusted::UntrustedText;
 
@@ -157,16 +157,18 @@ pub(super) fn parse<'a>(
     base: &Url,
     body: &'a [u8],
 ) -> Result<Vec<ListedFile<'a>>, PageError> {
-    let mut memo = RequiresPythonMemo::default();
+    let mut memo = PageMemo::new(base);
     if let Ok(page) = serde_json::from_slice::<Page<'a>>(body) {
-        return Ok(page
+        let files = page
             .files
             .into_iter()
             .filter_map(|file| entry(file).into_listed(project, base, &mut memo))
-            .collect());
+            .collect();
+        memo.finish(base);
+        return Ok(files);
     }
     let page: RawPage<'_> = serde_json::from_slice(body).map_err(PageError::Json)?;
-    Ok(page
+    let files = page
         .files
         .into_iter()
         .filter_map(|raw| match serde_json::from_str::<File<'a>>(raw.get()) {
@@ -176,7 +178,9 @@ pub(super) fn parse<'a>(
                 None
             }
         })
-        .collect())
+        .collect();
+    memo.finish(base);
+    Ok(files)
 }
 
 fn entry(file: File<'_>) -> FileEntry<'_> {

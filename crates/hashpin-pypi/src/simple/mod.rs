@@ -301,15 +301,68 @@ struct FileEntry<'a> {
     provenance: Option<Cow<'a, str>>,
 }
 
-/// `Requires-Python` values already checked on this page: a page repeats a handful of them
-/// across thousands of files.
-#[derive(Default)]
-struct RequiresPythonMemo(std::collections::HashMap<String, bool>);
+/// What reading one page keeps from file to file: `Requires-Python` values already checked
+/// (a page repeats a handful of them across thousands of files), and the links skipped for
+/// their scheme, reported once per page.
+struct PageMemo {
+    requires_python: std::collections::HashMap<String, bool>,
+    /// The page's own scheme, which decides the schemes its links may have.
+    page_scheme: String,
+    /// How many links were skipped for their scheme, and the first of them.
+    skipped: usize,
+    first_skipped: Option<String>,
+}
 
-impl RequiresPythonMemo {
+impl PageMemo {
+    fn new(page_url: &Url) -> Self {
+        Self {
+            requires_python: std::collections::HashMap::new(),
+            page_scheme: page_url.scheme().to_ascii_lowercase(),
+            skipped: 0,
+            first_skipped: None,
+        }
+    }
+
+    /// Whether a page of this scheme may link a file at `url`: an `https` page only `https`
+    /// files (plain `http` would give away the integrity of the transfer), an `http` page
+    /// `http` or `https`, a `file:` page (a local index or find-links page the user
+    /// configured) those and `file:` ones.
+    /// Anything else (`file:` on a remote page, `javascript:`, `data:`, `ftp:`) is skipped:
+    /// only sources the user configured may make hashpin read the local disk.
+    fn allows(&mut self, url: &str) -> bool {
+        let scheme = url
+            .split_once(':')
+            .map(|(scheme, _)| scheme.to_ascii_lowercase())
+            .unwrap_or_default();
+        let allowed = match self.page_scheme.as_str() {
+            "https" => scheme == "https",
+            "http" => scheme == "http" || scheme == "https",
+            "file" => matches!(scheme.as_str(), "file" | "http" | "https"),
+            _ => false,
+        };
+        if !allowed {
+            self.skipped += 1;
+            self.first_skipped
+                .get_or_insert_with(|| crate::untrusted::excerpt(url, 100));
+        }
+        allowed
+    }
+
+    /// Warns about the links skipped for their scheme, once for the page.
+    fn finish(&self, page_url: &Url) {
+        if let Some(first) = &self.first_skipped {
+            log::warn!(
+                "skipped {} link(s) on {} whose scheme a `{}` page may not link, such as `{first}`",
+                self.skipped,
+                RedactedUrl::new(page_url),
+                self.page_scheme
+            );
+        }
+    }
+
     /// Whether `text` (trimmed, non-empty) parses; says why not the first time.
     fn is_valid(&mut self, text: &str, filename: &str) -> bool {
-        if let Some(&valid) = self.0.get(text) {
+        if let Some(&valid) = self.requires_python.get(text) {
             return valid;
         }
         let valid = match text.parse::<VersionSpecifiers>() {
@@ -319,7 +372,7 @@ impl RequiresPythonMemo {
                 false
             }
         };
-        self.0.insert(text.to_string(), valid);
+        self.requires_python.insert(text.to_string(), valid);
         valid
     }
 }
@@ -330,7 +383,7 @@ impl<'a> FileEntry<'a> {
         self,
         project: &PackageName,
         base: &Url,
-        memo: &mut RequiresPythonMemo,
+        memo: &mut PageMemo,
     ) -> Option<ListedFile<'a>> {
         let skip = |why: &dyn std::fmt::Display| {
             log::debug!(
@@ -359,6 +412,9 @@ impl<'a> FileEntry<'a> {
                 return None;
             }
         };
+        if !memo.allows(&url) {
+            return None;
+        }
         // An invalid Requires-Python is ignored, as pip does, rather than hiding the file.
         let requires_python = self
             .requires_python
