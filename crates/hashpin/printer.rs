@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use hashpin_pypi::redact_text;
 use hashpin_pypi::untrusted::for_terminal;
 
 static QUIET: AtomicBool = AtomicBool::new(false);
@@ -93,10 +94,12 @@ fn to_stderr(text: &str) {
     let _ = std::io::stderr().lock().write_all(out.as_bytes());
 }
 
-/// `text` with each of its lines passed through [`for_terminal`].
+/// `text` with each of its lines passed through [`for_terminal`], and any credentials in
+/// URL-like words masked ([`redact_text`]): a last line of defence for messages that quote a
+/// line or a value the user typed.
 fn escaped_lines(text: &str) -> String {
     text.split('\n')
-        .map(for_terminal)
+        .map(|line| for_terminal(&redact_text(line)).into_owned())
         .collect::<Vec<_>>()
         .join("\n")
 }

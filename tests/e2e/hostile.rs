@@ -422,3 +422,75 @@ fn issue_9_a_remote_page_cannot_make_hashpin_read_local_files() {
     assert!(output.status.success(), "{stderr}");
     assert!(lock.contains("alpha==9.0 "), "{lock}");
 }
+
+#[test]
+fn issue_9_credentials_in_bad_urls_are_never_printed() {
+    const SECRET: &str = "s3cret";
+    let typo = format!("http//user:{SECRET}@127.0.0.1:9/simple");
+    let project = Project::new("alpha\n");
+    project.write("pip.conf", &format!("[global]\nindex-url = {typo}\n"));
+    project.write("options.in", &format!("--index-url {typo}\nalpha\n"));
+    project.write(
+        "direct.in",
+        &format!("alpha @ https://user:{SECRET}@127.0.0.1:9/alpha-1.0-py3-none-any.whl\n"),
+    );
+    project.write(
+        "typo-direct.in",
+        &format!("alpha @ https//user:{SECRET}@127.0.0.1:9/alpha-1.0-py3-none-any.whl\n"),
+    );
+    project.write(
+        "vcs.in",
+        &format!("-e git+https://user:{SECRET}@127.0.0.1:9/x.git#egg=alpha\n"),
+    );
+    let index = "http://127.0.0.1:9/simple/";
+    let runs: Vec<(&str, std::process::Command)> = vec![
+        ("-i", {
+            let mut command = project.bare(&["requirements.in", "-i", &typo]);
+            command.args(crate::compile::TARGET);
+            command
+        }),
+        ("PIP_INDEX_URL", {
+            let mut command = project.bare(&["requirements.in"]);
+            command
+                .args(crate::compile::TARGET)
+                .env("PIP_INDEX_URL", &typo);
+            command
+        }),
+        ("pip.conf", {
+            let mut command = project.bare(&["requirements.in"]);
+            command
+                .args(crate::compile::TARGET)
+                .env("PIP_CONFIG_FILE", project.path("pip.conf"));
+            command
+        }),
+        ("--index-url line", {
+            let mut command = project.bare(&["options.in"]);
+            command.args(crate::compile::TARGET);
+            command
+        }),
+        ("direct URL", project.command(index, &["direct.in"])),
+        (
+            "direct URL typo",
+            project.command(index, &["typo-direct.in"]),
+        ),
+        ("VCS", project.command(index, &["vcs.in"])),
+    ];
+    for (what, mut command) in runs {
+        let (output, stdout, stderr) = crate::run(&mut command);
+        assert_eq!(output.status.code(), Some(2), "{what}: {stderr}");
+        assert!(!stderr.is_empty(), "{what}");
+        for text in [&stdout, &stderr] {
+            assert!(!text.contains(SECRET), "{what}: {text}");
+        }
+        assert!(stderr.contains("****@"), "{what}: {stderr}");
+    }
+    let (_, stdout, stderr) = crate::run(
+        hashpin(project.cache.path())
+            .current_dir(project.dir.path())
+            .args(["check", "direct.in", "--offline", "--format", "json"]),
+    );
+    assert!(
+        !stdout.contains(SECRET) && !stderr.contains(SECRET),
+        "{stdout}{stderr}"
+    );
+}

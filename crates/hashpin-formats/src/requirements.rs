@@ -146,8 +146,9 @@ pub enum FormatError {
         #[source]
         source: std::io::Error,
     },
-    /// A line is invalid or unsupported.
-    #[error("{location}: {message}")]
+    /// A line is invalid or unsupported. The message may quote the line: credentials in it
+    /// are masked when it is shown.
+    #[error("{location}: {}", hashpin_pypi::redact_text(message))]
     Line {
         /// Where.
         location: Location,

@@ -395,14 +395,8 @@ fn parse_ini(text: &str, path: &Path) -> Result<Vec<(String, String, String)>, C
     Ok(entries)
 }
 
-/// Masks any credentials in text that failed to parse as a URL, where [`RedactedUrl`] cannot.
 fn redact_text(text: &str) -> String {
-    match (text.find("://"), text.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            format!("{}****{}", &text[..scheme_end + 3], &text[at..])
-        }
-        _ => text.to_string(),
-    }
+    crate::redact::redact_text(text).into_owned()
 }
 
 /// Why the index configuration could not be loaded.

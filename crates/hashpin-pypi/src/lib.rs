@@ -49,7 +49,7 @@ pub use filename::{DistFilename, FilenameError, SdistFilename, SdistFormat, Whee
 pub use hash::{HashAlgorithm, HashDigest, HashParseError};
 pub use interpreter::InterpreterInfo;
 pub use metadata::{CoreMetadata, MetadataError};
-pub use redact::{RedactedUrl, strip_credentials};
+pub use redact::{RedactedUrl, redact_text, strip_credentials};
 pub use requirement::{MAX_MARKER_NESTING, RequirementError, parse_requirement};
 pub use sdist::SdistError;
 pub use simple::{DistFile, MetadataAvailability, PageError, ProjectPage, Yanked};

@@ -52,6 +52,48 @@ impl fmt::Debug for RedactedUrl {
     }
 }
 
+/// `text` with the user information of everything in it that looks like a URL masked, parsed
+/// or not: for messages that quote what a user typed (`http//user:s3cret@host`, a typo that no
+/// URL parser accepts) or a line of a file.
+///
+/// For each `@`, the word it ends (back to whitespace, a quote or a backtick) is examined: after
+/// the last `//` in it, or from its start when it has a `:` but no `//` (`user:pass@host`), the
+/// text up to the `@` is masked. A word like `pydantic[email]` or ` @ ` between a name and its
+/// URL has nothing masked. It errs on the side of masking.
+pub fn redact_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('@') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let is_boundary = |c: char| c.is_whitespace() || matches!(c, '`' | '\'' | '"' | '<' | '(');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('@') {
+        let before = &rest[..at];
+        let word_start = before
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| is_boundary(c))
+            .map_or(0, |(index, c)| index + c.len_utf8());
+        let word = &before[word_start..];
+        let secret_start = match word.rfind("//") {
+            Some(slashes) => Some(word_start + slashes + 2),
+            None if word.contains(':') => Some(word_start),
+            None => None,
+        };
+        match secret_start {
+            Some(start) if start < at => {
+                out.push_str(&before[..start]);
+                out.push_str("****");
+            }
+            _ => out.push_str(before),
+        }
+        out.push('@');
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
 /// `url` without its user name and password, for sending on the wire and for cache keys.
 pub fn strip_credentials(url: &Url) -> Url {
     let mut plain = url.clone();
@@ -90,6 +132,35 @@ mod tests {
             redact("https://index.example.com/simple/"),
             "https://index.example.com/simple/"
         );
+    }
+
+    #[test]
+    fn issue_9_credentials_in_text_are_masked_parsed_or_not() {
+        for (text, masked) in [
+            ("http//user:s3cret@host/simple", "http//****@host/simple"),
+            ("http:/user:s3cret@host/simple", "****@host/simple"),
+            ("user:s3cret@host", "****@host"),
+            (
+                "invalid `https://u:p@h/x`: bad",
+                "invalid `https://****@h/x`: bad",
+            ),
+            (
+                "alpha @ https://user:s3cret@host/a.whl",
+                "alpha @ https://****@host/a.whl",
+            ),
+            (
+                "git+https://user:s3cret@host/x.git#egg=alpha",
+                "git+https://****@host/x.git#egg=alpha",
+            ),
+            (
+                "pydantic[email]>=2 ; extra == 'x'",
+                "pydantic[email]>=2 ; extra == 'x'",
+            ),
+            ("alpha @ file:///tmp/a.whl", "alpha @ file:///tmp/a.whl"),
+            ("https://tok3n@host/simple", "https://****@host/simple"),
+        ] {
+            assert_eq!(redact_text(text), masked, "{text}");
+        }
     }
 
     #[test]

@@ -76,6 +76,8 @@ pub(super) struct Finding {
 }
 
 impl Finding {
+    /// A finding; its message may quote the line, so credentials in it are masked here,
+    /// before it reaches the terminal or the JSON report.
     pub(super) fn new(rule: Rule, location: &Location, message: String) -> Self {
         Self {
             file: location.file.display().to_string(),
@@ -84,7 +86,10 @@ impl Finding {
             rule,
             package: None,
             version: None,
-            message,
+            message: match hashpin_pypi::redact_text(&message) {
+                std::borrow::Cow::Borrowed(_) => message,
+                std::borrow::Cow::Owned(masked) => masked,
+            },
         }
     }
 
