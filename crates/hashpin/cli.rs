@@ -83,6 +83,11 @@ pub(crate) struct CompileArgs {
     /// header records it.
     #[arg(long, value_name = "NAME==VERSION")]
     pub(crate) allow_yanked: Vec<String>,
+    /// Let this release's files take new hashes: NAME==VERSION (repeatable). Without it, a file
+    /// of a pinned version whose hash changed on the index since the lock was written (uploaded
+    /// again under the same name) is an error. The lock's header records it.
+    #[arg(long, value_name = "NAME==VERSION")]
+    pub(crate) allow_reupload: Vec<String>,
     #[command(flatten)]
     pub(crate) target: TargetArgs,
     /// Print the lockfile instead of writing it.

@@ -423,6 +423,8 @@ fn compile_check_passes_on_a_fresh_lock_and_fails_with_a_diff_after_an_input_cha
         stderr.contains(&format!("\n+    --hash=sha256:{}", dep.sha256())),
         "{stderr}"
     );
+    // Nothing tells a hand edit from a file uploaded again under its name: the verdict says so.
+    assert!(stderr.contains("--allow-reupload dep==2.1"), "{stderr}");
 
     // No lock at all: nothing is up to date.
     std::fs::remove_file(project.path("requirements.txt")).expect("remove the lock");

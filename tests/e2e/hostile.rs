@@ -494,3 +494,54 @@ fn issue_9_credentials_in_bad_urls_are_never_printed() {
         "{stdout}{stderr}"
     );
 }
+
+#[test]
+fn issue_9_a_file_uploaded_again_is_not_silently_re_pinned() {
+    let first = Dist::wheel("alpha", "1.0").build();
+    let index = IndexBuilder::new().dist(first.clone()).start();
+    let project = Project::new("alpha\n");
+    let args = ["-o", "requirements.txt"];
+    let (output, _, stderr) = project.compile(&index, &args);
+    assert!(output.status.success(), "{stderr}");
+    let before = project.read("requirements.txt");
+
+    // A new wheel for the same version is no re-upload.
+    let extra = Dist::wheel("alpha", "1.0").tag("py312-none-any").build();
+    index.add_dist(extra.clone());
+    let (output, _, stderr) = project.compile(&index, &args);
+    assert!(output.status.success(), "{stderr}");
+    assert!(project.read("requirements.txt").contains(extra.sha256()));
+
+    // The same filename with other bytes is.
+    let again = Dist::wheel("alpha", "1.0").requires_dist("evil").build();
+    assert_eq!(again.filename(), first.filename());
+    assert_ne!(again.sha256(), first.sha256());
+    index.add_dist(again.clone());
+    index.add_dist(Dist::wheel("evil", "1.0").build());
+    let locked = project.read("requirements.txt");
+    let (output, stdout, stderr) = project.compile(&index, &args);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stdout, "");
+    assert!(stderr.contains(first.filename()), "{stderr}");
+    assert!(stderr.contains(first.sha256()), "{stderr}");
+    assert!(stderr.contains(again.sha256()), "{stderr}");
+    assert!(stderr.contains("--allow-reupload alpha==1.0"), "{stderr}");
+    assert_eq!(
+        project.read("requirements.txt"),
+        locked,
+        "the lock is left alone"
+    );
+    assert_ne!(locked, before);
+
+    let (output, _, stderr) = project.compile(
+        &index,
+        &["-o", "requirements.txt", "--allow-reupload", "alpha==1.0"],
+    );
+    assert!(output.status.success(), "{stderr}");
+    let lock = project.read("requirements.txt");
+    assert!(
+        lock.contains(again.sha256()) && !lock.contains(first.sha256()),
+        "{lock}"
+    );
+    assert!(lock.contains("--allow-reupload=alpha==1.0"), "{lock}");
+}

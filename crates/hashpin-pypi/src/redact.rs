@@ -58,8 +58,9 @@ impl fmt::Debug for RedactedUrl {
 ///
 /// For each `@`, the word it ends (back to whitespace, a quote or a backtick) is examined: after
 /// the last `//` in it, or from its start when it has a `:` but no `//` (`user:pass@host`), the
-/// text up to the `@` is masked. A word like `pydantic[email]` or ` @ ` between a name and its
-/// URL has nothing masked. It errs on the side of masking.
+/// text up to the `@` is masked, unless it holds a `/` (then the `@` is a path's, or a VCS
+/// revision's as in `git+https://host/repo.git@v1`). A word like `pydantic[email]` or ` @ `
+/// between a name and its URL has nothing masked.
 pub fn redact_text(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.contains('@') {
         return std::borrow::Cow::Borrowed(text);
@@ -80,7 +81,8 @@ pub fn redact_text(text: &str) -> std::borrow::Cow<'_, str> {
             None if word.contains(':') => Some(word_start),
             None => None,
         };
-        match secret_start {
+        match secret_start.and_then(|start| secret_span(&before[start..]).map(|skip| start + skip))
+        {
             Some(start) if start < at => {
                 out.push_str(&before[..start]);
                 out.push_str("****");
@@ -92,6 +94,23 @@ pub fn redact_text(text: &str) -> std::borrow::Cow<'_, str> {
     }
     out.push_str(rest);
     std::borrow::Cow::Owned(out)
+}
+
+/// Where the secret starts in `region`, the text between a URL's `//` (or a word's start) and
+/// an `@`. User information holds no `/`, so with one in it the `@` may be a path's or a VCS
+/// revision's (`host/repo.git@v1`): only a `user:password` shape before the first `/` (a
+/// password with a raw slash) or after the last one (`http:/user:pass@`) is masked.
+fn secret_span(region: &str) -> Option<usize> {
+    let (Some(first), Some(last)) = (region.find('/'), region.rfind('/')) else {
+        return Some(0);
+    };
+    if region[..first].contains(':') {
+        Some(0)
+    } else if region[last + 1..].contains(':') {
+        Some(last + 1)
+    } else {
+        None
+    }
 }
 
 /// `url` without its user name and password, for sending on the wire and for cache keys.
@@ -158,6 +177,14 @@ mod tests {
             ),
             ("alpha @ file:///tmp/a.whl", "alpha @ file:///tmp/a.whl"),
             ("https://tok3n@host/simple", "https://****@host/simple"),
+            (
+                "git: https://example.invalid/checkout.git@0123abc",
+                "git: https://example.invalid/checkout.git@0123abc",
+            ),
+            (
+                "git+https://u:p@example.invalid/x.git@v1",
+                "git+https://****@example.invalid/x.git@v1",
+            ),
         ] {
             assert_eq!(redact_text(text), masked, "{text}");
         }

@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -12,7 +13,8 @@ use hashpin_formats::{
     Header, Input, Lock, LockEntry, PyProject, PyProjectSelection, RequirementsSet,
 };
 use hashpin_pypi::{
-    CacheMode, DistFile, IndexClient, PackageName, Requirement, Timestamp, UntrustedText, Version,
+    CacheMode, DistFile, HashDigest, IndexClient, PackageName, Requirement, Timestamp,
+    UntrustedText, Version,
 };
 use hashpin_resolver::{
     Manifest, PrereleaseMode, Requester, Resolution, ResolvedPackage, ResolverOptions,
@@ -43,8 +45,13 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
     } = index_settings(&args.index, &options)?;
     let target = target_environment(&args.target, &args.index.python, interpreter.as_ref().ok())?;
 
-    let (manifest, resolver_options) = manifest(args, &set)?;
+    let previous = match &args.output_file {
+        Some(path) => existing_lock(path),
+        None => Vec::new(),
+    };
+    let (manifest, resolver_options) = manifest(args, &set, &previous)?;
     let resolution = resolve(&manifest, &resolver_options, &target, &client).await?;
+    let reuploaded = refuse_reuploads(args, &previous, &resolution);
 
     let lock = lock(
         args,
@@ -57,8 +64,9 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
     )?;
     let text = lock.render(!args.no_annotate);
     if args.check {
-        return check_up_to_date(args, &sources, &text);
+        return check_up_to_date(args, &sources, &text, reuploaded.err());
     }
+    reuploaded?;
     match &args.output_file {
         Some(path) if !args.dry_run => crate::output::write_atomically(path, &text)?,
         // An empty lock (no requirements, no header) prints nothing, not an empty line.
@@ -70,8 +78,14 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
 }
 
 /// `--check`: compares the lock this run would write with the output file, and writes
-/// nothing. A difference is printed as a unified diff on stderr, and exits 1.
-fn check_up_to_date(args: &CompileArgs, sources: &[PathBuf], text: &str) -> anyhow::Result<()> {
+/// nothing. A difference is printed as a unified diff on stderr, and exits 1; when files were
+/// uploaded again (`reuploaded`), that is the verdict after the diff.
+fn check_up_to_date(
+    args: &CompileArgs,
+    sources: &[PathBuf],
+    text: &str,
+    reuploaded: Option<anyhow::Error>,
+) -> anyhow::Result<()> {
     let Some(path) = &args.output_file else {
         bail!("--check compares with the output file: pass -o FILE");
     };
@@ -101,6 +115,9 @@ fn check_up_to_date(args: &CompileArgs, sources: &[PathBuf], text: &str) -> anyh
         .header(&shown, &format!("{shown} (from {inputs})"))
         .to_string();
     printer::log_line(diff.trim_end_matches('\n'));
+    if let Some(reuploaded) = reuploaded {
+        return Err(reuploaded);
+    }
     Err(Refusal(format!(
         "{shown} is out of date with {inputs}; run the command without --check to update it"
     ))
@@ -294,6 +311,7 @@ async fn changed_on_index(
 fn manifest(
     args: &CompileArgs,
     set: &RequirementsSet,
+    previous: &[PreviousPin],
 ) -> anyhow::Result<(Manifest, ResolverOptions)> {
     let mut constraints: Vec<Requirement> = set
         .constraints
@@ -317,9 +335,13 @@ fn manifest(
     } else {
         Upgrade::Packages(upgrade_names)
     };
-    let preferences = match &args.output_file {
-        Some(path) if !args.upgrade => existing_pins(path),
-        _ => Vec::new(),
+    let preferences = if args.upgrade {
+        Vec::new()
+    } else {
+        previous
+            .iter()
+            .map(|pin| (pin.name.clone(), pin.version.clone()))
+            .collect()
     };
     let mut allow_yanked = HashSet::new();
     for text in &args.allow_yanked {
@@ -363,10 +385,17 @@ fn exact_release(text: &str) -> Option<(PackageName, Version)> {
     Some((name.trim().parse().ok()?, version.trim().parse().ok()?))
 }
 
+/// One pin of the lock being replaced: its release and the hashes it had.
+struct PreviousPin {
+    name: PackageName,
+    version: Version,
+    hashes: Vec<HashDigest>,
+}
+
 /// The `==` pins of an existing lockfile; an unreadable one is reported and ignored (it will be
 /// replaced, so it must not stop the run). Only a regular file is read: `-o /dev/stdout` or a
 /// FIFO would block, and a device such as `/dev/zero` never ends.
-fn existing_pins(path: &Path) -> Vec<(PackageName, Version)> {
+fn existing_lock(path: &Path) -> Vec<PreviousPin> {
     let text = match crate::output::read_existing_lock(path) {
         Ok(Some(text)) => text,
         Ok(None) => return Vec::new(),
@@ -384,7 +413,7 @@ fn existing_pins(path: &Path) -> Vec<(PackageName, Version)> {
             .requirements
             .iter()
             .filter_map(|entry| {
-                exact_release(
+                let (name, version) = exact_release(
                     &entry
                         .requirement
                         .to_string()
@@ -392,7 +421,12 @@ fn existing_pins(path: &Path) -> Vec<(PackageName, Version)> {
                         .next()
                         .unwrap_or_default()
                         .replace(' ', ""),
-                )
+                )?;
+                Some(PreviousPin {
+                    name,
+                    version,
+                    hashes: entry.hashes.clone(),
+                })
             })
             .collect(),
         Err(error) => {
@@ -400,6 +434,103 @@ fn existing_pins(path: &Path) -> Vec<(PackageName, Version)> {
             Vec::new()
         }
     }
+}
+
+/// Refuses a lock in which a release kept from the previous lock has files whose hashes
+/// changed: a file the index replaced under the same name (or a tampered mirror). New files
+/// of the release (a wheel added later) and files removed from it are not refused.
+/// `--allow-reupload NAME==VERSION` accepts the change.
+fn refuse_reuploads(
+    args: &CompileArgs,
+    previous: &[PreviousPin],
+    resolution: &Resolution,
+) -> anyhow::Result<()> {
+    let mut allowed = HashSet::new();
+    for text in &args.allow_reupload {
+        allowed.insert(exact_release(text).with_context(|| {
+            format!("invalid --allow-reupload `{text}`: expected NAME==VERSION")
+        })?);
+    }
+    let mut changes = Vec::new();
+    for pin in previous {
+        let Some(package) = resolution.packages.get(&pin.name) else {
+            continue;
+        };
+        if package.version != pin.version
+            || pin.hashes.is_empty()
+            || allowed.contains(&(pin.name.clone(), pin.version.clone()))
+        {
+            continue;
+        }
+        let gone: Vec<&HashDigest> = pin
+            .hashes
+            .iter()
+            .filter(|hash| !package.files.iter().any(|file| file.hashes.contains(hash)))
+            .collect();
+        let new: Vec<&DistFile> = package
+            .files
+            .iter()
+            .filter(|file| {
+                file.pinning_digest()
+                    .is_some_and(|digest| !pin.hashes.contains(digest))
+            })
+            .collect();
+        if gone.is_empty() || new.is_empty() {
+            continue;
+        }
+        let change = describe_change(pin, &gone, &new);
+        changes.push((pin, change));
+    }
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let releases: Vec<String> = changes
+        .iter()
+        .map(|(pin, _)| format!("--allow-reupload {}=={}", pin.name, pin.version))
+        .collect();
+    Err(Refusal(format!(
+        "files changed on the index since the lock was written, under the same names:\n  {}\n\
+         a locked file uploaded again is what hash pinning exists to catch; if the change is expected, pass {}",
+        changes
+            .iter()
+            .map(|(_, change)| change.as_str())
+            .collect::<Vec<_>>()
+            .join("\n  "),
+        releases.join(" ")
+    ))
+    .into())
+}
+
+/// One release's changed files, for [`refuse_reuploads`]: a pair when one hash replaced
+/// another, else what is new and what is gone.
+fn describe_change(pin: &PreviousPin, gone: &[&HashDigest], new: &[&DistFile]) -> String {
+    let digest = |file: &DistFile| {
+        file.pinning_digest()
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    };
+    let mut change = format!("`{}=={}`:", pin.name, pin.version);
+    if let ([old], [file]) = (gone, new) {
+        let _ = write!(
+            change,
+            " `{}` was {old} in the lock and is {} on the index",
+            file.filename,
+            digest(file)
+        );
+        return change;
+    }
+    for file in new {
+        let _ = write!(
+            change,
+            "\n    on the index now: `{}` {}",
+            file.filename,
+            digest(file)
+        );
+    }
+    for old in gone {
+        let _ = write!(change, "\n    in the lock, on no file now: {old}");
+    }
+    change
 }
 
 /// The resolution as a lockfile.
@@ -584,6 +715,9 @@ fn command_line(args: &CompileArgs, sources: &[PathBuf]) -> String {
     }
     for release in &args.allow_yanked {
         words.push(format!("--allow-yanked={release}"));
+    }
+    for release in &args.allow_reupload {
+        words.push(format!("--allow-reupload={release}"));
     }
     if args.all_extras {
         words.push("--all-extras".into());
