@@ -252,8 +252,8 @@ pub(crate) struct IndexArgs {
     /// The cache directory [default: the user cache directory].
     #[arg(long, value_name = "DIR", env = "HASHPIN_CACHE_DIR")]
     pub(crate) cache_dir: Option<PathBuf>,
-    /// Use no disk cache.
-    #[arg(long, conflicts_with = "cache_dir")]
+    /// Use no disk cache (wins over --cache-dir and `HASHPIN_CACHE_DIR`).
+    #[arg(long)]
     pub(crate) no_cache: bool,
     /// Use only the cache; fail where it lacks something.
     #[arg(long, conflicts_with_all = ["refresh", "no_cache"])]

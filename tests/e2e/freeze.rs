@@ -414,7 +414,10 @@ fn path_reads_only_the_directories_given() {
         .args(["--index-url", &index.url()]));
     assert!(output.status.success(), "{stderr}");
     assert_eq!(pins(&lock), ["dep==2.1"], "python3's own packages stay out");
-    assert!(lock.contains("#    hashpin freeze\n"), "{lock}");
+    assert!(
+        lock.contains("#    hashpin freeze --path=.\n"),
+        "issue 9: the header says --path: {lock}"
+    );
 
     let (output, _, stderr) = run(hashpin(cache.path())
         .current_dir(target.path())

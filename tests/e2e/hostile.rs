@@ -545,3 +545,84 @@ fn issue_9_a_file_uploaded_again_is_not_silently_re_pinned() {
     );
     assert!(lock.contains("--allow-reupload=alpha==1.0"), "{lock}");
 }
+
+#[test]
+fn issue_9_check_reports_name_the_first_duplicate_and_blame_no_absent_flag() {
+    let project = Project::new("");
+    let hash = format!("--hash=sha256:{}", "a".repeat(64));
+    project.write(
+        "three.txt",
+        &format!("alpha==1 {hash}\nalpha==1 {hash}\nalpha==1 {hash}\n"),
+    );
+    let (_, stdout, _) = crate::run(
+        hashpin(project.cache.path())
+            .current_dir(project.dir.path())
+            .args(["check", "three.txt", "--offline"]),
+    );
+    assert_eq!(
+        stdout.matches("(first at three.txt:1)").count(),
+        2,
+        "{stdout}"
+    );
+
+    project.write("empty.txt", "# nothing pinned yet\n");
+    let (output, _, stderr) = crate::run(
+        hashpin(project.cache.path())
+            .current_dir(project.dir.path())
+            .args([
+                "check",
+                "empty.txt",
+                "--index-url",
+                "http://127.0.0.1:9/simple/",
+            ]),
+    );
+    assert!(output.status.success(), "{stderr}");
+    assert!(!stderr.contains("--offline"), "{stderr}");
+}
+
+#[test]
+fn issue_9_no_cache_wins_over_the_cache_directory_variable() {
+    let index = IndexBuilder::new()
+        .dist(Dist::wheel("alpha", "1.0").build())
+        .start();
+    let project = Project::new("alpha\n");
+    // `hashpin` sets HASHPIN_CACHE_DIR for every test run.
+    let (output, _, stderr) = project.compile(&index, &["--no-cache"]);
+    assert!(output.status.success(), "{stderr}");
+    let cached = std::fs::read_dir(project.cache.path())
+        .expect("the cache directory")
+        .count();
+    assert_eq!(cached, 0, "nothing was cached");
+}
+
+#[test]
+fn issue_9_bad_timeout_and_empty_ca_bundle_are_errors_not_ignored() {
+    let project = Project::new("alpha\n");
+    project.write("pip.conf", "[global]\ntimeout = abc\n");
+    let (output, _, stderr) = crate::run(
+        project
+            .command("http://127.0.0.1:9/simple/", &[])
+            .env("PIP_CONFIG_FILE", project.path("pip.conf")),
+    );
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("pip.conf:2: invalid `timeout` value `abc`"),
+        "{stderr}"
+    );
+    let (output, _, stderr) = crate::run(
+        project
+            .command("http://127.0.0.1:9/simple/", &[])
+            .env("PIP_DEFAULT_TIMEOUT", "-3"),
+    );
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("PIP_DEFAULT_TIMEOUT: invalid"), "{stderr}");
+
+    project.write("empty.pem", "no certificate here\n");
+    let (output, _, stderr) = crate::run(
+        project
+            .command("http://127.0.0.1:9/simple/", &[])
+            .env("PIP_CERT", project.path("empty.pem")),
+    );
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("holds no PEM certificate"), "{stderr}");
+}

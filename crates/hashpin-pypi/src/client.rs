@@ -345,8 +345,13 @@ impl IndexClient {
                     path: path.clone(),
                     source,
                 })?;
-                reqwest::Certificate::from_pem_bundle(&pem)
-                    .map_err(|error| Error::Client(Box::new(error)))?
+                let certificates = reqwest::Certificate::from_pem_bundle(&pem)
+                    .map_err(|error| Error::Client(Box::new(error)))?;
+                // A bundle that holds nothing would leave the proxy's CA untrusted, silently.
+                if certificates.is_empty() {
+                    return Err(Error::NoCertificate { path: path.clone() });
+                }
+                certificates
             }
             None => Vec::new(),
         };

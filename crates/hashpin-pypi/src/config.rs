@@ -216,12 +216,27 @@ impl IndexConfig {
             .iter()
             .map(|text| FindLinks::parse(text))
             .collect::<Result<_, _>>()?;
-        let timeout = settings
-            .get("timeout")
-            .or_else(|| settings.get("default-timeout"))
-            .and_then(|value| value.parse::<f64>().ok())
-            .filter(|seconds| seconds.is_finite() && *seconds > 0.0)
-            .map(Duration::from_secs_f64);
+        // pip refuses a timeout that is not a number; so does hashpin, naming where it was set.
+        let timeout_key = ["timeout", "default-timeout"]
+            .into_iter()
+            .find(|key| settings.get(key).is_some());
+        let timeout = timeout_key
+            .map(|key| {
+                let value = settings.get(key).unwrap_or_default();
+                value
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|seconds| seconds.is_finite() && *seconds > 0.0)
+                    .map(Duration::from_secs_f64)
+                    .ok_or_else(|| ConfigError::InvalidValue {
+                        key: key.to_string(),
+                        value: value.to_string(),
+                        origin: settings.origin(key).to_string(),
+                        expected: "a positive number of seconds",
+                    })
+            })
+            .transpose()?;
         Ok(Self {
             index_url,
             extra_index_urls,
@@ -295,14 +310,15 @@ impl PipEnvironment {
     }
 }
 
-/// Merged pip settings: `PIP_*` variables over `[install]` over `[global]`.
+/// Merged pip settings: `PIP_*` variables over `[install]` over `[global]`, each with where
+/// it was set (for errors).
 struct Settings {
-    values: HashMap<String, String>,
+    values: HashMap<String, (String, String)>,
 }
 
 impl Settings {
     fn load(environment: &PipEnvironment) -> Result<Self, ConfigError> {
-        let mut sections: HashMap<(String, String), String> = HashMap::new();
+        let mut sections: HashMap<(String, String), (String, String)> = HashMap::new();
         for path in environment.config_files() {
             let text = match std::fs::read_to_string(&path) {
                 Ok(text) => text,
@@ -314,8 +330,9 @@ impl Settings {
                 Err(source) => return Err(ConfigError::Read { path, source }),
             };
             log::debug!("reading pip configuration from {}", path.display());
-            for (section, key, value) in parse_ini(&text, &path)? {
-                sections.insert((section, key), value);
+            for (section, key, value, line) in parse_ini(&text, &path)? {
+                let origin = format!("{}:{line}", path.display());
+                sections.insert((section, key), (value, origin));
             }
         }
         let mut values = HashMap::new();
@@ -331,7 +348,7 @@ impl Settings {
                 && option != "CONFIG_FILE"
                 && !value.is_empty()
             {
-                values.insert(normalize_key(option), value.clone());
+                values.insert(normalize_key(option), (value.clone(), name.clone()));
             }
         }
         Ok(Self { values })
@@ -340,8 +357,13 @@ impl Settings {
     fn get(&self, key: &str) -> Option<&str> {
         self.values
             .get(key)
-            .map(String::as_str)
+            .map(|(value, _)| value.as_str())
             .filter(|value| !value.trim().is_empty())
+    }
+
+    /// Where `key` was set: `FILE:LINE` or the variable's name.
+    fn origin(&self, key: &str) -> &str {
+        self.values.get(key).map_or("", |(_, origin)| origin)
     }
 }
 
@@ -353,8 +375,8 @@ fn normalize_key(key: &str) -> String {
 
 /// A configparser-compatible reader: `[section]`, `key = value` or `key: value`, full-line `#`
 /// and `;` comments, and indented continuation lines joined with newlines.
-fn parse_ini(text: &str, path: &Path) -> Result<Vec<(String, String, String)>, ConfigError> {
-    let mut entries: Vec<(String, String, String)> = Vec::new();
+fn parse_ini(text: &str, path: &Path) -> Result<Vec<(String, String, String, usize)>, ConfigError> {
+    let mut entries: Vec<(String, String, String, usize)> = Vec::new();
     let mut section: Option<String> = None;
     for (index, line) in text.lines().enumerate() {
         let trimmed = line.trim();
@@ -390,7 +412,12 @@ fn parse_ini(text: &str, path: &Path) -> Result<Vec<(String, String, String)>, C
             .find(['=', ':'])
             .ok_or_else(|| error("expected `key = value`"))?;
         let (key, value) = trimmed.split_at(split);
-        entries.push((section, normalize_key(key), value[1..].trim().to_string()));
+        entries.push((
+            section,
+            normalize_key(key),
+            value[1..].trim().to_string(),
+            index + 1,
+        ));
     }
     Ok(entries)
 }
@@ -428,6 +455,18 @@ pub enum ConfigError {
         line: usize,
         /// What is wrong.
         message: String,
+    },
+    /// A setting's value is not of its kind.
+    #[error("{origin}: invalid `{key}` value `{value}`: expected {expected}")]
+    InvalidValue {
+        /// The setting.
+        key: String,
+        /// Its value.
+        value: String,
+        /// Where it was set: `FILE:LINE` or the variable's name.
+        origin: String,
+        /// What it should be.
+        expected: &'static str,
     },
     /// No index is configured and the interpreter's pip could not say which to use.
     #[error("no package index is configured, and `{}` could not tell pip's default: {message}", python.display())]

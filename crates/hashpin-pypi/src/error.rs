@@ -22,6 +22,12 @@ pub enum Error {
     /// The HTTP client could not be built (e.g. an unreadable CA bundle).
     #[error("cannot set up the HTTP client")]
     Client(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// pip's `cert` names a file with no PEM certificate in it.
+    #[error("the CA bundle {} (pip's `cert`) holds no PEM certificate", path.display())]
+    NoCertificate {
+        /// The file.
+        path: PathBuf,
+    },
     /// A request failed after every retry (connection, timeout, reset).
     #[error("request to `{url}` failed after {attempts} attempts")]
     Request {

@@ -286,10 +286,16 @@ fn via(
     via
 }
 
-/// The command that reproduces the file. `--python` and `--path` are left out like index
-/// URLs: they name places on one machine.
+/// The command that reproduces the file. `--python` is left out like index URLs (the
+/// environment is whichever is active); `--path` is kept as it was given, since it decides
+/// what is frozen.
 fn command_line(args: &FreezeArgs) -> String {
     let mut words = vec!["hashpin".to_string(), "freeze".to_string()];
+    words.extend(
+        args.path
+            .iter()
+            .map(|path| format!("--path={}", path.display())),
+    );
     if args.all {
         words.push("--all".into());
     }

@@ -10,14 +10,21 @@ fn ini_sections_continuations_and_comments() {
             (
                 "global".into(),
                 "index-url".into(),
-                "https://a.example.com/simple".into()
+                "https://a.example.com/simple".into(),
+                3
             ),
             (
                 "install".into(),
                 "extra-index-url".into(),
-                "https://b.example.com/simple\nhttps://c.example.com/simple".into()
+                "https://b.example.com/simple\nhttps://c.example.com/simple".into(),
+                7
             ),
-            ("install".into(), "find-links".into(), "/tmp/wheels".into()),
+            (
+                "install".into(),
+                "find-links".into(),
+                "/tmp/wheels".into(),
+                10
+            ),
         ]
     );
 }

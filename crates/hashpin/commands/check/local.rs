@@ -80,7 +80,8 @@ pub(super) fn check(set: &RequirementsSet) -> (Vec<Finding>, Vec<Pin<'_>>) {
         );
         // pip refuses the same project twice unless markers tell the lines apart.
         let marker = entry.requirement.marker.try_to_string().unwrap_or_default();
-        if let Some(first) = seen.insert((name, marker), &entry.location) {
+        let first = *seen.entry((name, marker)).or_insert(&entry.location);
+        if first != &entry.location {
             findings.push(
                 Finding::new(
                     Rule::Duplicate,

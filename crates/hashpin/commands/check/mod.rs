@@ -78,6 +78,7 @@ pub(crate) async fn run(args: &CheckArgs) -> anyhow::Result<()> {
         findings,
     );
     report.index_checked = checks_index;
+    report.offline = args.index.offline;
     report.hashes_verified = checks_index && verify_hashes;
     report.complete = checks_index && args.complete;
     report.print(args.format)?;

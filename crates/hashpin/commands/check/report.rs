@@ -8,6 +8,10 @@ use crate::printer;
 
 /// What was checked, and what was found.
 #[derive(Debug, Serialize)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent facts about what was checked, reported as such in JSON"
+)]
 pub(super) struct Report {
     /// The files named on the command line.
     pub(super) files: Vec<String>,
@@ -15,6 +19,9 @@ pub(super) struct Report {
     pub(super) requirements: usize,
     /// Whether pins were checked against the index (not with --offline).
     pub(super) index_checked: bool,
+    /// Whether --offline was given.
+    #[serde(skip)]
+    pub(super) offline: bool,
     /// Whether hashes were compared with the index's.
     pub(super) hashes_verified: bool,
     /// Whether dependencies were checked (--complete).
@@ -36,6 +43,7 @@ impl Report {
             files,
             requirements,
             index_checked: false,
+            offline: false,
             hashes_verified: false,
             complete: false,
             errors,
@@ -69,7 +77,10 @@ impl Report {
     /// The one-line summary for stderr.
     pub(super) fn summary(&self) -> String {
         let what = match (self.index_checked, self.hashes_verified, self.complete) {
-            (false, _, _) => "pinned and hashed (not checked against the index: --offline)",
+            (false, _, _) if self.offline => {
+                "pinned and hashed (not checked against the index: --offline)"
+            }
+            (false, _, _) => "pinned and hashed (nothing to check against the index)",
             (true, false, false) => "pinned, hashed, and current on the index",
             (true, true, false) => "pinned, hashed, and matching the index",
             (true, _, true) => "pinned, hashed, matching the index, and complete",
