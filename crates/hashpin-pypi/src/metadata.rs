@@ -9,6 +9,9 @@ use std::str::FromStr;
 use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{ExtraName, PackageName, Requirement};
 
+/// The most `Requires-Dist` fields one METADATA may have.
+pub const MAX_REQUIRES_DIST: usize = 10_000;
+
 /// The fields of core metadata that decide resolution.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CoreMetadata {
@@ -49,6 +52,12 @@ pub enum MetadataError {
         /// Why it is invalid.
         message: String,
     },
+    /// More `Requires-Dist` fields than [`MAX_REQUIRES_DIST`].
+    #[error("{count} `Requires-Dist` fields, more than the {MAX_REQUIRES_DIST} hashpin reads")]
+    TooManyRequirements {
+        /// How many.
+        count: usize,
+    },
     /// The bytes are not UTF-8 text.
     #[error("not UTF-8 text")]
     NotText,
@@ -83,6 +92,12 @@ impl CoreMetadata {
         let version = single("Version").ok_or(MetadataError::MissingField("Version"))?;
         let version = Version::from_str(&version.value)
             .map_err(|error| invalid("Version", version, error.to_string()))?;
+        // Each dependency is a node for the resolver; the largest real projects list a few
+        // hundred. A METADATA that lists more than this is refused rather than resolved.
+        let count = all("Requires-Dist").count();
+        if count > MAX_REQUIRES_DIST {
+            return Err(MetadataError::TooManyRequirements { count });
+        }
         let requires_dist = all("Requires-Dist")
             .map(|header| {
                 crate::requirement::parse_requirement(&header.value)

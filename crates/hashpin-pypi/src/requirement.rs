@@ -13,6 +13,10 @@ use pep508_rs::Requirement;
 /// The deepest parenthesis nesting a requirement may have.
 pub const MAX_MARKER_NESTING: usize = 64;
 
+/// The most extras one requirement may name: real ones name a few, the largest projects offer
+/// about a hundred, and each extra is a node the resolver decides about.
+pub const MAX_EXTRAS: usize = 1024;
+
 /// Why a requirement could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RequirementError {
@@ -21,6 +25,12 @@ pub enum RequirementError {
     TooDeep {
         /// How deep they nest.
         depth: usize,
+    },
+    /// More than [`MAX_EXTRAS`] extras.
+    #[error("it names {count} extras, more than the {MAX_EXTRAS} hashpin reads")]
+    TooManyExtras {
+        /// How many (at least).
+        count: usize,
     },
     /// Not PEP 508: the parser's message, which quotes the text.
     #[error("{0}")]
@@ -33,6 +43,14 @@ pub fn parse_requirement(text: &str) -> Result<Requirement, RequirementError> {
     let depth = nesting_depth(text);
     if depth > MAX_MARKER_NESTING {
         return Err(RequirementError::TooDeep { depth });
+    }
+    // Counted before parsing too: the parser's own handling of extras is quadratic.
+    let extras = text
+        .split_once('[')
+        .and_then(|(_, rest)| rest.split_once(']'))
+        .map_or(0, |(list, _)| list.matches(',').count() + 1);
+    if extras > MAX_EXTRAS {
+        return Err(RequirementError::TooManyExtras { count: extras });
     }
     // The message quotes the text; the printer escapes what it shows.
     Requirement::from_str(text)
@@ -85,6 +103,23 @@ mod tests {
             ")".repeat(MAX_MARKER_NESTING - 1)
         );
         assert!(parse_requirement(&text).is_ok(), "{text}");
+    }
+
+    #[test]
+    fn issue_9_a_hundred_thousand_extras_are_refused_at_once() {
+        let extras: Vec<String> = (0..100_000).map(|i| format!("e{i}")).collect();
+        let text = format!("alpha[{}]", extras.join(","));
+        let started = std::time::Instant::now();
+        assert_eq!(
+            parse_requirement(&text),
+            Err(RequirementError::TooManyExtras { count: 100_000 })
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        let text = format!("alpha[{}]", extras[..MAX_EXTRAS].join(","));
+        assert_eq!(
+            parse_requirement(&text).map(|requirement| requirement.extras.len()),
+            Ok(MAX_EXTRAS)
+        );
     }
 
     #[test]

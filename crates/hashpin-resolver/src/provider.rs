@@ -224,13 +224,16 @@ impl<S: PackageSource> Provider<S> {
         &self,
         requirements: impl IntoIterator<Item = &'a Requirement>,
     ) -> Result<Vec<(Package, Ranges<Version>)>, Unusable> {
+        // In first-seen order, found through a map: a requirement can name 100,000 extras.
         let mut merged: Vec<(Package, Ranges<Version>)> = Vec::new();
-        let mut add = |package: Package, range: Ranges<Version>| match merged
-            .iter_mut()
-            .find(|(existing, _)| *existing == package)
-        {
-            Some((_, existing)) => *existing = existing.intersection(&range),
-            None => merged.push((package, range)),
+        let mut positions: HashMap<Package, usize> = HashMap::new();
+        let mut add = |package: Package, range: Ranges<Version>| {
+            if let Some(&at) = positions.get(&package) {
+                merged[at].1 = merged[at].1.intersection(&range);
+            } else {
+                positions.insert(package.clone(), merged.len());
+                merged.push((package, range));
+            }
         };
         for requirement in requirements {
             let name = &requirement.name;
