@@ -668,7 +668,7 @@ impl IndexClient {
     /// The core metadata of one file, from the cache or the cheapest source.
     ///
     /// What is cached, and under which key, depends on what vouches for the bytes (see
-    /// [`MetadataSource`]): only metadata read from the file itself, whose hash matched, is
+    /// `MetadataSource`): only metadata read from the file itself, whose hash matched, is
     /// kept under the file's hash, where any index listing that file finds it. A `.metadata`
     /// sidecar whose advertised hash matched is kept under its own hash, which only a page
     /// advertising that hash asks for. Anything else (range reads, a sidecar advertised as
