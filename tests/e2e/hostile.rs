@@ -626,3 +626,21 @@ fn issue_9_bad_timeout_and_empty_ca_bundle_are_errors_not_ignored() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("holds no PEM certificate"), "{stderr}");
 }
+
+#[test]
+fn issue_9_metadata_naming_another_project_is_refused() {
+    let evil = "Metadata-Version: 2.1\nName: beta\nVersion: 6.6.6\nRequires-Dist: evil\n";
+    let index = IndexBuilder::new()
+        .dist(
+            Dist::wheel("alpha", "1.0")
+                .build()
+                .serve_other_metadata(evil),
+        )
+        .dist(Dist::wheel("evil", "1.0").build())
+        .start();
+    let project = Project::new("alpha\n");
+    let (output, stdout, stderr) = project.compile(&index, &[]);
+    assert_ne!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stdout.contains("evil"), "{stdout}");
+    assert!(stderr.contains("is for beta 6.6.6"), "{stderr}");
+}

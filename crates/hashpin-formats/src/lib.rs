@@ -21,6 +21,8 @@
 //! ```
 #![warn(missing_docs)]
 
+#[doc(hidden)]
+pub mod fuzz;
 mod lines;
 mod lock;
 mod pyproject;

@@ -70,7 +70,11 @@ impl PyProject {
         Self::parse(path, &text, selection)
     }
 
-    fn parse(path: &Path, text: &str, selection: &PyProjectSelection) -> Result<Self, FormatError> {
+    pub(crate) fn parse(
+        path: &Path,
+        text: &str,
+        selection: &PyProjectSelection,
+    ) -> Result<Self, FormatError> {
         let source = Source { path, text };
         let file: File = toml::from_str(text).map_err(|error| {
             let line = error.span().map_or(1, |span| line_of(text, span.start));

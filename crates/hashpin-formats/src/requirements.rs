@@ -159,13 +159,13 @@ pub enum FormatError {
 
 /// Whether unlockable lines are errors (compile) or kept for a report (check).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
+pub(crate) enum Mode {
     Strict,
     Audit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     Requirements,
     Constraints,
 }
@@ -201,6 +201,7 @@ impl RequirementsSet {
             variable,
             stack: Vec::new(),
             mode,
+            includes: true,
         };
         for input in inputs {
             match input {
@@ -214,12 +215,14 @@ impl RequirementsSet {
     }
 }
 
-struct Reader<'a, F> {
-    set: &'a mut RequirementsSet,
-    variable: &'a F,
+pub(crate) struct Reader<'a, F> {
+    pub(crate) set: &'a mut RequirementsSet,
+    pub(crate) variable: &'a F,
     /// Files being read, to refuse include cycles.
-    stack: Vec<PathBuf>,
-    mode: Mode,
+    pub(crate) stack: Vec<PathBuf>,
+    pub(crate) mode: Mode,
+    /// Whether `-r` and `-c` read files (the fuzz targets read none).
+    pub(crate) includes: bool,
 }
 
 impl<F: Fn(&str) -> Option<String>> Reader<'_, F> {
@@ -271,7 +274,7 @@ impl<F: Fn(&str) -> Option<String>> Reader<'_, F> {
         result
     }
 
-    fn text(
+    pub(crate) fn text(
         &mut self,
         name: &Path,
         text: &str,
@@ -335,6 +338,9 @@ impl<F: Fn(&str) -> Option<String>> Reader<'_, F> {
                     } else {
                         kind
                     };
+                    if !self.includes {
+                        return Err(fail(format!("`{target}` is not read here")));
+                    }
                     self.file(&base.join(&target), nested, Some(location))?;
                 }
                 "-i" | "--index-url" => self.set.index_url = Some((value()?, location.clone())),

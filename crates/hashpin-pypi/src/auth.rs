@@ -132,7 +132,7 @@ impl Credentials {
 /// Parses netrc `machine` entries with `login` and `password`. A `default` entry is parsed but
 /// never used: it would send a password to every host, and hashpin sends a credential only to
 /// the host it names.
-fn parse_netrc(text: &str) -> Vec<(Option<String>, Credential)> {
+pub(crate) fn parse_netrc(text: &str) -> Vec<(Option<String>, Credential)> {
     let mut entries = Vec::new();
     let mut tokens = text
         .lines()

@@ -375,7 +375,10 @@ fn normalize_key(key: &str) -> String {
 
 /// A configparser-compatible reader: `[section]`, `key = value` or `key: value`, full-line `#`
 /// and `;` comments, and indented continuation lines joined with newlines.
-fn parse_ini(text: &str, path: &Path) -> Result<Vec<(String, String, String, usize)>, ConfigError> {
+pub(crate) fn parse_ini(
+    text: &str,
+    path: &Path,
+) -> Result<Vec<(String, String, String, usize)>, ConfigError> {
     let mut entries: Vec<(String, String, String, usize)> = Vec::new();
     let mut section: Option<String> = None;
     for (index, line) in text.lines().enumerate() {

@@ -29,6 +29,8 @@ mod dns;
 mod error;
 mod filename;
 mod find_links;
+#[doc(hidden)]
+pub mod fuzz;
 mod hash;
 mod interpreter;
 mod metadata;

@@ -207,3 +207,34 @@ async fn issue_9_netrc_credentials_stay_on_the_index_origin() {
         assert_eq!(request.header("authorization"), None, "{request:?}");
     }
 }
+
+#[tokio::test]
+async fn issue_9_a_redirect_to_another_origin_carries_no_credentials() {
+    let other = IndexBuilder::new()
+        .dist(Dist::wheel("foo", "1.0").build())
+        .start();
+    let index = index_with_basic_auth();
+    // The page moves to another port of the same host: another origin.
+    index.serve(
+        "/simple/foo/",
+        hashpin_testkit::Canned::redirect(&other.project_url("foo")),
+    );
+    let client = client_at(
+        &url_with_password(index.addr().port(), PASSWORD),
+        test_options(None, CacheMode::Normal),
+    );
+    let project = client
+        .project(&name("foo"))
+        .await
+        .unwrap_or_else(|error| panic!("{}", error_chain(&error)));
+    assert_eq!(project.files().len(), 1);
+    assert_eq!(
+        index.requests()[0].header("authorization"),
+        Some(AUTHORIZATION)
+    );
+    let sent = other.requests();
+    assert!(!sent.is_empty());
+    for request in &sent {
+        assert_eq!(request.header("authorization"), None, "{request:?}");
+    }
+}

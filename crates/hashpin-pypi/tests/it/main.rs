@@ -8,6 +8,7 @@
 mod cache;
 mod config;
 mod credentials;
+mod fuzz_corpus;
 mod limits;
 mod live;
 mod metadata;
