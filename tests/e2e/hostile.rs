@@ -644,3 +644,27 @@ fn issue_9_metadata_naming_another_project_is_refused() {
     assert!(!stdout.contains("evil"), "{stdout}");
     assert!(stderr.contains("is for beta 6.6.6"), "{stderr}");
 }
+
+#[test]
+fn issue_9_a_dependency_name_ending_in_a_dot_is_an_error_not_a_panic() {
+    // Found by fuzzing: pep508_rs 0.9.2 panics on such names.
+    let index = IndexBuilder::new()
+        .dist(
+            Dist::wheel("alpha", "1.0")
+                .requires_dist("bee. (>=1)")
+                .build(),
+        )
+        .start();
+    let project = Project::new("alpha\n");
+    let (output, _, stderr) = project.compile(&index, &[]);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("`bee.` must end with a letter or digit"),
+        "{stderr}"
+    );
+    project.write("requirements.in", "alpha-\n");
+    let (output, _, stderr) = project.compile(&index, &[]);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("requirements.in:1"), "{stderr}");
+}

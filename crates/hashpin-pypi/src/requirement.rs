@@ -52,9 +52,38 @@ pub fn parse_requirement(text: &str) -> Result<Requirement, RequirementError> {
     if extras > MAX_EXTRAS {
         return Err(RequirementError::TooManyExtras { count: extras });
     }
+    if let Some(name) = ends_in_separator(text) {
+        return Err(RequirementError::Invalid(format!(
+            "`{}` must end with a letter or digit",
+            crate::untrusted::excerpt(name, 100)
+        )));
+    }
     // The message quotes the text; the printer escapes what it shows.
     Requirement::from_str(text)
         .map_err(|error| RequirementError::Invalid(error.message.to_string()))
+}
+
+/// The project name or an extra of `text` that ends in `-`, `_` or `.`, if any.
+///
+/// `pep508_rs` 0.9.2 panics on those (its scanner lets such a name through, then asserts
+/// that the name is valid), so they are refused before it sees them. Found by the `metadata`
+/// fuzz target: `Requires-Dist: bee. (>=1)` aborted a run.
+fn ends_in_separator(text: &str) -> Option<&str> {
+    let is_name = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    let bad = |name: &str| name.ends_with(['-', '_', '.']);
+    let rest = text.trim_start();
+    let end = rest.find(|c: char| !is_name(c)).unwrap_or(rest.len());
+    let (name, rest) = rest.split_at(end);
+    if bad(name) {
+        return Some(name);
+    }
+    let extras = rest.trim_start().strip_prefix('[')?;
+    let extras = extras.split(']').next().unwrap_or(extras);
+    extras.split(',').find_map(|extra| {
+        let extra = extra.trim_start();
+        let end = extra.find(|c: char| !is_name(c)).unwrap_or(extra.len());
+        bad(&extra[..end]).then_some(&extra[..end])
+    })
 }
 
 /// The deepest nesting of `(` outside quoted strings (marker values are quoted with `'` or `"`).
@@ -120,6 +149,30 @@ mod tests {
             parse_requirement(&text).map(|requirement| requirement.extras.len()),
             Ok(MAX_EXTRAS)
         );
+    }
+
+    #[test]
+    fn issue_9_names_ending_in_a_separator_are_refused_not_a_panic() {
+        for text in [
+            "bee.",
+            "alph.0.*)",
+            "h-- ",
+            "alpha_ (>=1)",
+            "alpha[x-]",
+            "alpha[ok, y. ]",
+        ] {
+            assert!(
+                matches!(parse_requirement(text), Err(RequirementError::Invalid(_))),
+                "{text}"
+            );
+        }
+        for text in [
+            "a.b-c_d",
+            "alpha[x-y,z.w]>=1",
+            "alpha @ https://h.invalid/a-.whl",
+        ] {
+            assert!(parse_requirement(text).is_ok(), "{text}");
+        }
     }
 
     #[test]
