@@ -52,6 +52,12 @@ pub fn parse_requirement(text: &str) -> Result<Requirement, RequirementError> {
     if extras > MAX_EXTRAS {
         return Err(RequirementError::TooManyExtras { count: extras });
     }
+    if let Some(c) = non_ascii_outside_quotes(text) {
+        return Err(RequirementError::Invalid(format!(
+            "`{}` is not allowed outside a quoted string",
+            c.escape_unicode()
+        )));
+    }
     if let Some(name) = ends_in_separator(text) {
         return Err(RequirementError::Invalid(format!(
             "`{}` must end with a letter or digit",
@@ -61,6 +67,26 @@ pub fn parse_requirement(text: &str) -> Result<Requirement, RequirementError> {
     // The message quotes the text; the printer escapes what it shows.
     Requirement::from_str(text)
         .map_err(|error| RequirementError::Invalid(error.message.to_string()))
+}
+
+/// The first character beyond ASCII outside quoted strings, if any.
+///
+/// PEP 508's grammar is ASCII but for quoted marker values, and `pep508_rs` 0.9.2 slices its
+/// input by byte offsets that can fall inside a wider character, and panics. Found by the
+/// `requirement` and `requirements` fuzz targets (`alpha[\u{17d3}`, a BOM after a marker).
+fn non_ascii_outside_quotes(text: &str) -> Option<char> {
+    let mut quote: Option<(char, usize)> = None;
+    for (index, c) in text.char_indices() {
+        match (quote, c) {
+            (Some((open, _)), c) if c == open => quote = None,
+            (None, '\'' | '"') => quote = Some((c, index)),
+            (None, c) if !c.is_ascii() => return Some(c),
+            _ => {}
+        }
+    }
+    // A quote that never closes quotes nothing: what follows it counts as outside.
+    let (_, open) = quote?;
+    text[open..].chars().find(|c| !c.is_ascii())
 }
 
 /// The project name or an extra of `text` that ends in `-`, `_` or `.`, if any.
@@ -167,9 +193,21 @@ mod tests {
             );
         }
         for text in [
+            "alpha[\u{17d3}",
+            "beta ; python_version >= \"3.8\"\u{feff}",
+            "é",
+            "alpha ; os_name == \"\u{10f2d3} never closed",
+        ] {
+            assert!(
+                matches!(parse_requirement(text), Err(RequirementError::Invalid(_))),
+                "{text}"
+            );
+        }
+        for text in [
             "a.b-c_d",
             "alpha[x-y,z.w]>=1",
             "alpha @ https://h.invalid/a-.whl",
+            "alpha ; platform_version == 'déjà'",
         ] {
             assert!(parse_requirement(text).is_ok(), "{text}");
         }
