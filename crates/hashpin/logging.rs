@@ -6,11 +6,13 @@ struct StderrLogger;
 
 impl Log for StderrLogger {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        // Dependencies (hyper, rustls, …) log at debug too; only hashpin's own crates speak
-        // below `warn` unless -vv asks for everything.
+        // Dependencies (hyper, rustls, …) log too, even at `error` for what hashpin reports
+        // itself (a certificate that does not verify): only hashpin's own crates speak
+        // unless -v asks for the others' warnings and -vv for everything.
+        let ours = metadata.target().starts_with("hashpin");
         metadata.level() <= log::max_level()
-            && (metadata.level() <= Level::Warn
-                || metadata.target().starts_with("hashpin")
+            && (ours
+                || (metadata.level() <= Level::Warn && log::max_level() >= LevelFilter::Debug)
                 || log::max_level() >= LevelFilter::Trace)
     }
 

@@ -668,3 +668,127 @@ fn issue_9_a_dependency_name_ending_in_a_dot_is_an_error_not_a_panic() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("requirements.in:1"), "{stderr}");
 }
+
+/// An HTTPS server on 127.0.0.1 with a certificate from a CA of its own (made with `openssl`),
+/// run by python3; answers 501 to everything. Returns the child, its port and the CA's path.
+fn https_server(dir: &std::path::Path) -> (std::process::Child, u16, std::path::PathBuf) {
+    let ca = dir.join("ca.pem");
+    let cert = dir.join("cert.pem");
+    let key = dir.join("key.pem");
+    let extensions = dir.join("leaf.ext");
+    std::fs::write(
+        &extensions,
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .expect("written");
+    let openssl = |args: &[&std::ffi::OsStr]| {
+        let made = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl runs (the TLS test needs it)");
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+    };
+    let os = |text: &'static str| std::ffi::OsStr::new(text);
+    // A CA, and a server certificate it signs: rustls refuses a CA as the server's own.
+    openssl(&[
+        os("req"),
+        os("-x509"),
+        os("-newkey"),
+        os("rsa:2048"),
+        os("-nodes"),
+        os("-days"),
+        os("2"),
+        os("-subj"),
+        os("/CN=hashpin test CA"),
+        os("-keyout"),
+        os("ca.key"),
+        os("-out"),
+        ca.as_os_str(),
+    ]);
+    openssl(&[
+        os("req"),
+        os("-newkey"),
+        os("rsa:2048"),
+        os("-nodes"),
+        os("-subj"),
+        os("/CN=127.0.0.1"),
+        os("-keyout"),
+        key.as_os_str(),
+        os("-out"),
+        os("leaf.csr"),
+    ]);
+    openssl(&[
+        os("x509"),
+        os("-req"),
+        os("-in"),
+        os("leaf.csr"),
+        os("-CA"),
+        ca.as_os_str(),
+        os("-CAkey"),
+        os("ca.key"),
+        os("-CAcreateserial"),
+        os("-days"),
+        os("2"),
+        os("-extfile"),
+        extensions.as_os_str(),
+        os("-out"),
+        cert.as_os_str(),
+    ]);
+    let script = "import http.server, ssl, sys\n\
+        server = http.server.HTTPServer(('127.0.0.1', 0), http.server.BaseHTTPRequestHandler)\n\
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n\
+        context.load_cert_chain(sys.argv[1], sys.argv[2])\n\
+        server.socket = context.wrap_socket(server.socket, server_side=True)\n\
+        print(server.server_address[1], flush=True)\n\
+        server.serve_forever()\n";
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&cert)
+        .arg(&key)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3 runs");
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().expect("piped")),
+        &mut line,
+    )
+    .expect("the server prints its port");
+    let port = line.trim().parse().expect("a port");
+    (child, port, ca)
+}
+
+#[test]
+fn issue_9_an_untrusted_certificate_is_said_so_and_not_retried() {
+    let project = Project::new("alpha\n");
+    let (mut server, port, cert) = https_server(project.dir.path());
+    let index = format!("https://127.0.0.1:{port}/simple/");
+    let started = std::time::Instant::now();
+    let (output, _, stderr) = crate::run(&mut project.command(&index, &[]));
+    let took = started.elapsed();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("TLS certificate"), "{stderr}");
+    assert!(
+        stderr.contains("is not trusted by the system's root certificates"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: if a proxy intercepts TLS"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("attempts"), "not retried: {stderr}");
+    assert!(!stderr.contains("check the network"), "{stderr}");
+    assert!(took < std::time::Duration::from_secs(10), "{took:?}");
+
+    // Trusted through pip's `cert`, the same server answers (501: it serves nothing).
+    let (output, _, stderr) = crate::run(project.command(&index, &[]).env("PIP_CERT", &cert));
+    let _ = server.kill();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("answered HTTP 501"), "{stderr}");
+}

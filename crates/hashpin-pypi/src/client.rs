@@ -1324,17 +1324,20 @@ impl Inner {
 /// Whether a request failed because the server's certificate was not trusted: asking again
 /// cannot help, and the network is not to blame.
 fn is_certificate_error(error: &reqwest::Error) -> bool {
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(current) = cause {
-        if let Some(rustls::Error::InvalidCertificate(_)) = current.downcast_ref::<rustls::Error>()
-        {
+    fn is_certificate(error: &(dyn std::error::Error + 'static)) -> bool {
+        if let Some(rustls::Error::InvalidCertificate(_)) = error.downcast_ref::<rustls::Error>() {
             return true;
         }
-        if let Some(io) = current.downcast_ref::<std::io::Error>()
-            && let Some(rustls::Error::InvalidCertificate(_)) = io
-                .get_ref()
-                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        {
+        // An I/O error's `source()` skips the error it wraps, so that one is looked into too
+        // (hyper wraps rustls's error in two of them).
+        error
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+            .is_some_and(|inner| is_certificate(inner))
+    }
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = cause {
+        if is_certificate(current) {
             return true;
         }
         cause = current.source();
