@@ -116,21 +116,11 @@ pub fn pyproject(bytes: &[u8]) {
 
 #[cfg(test)]
 mod tests {
-    /// Replays `fuzz/{seeds,regressions}/{target}` (see `scripts/fuzz.sh`).
+    /// Replays the fuzz target's seeds and regressions (see `scripts/fuzz.sh`).
     fn replay(target: &str, entry: fn(&[u8])) {
-        let fuzz = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
-        let mut inputs = 0;
-        for kind in ["seeds", "regressions"] {
-            let Ok(entries) = std::fs::read_dir(fuzz.join(kind).join(target)) else {
-                continue;
-            };
-            for file in entries {
-                let path = file.expect("a readable directory entry").path();
-                entry(&std::fs::read(&path).expect("a readable input"));
-                inputs += 1;
-            }
+        for (_, bytes) in hashpin_testkit::fuzz_inputs(target) {
+            entry(&bytes);
         }
-        assert!(inputs > 0, "no seeds for the fuzz target `{target}`");
     }
 
     #[test]

@@ -44,6 +44,30 @@ pub fn normalize(name: &str) -> String {
     out
 }
 
+/// Every input of the fuzz target `target` that tests replay: its seeds and the inputs that
+/// once found a bug (`fuzz/seeds/TARGET`, `fuzz/regressions/TARGET`; see `scripts/fuzz.sh`).
+/// Panics when there are none, so a renamed target cannot pass by replaying nothing.
+pub fn fuzz_inputs(target: &str) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let fuzz = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
+    let mut inputs = Vec::new();
+    for kind in ["seeds", "regressions"] {
+        let Ok(entries) = std::fs::read_dir(fuzz.join(kind).join(target)) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.expect("a readable directory entry").path();
+            let bytes = std::fs::read(&path).expect("a readable input");
+            inputs.push((path, bytes));
+        }
+    }
+    assert!(
+        !inputs.is_empty(),
+        "no inputs for the fuzz target `{target}`"
+    );
+    inputs.sort();
+    inputs
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -2,24 +2,11 @@
 //! `fuzz/regressions/`), replayed through the same entry points on every test run, so that a
 //! fixed crash stays fixed without nightly or `cargo fuzz` (see `scripts/fuzz.sh`).
 
-use std::path::Path;
-
-/// Runs `entry` on every file under `fuzz/{seeds,regressions}/{target}`; there must be some.
-pub(crate) fn replay(target: &str, entry: fn(&[u8])) {
-    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
-    let mut inputs = 0;
-    for kind in ["seeds", "regressions"] {
-        let Ok(entries) = std::fs::read_dir(fuzz.join(kind).join(target)) else {
-            continue;
-        };
-        for file in entries {
-            let path = file.expect("a readable directory entry").path();
-            let bytes = std::fs::read(&path).expect("a readable input");
-            entry(&bytes);
-            inputs += 1;
-        }
+/// Runs `entry` on every input of the fuzz target `target`.
+fn replay(target: &str, entry: fn(&[u8])) {
+    for (_, bytes) in hashpin_testkit::fuzz_inputs(target) {
+        entry(&bytes);
     }
-    assert!(inputs > 0, "no seeds for the fuzz target `{target}`");
 }
 
 #[test]

@@ -19,6 +19,16 @@ fn client_with(index: &TestIndex, limits: Limits) -> IndexClient {
     )
 }
 
+/// The error of reading the metadata of `alpha`'s only file from `index` within `limits`.
+async fn metadata_error(index: &TestIndex, limits: Limits) -> Error {
+    let client = client_with(index, limits);
+    let project = fetch_project(&client, "alpha").await;
+    client
+        .metadata(&project.files()[0])
+        .await
+        .expect_err("the metadata is beyond the limits")
+}
+
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     encoder.write_all(bytes).expect("gzip in memory");
@@ -71,19 +81,11 @@ async fn issue_9_metadata_that_inflates_beyond_the_limit_is_refused() {
             ranges,
             ..ServerOptions::default()
         });
-        let client = client_with(
-            &index,
-            Limits {
-                metadata_bytes: MIB,
-                ..Limits::default()
-            },
-        );
-        let project = fetch_project(&client, "alpha").await;
-        let error = client
-            .metadata(&project.files()[0])
-            .await
-            .expect_err("METADATA is too large");
-        let message = error_chain(&error);
+        let limits = Limits {
+            metadata_bytes: MIB,
+            ..Limits::default()
+        };
+        let message = error_chain(&metadata_error(&index, limits).await);
         assert!(
             message.contains("larger than the 1 MiB"),
             "ranges {ranges}: {message}"
@@ -104,18 +106,11 @@ async fn issue_9_a_file_larger_than_the_limit_is_not_downloaded_whole() {
             ..ServerOptions::default()
         })
         .start();
-    let client = client_with(
-        &index,
-        Limits {
-            file_bytes: MIB,
-            ..Limits::default()
-        },
-    );
-    let project = fetch_project(&client, "alpha").await;
-    let error = client
-        .metadata(&project.files()[0])
-        .await
-        .expect_err("the wheel is too large");
+    let limits = Limits {
+        file_bytes: MIB,
+        ..Limits::default()
+    };
+    let error = metadata_error(&index, limits).await;
     assert!(matches!(error, Error::TooLarge { .. }), "{error:?}");
 }
 
@@ -178,19 +173,11 @@ async fn issue_9_an_sdist_bomb_stops_at_the_limit() {
         "/bomb/alpha-1.0.tar.gz",
         Canned::new("application/octet-stream", bomb),
     );
-    let client = client_with(
-        &index,
-        Limits {
-            file_bytes: MIB,
-            ..Limits::default()
-        },
-    );
-    let project = fetch_project(&client, "alpha").await;
-    let error = client
-        .metadata(&project.files()[0])
-        .await
-        .expect_err("the archive inflates too far");
-    let message = error_chain(&error);
+    let limits = Limits {
+        file_bytes: MIB,
+        ..Limits::default()
+    };
+    let message = error_chain(&metadata_error(&index, limits).await);
     assert!(message.contains("inflates beyond"), "{message}");
 }
 
