@@ -63,6 +63,11 @@ pub(crate) struct BodyLimit {
     pub(crate) max: u64,
     /// Whether a large body goes to a temporary file (and is hashed) instead of memory.
     pub(crate) spill: bool,
+    /// Whether the body waits for one of the client's parse slots before it is read, and
+    /// holds it until the response is dropped: index pages, which are parsed as soon as they
+    /// arrive. Pages arrive faster than two cores parse them; unread, a waiting body stays in
+    /// the connection's buffers rather than in memory of ours.
+    pub(crate) parse_slot: bool,
 }
 
 /// Bodies larger than this spill to disk, where spilling is allowed.
@@ -116,13 +121,9 @@ pub(crate) async fn receive(
     {
         return Err(BodyError::TooLarge);
     }
-    // Presized from Content-Length, so that a large page is not copied as it grows; never
-    // beyond the spill size, since a length can lie.
-    let presize = response
-        .content_length()
-        .map_or(0, |length| usize::try_from(length).unwrap_or(usize::MAX))
-        .min(SPILL_BYTES);
-    let mut memory = Vec::with_capacity(presize);
+    // Kept as the chunks that arrived and joined once at the end: a body of unknown length (a
+    // compressed page) grown by doubling holds up to twice its size while it waits.
+    let mut memory = Chunks::default();
     let mut spilled: Option<(std::fs::File, Sha256)> = None;
     let mut received: u64 = 0;
     loop {
@@ -144,21 +145,21 @@ pub(crate) async fn receive(
                 hasher.update(&chunk);
                 file.write_all(&chunk).map_err(BodyError::Disk)?;
             }
-            None if limit.spill && memory.len() + chunk.len() > SPILL_BYTES => {
+            None if limit.spill && memory.len + chunk.len() > SPILL_BYTES => {
                 let mut file = tempfile::tempfile().map_err(BodyError::Disk)?;
                 let mut hasher = Sha256::new();
-                for part in [&memory[..], &chunk[..]] {
+                for part in memory.parts.iter().chain([&chunk]) {
                     hasher.update(part);
                     file.write_all(part).map_err(BodyError::Disk)?;
                 }
-                memory = Vec::new();
+                memory = Chunks::default();
                 spilled = Some((file, hasher));
             }
-            None => memory.extend_from_slice(&chunk),
+            None => memory.push(chunk),
         }
     }
     match spilled {
-        None => Ok(Body::Memory(memory)),
+        None => Ok(Body::Memory(memory.join())),
         Some((mut file, hasher)) => {
             file.rewind().map_err(BodyError::Disk)?;
             Ok(Body::Spilled {
@@ -167,6 +168,33 @@ pub(crate) async fn receive(
                 sha256: hasher.finalize().into(),
             })
         }
+    }
+}
+
+/// A body's chunks as they arrived.
+#[derive(Default)]
+struct Chunks {
+    parts: Vec<bytes::Bytes>,
+    len: usize,
+}
+
+impl Chunks {
+    fn push(&mut self, chunk: bytes::Bytes) {
+        self.len += chunk.len();
+        self.parts.push(chunk);
+    }
+
+    /// One buffer of exactly the body's size; a single chunk is taken over without a copy
+    /// where reqwest's buffer is not shared.
+    fn join(mut self) -> Vec<u8> {
+        if self.parts.len() == 1 {
+            return Vec::from(self.parts.pop().unwrap_or_default());
+        }
+        let mut joined = Vec::with_capacity(self.len);
+        for part in &self.parts {
+            joined.extend_from_slice(part);
+        }
+        joined
     }
 }
 

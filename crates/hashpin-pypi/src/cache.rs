@@ -4,12 +4,15 @@
 //! rename) and framed with its length and SHA-256, so a truncated or corrupted entry is detected
 //! on read, removed, and fetched again instead of being trusted.
 //!
-//! - `simple-v2/<index>/<project>`: the page's files, parsed and packed (see
+//! - `simple-v3/<index>/<project>`: the page's files, parsed and packed (see
 //!   [`PackedFiles`]), plus the URL the page came from, its `ETag`, `Last-Modified`,
 //!   `max-age`, and when it was fetched. Pages are revalidated: within `max-age` they are used
 //!   as they are, otherwise a conditional request is sent when the index gave validators.
 //!   Packed rather than raw: a warm or offline run would otherwise parse every file of every
-//!   page again, which costs more than everything else it does. (`simple-v1` held raw bodies.)
+//!   page again, which costs more than everything else it does. A page entry is framed with
+//!   CRC-32 (`PAGE_MAGIC`), streamed through it on read without being kept: only its head
+//!   stays in memory, and a version's file records are read from the file when asked for.
+//!   (`simple-v1` held raw bodies; `simple-v2` was read whole, under SHA-256.)
 //! - `metadata-v2/<key>`: the `METADATA` text of a file, keyed by what vouches for it: the
 //!   file's hash only when read from the verified file itself, the metadata's own hash for a
 //!   verified PEP 658 sidecar, else the file's URL (see `IndexClient::metadata`).
@@ -98,47 +101,63 @@ impl Cache {
     }
 
     fn page_path(&self, index_key: &str, project: &str) -> PathBuf {
-        self.root.join("simple-v2").join(index_key).join(project)
+        self.root.join("simple-v3").join(index_key).join(project)
     }
 
     fn metadata_path(&self, key: &str) -> PathBuf {
         self.root.join("metadata-v2").join(key)
     }
 
+    /// The cached page of `project`, its head read and every byte checked, its records left
+    /// in the file; `None` when there is none, or it is damaged (then it is removed).
     pub(crate) fn read_page(&self, index_key: &str, project: &str) -> Option<CachedPage> {
         let path = self.page_path(index_key, project);
-        let (bytes, start) = read_framed(&path)?;
-        let page = bytes[start..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .and_then(|split| {
-                let info: PageInfo = serde_json::from_slice(&bytes[start..start + split]).ok()?;
-                Some((info, PackedFiles::decode(bytes, start + split + 1)?))
-            });
-        let Some((info, files)) = page else {
-            // Framed correctly but not in the current layout: as good as missing.
-            log::debug!("discarding unreadable cache entry {}", path.display());
+        // Writable where it can be, so that a version found damaged later can mark the whole
+        // entry as such (emptied) for the next run.
+        let file = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .or_else(|_| fs::File::open(&path))
+            .ok()?;
+        let page = read_page_entry(file);
+        if page.is_none() {
+            log::debug!(
+                "discarding damaged or unreadable cache entry {}",
+                path.display()
+            );
             let _ = fs::remove_file(&path);
-            return None;
-        };
-        Some(CachedPage {
-            info,
-            files: Arc::new(files),
-        })
+        }
+        page
     }
 
+    /// Writes a page: `info`, then `files`. Returns the written file and where the packed
+    /// form starts in it, for [`PackedFiles::with_records_in`].
     pub(crate) fn write_page(
         &self,
         index_key: &str,
         project: &str,
-        page: &CachedPage,
-    ) -> io::Result<()> {
-        let mut info = serde_json::to_vec(&page.info).map_err(io::Error::other)?;
+        info: &PageInfo,
+        files: &PackedFiles,
+    ) -> io::Result<(fs::File, u64)> {
+        let mut info = serde_json::to_vec(info).map_err(io::Error::other)?;
         info.push(b'\n');
-        write_entry(
+        let packed = files.to_bytes()?;
+        let packed_head = files.head_end() - files.start();
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(&info);
+        crc.update(&packed[..packed_head]);
+        let header = format!(
+            "{PAGE_MAGIC}{}\n{:08x}\n{}\n",
+            info.len() + packed.len(),
+            crc.finalize(),
+            info.len() + packed_head
+        );
+        let file = write_parts(
             &self.page_path(index_key, project),
-            &[&info, page.files.as_bytes()],
-        )
+            &[header.as_bytes(), &info, &packed],
+        )?;
+        Ok((file, (header.len() + info.len()) as u64))
     }
 
     pub(crate) fn read_interpreter(&self, key: &str) -> Option<Vec<u8>> {
@@ -198,20 +217,100 @@ fn unframe(bytes: &[u8]) -> Option<usize> {
 
 /// Writes an entry whose payload is `parts`, one after the other.
 fn write_entry(path: &Path, parts: &[&[u8]]) -> io::Result<()> {
-    let directory = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(directory)?;
-    let mut file = tempfile::NamedTempFile::new_in(directory)?;
     let mut digest = Sha256::new();
     for part in parts {
         digest.update(part);
     }
     let length: usize = parts.iter().map(|part| part.len()).sum();
-    write!(file, "{MAGIC}\n{length}\n{}\n", hex(&digest.finalize()))?;
+    let header = format!("{MAGIC}\n{length}\n{}\n", hex(&digest.finalize()));
+    let mut all = vec![header.as_bytes()];
+    all.extend_from_slice(parts);
+    write_parts(path, &all)?;
+    Ok(())
+}
+
+/// Writes `parts` to `path` atomically (a temporary file in the same directory, renamed);
+/// returns the written file.
+fn write_parts(path: &Path, parts: &[&[u8]]) -> io::Result<fs::File> {
+    let directory = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(directory)?;
+    let mut file = tempfile::NamedTempFile::new_in(directory)?;
     for part in parts {
         file.write_all(part)?;
     }
-    file.persist(path).map_err(|error| error.error)?;
-    Ok(())
+    file.persist(path).map_err(|error| error.error)
+}
+
+/// What starts a page entry: `PAGE_MAGIC`, then the payload's length, the CRC-32 (hex) of
+/// its head, and the head's length (the info line and the packed head, which are read into
+/// memory), one per line. Each version's records carry their own CRC-32 in the head.
+///
+/// On reading, the head is kept and checked, and the records are streamed through their
+/// checks without being kept: a damaged entry is refetched as a whole before the run uses
+/// it. The records stay in the file and are checked again when a version is unpacked (see
+/// [`PackedFiles`]). CRC-32 rather than SHA-256 finds the same damage (a cut, a flipped
+/// bit) at a tenth of the cost, and pages are most of what a warm run reads; the small
+/// entries keep SHA-256.
+const PAGE_MAGIC: &str = "hashpin-page-v3\n";
+
+/// Reads a page entry from `file`: the head into memory, every byte checked; the records stay
+/// in the file.
+fn read_page_entry(file: fs::File) -> Option<CachedPage> {
+    use std::io::{BufRead as _, Read as _};
+    let total = file.metadata().ok()?.len();
+    let mut reader = io::BufReader::with_capacity(64 * 1024, &file);
+    let mut line = String::new();
+    let mut header_len = 0_u64;
+    let mut numbers = [0_u64; 3];
+    let mut magic = String::new();
+    (&mut reader).take(64).read_line(&mut magic).ok()?;
+    if magic != PAGE_MAGIC {
+        return None;
+    }
+    header_len += magic.len() as u64;
+    for (index, number) in numbers.iter_mut().enumerate() {
+        line.clear();
+        (&mut reader).take(32).read_line(&mut line).ok()?;
+        header_len += line.len() as u64;
+        let text = line.strip_suffix('\n')?;
+        *number = if index == 1 {
+            u64::from_str_radix(text, 16).ok()?
+        } else {
+            text.parse().ok()?
+        };
+    }
+    let [payload_len, crc, head_len] = numbers;
+    if header_len.checked_add(payload_len)? != total || head_len > payload_len {
+        return None;
+    }
+    let mut head = vec![0; usize::try_from(head_len).ok()?];
+    reader.read_exact(&mut head).ok()?;
+    if u64::from(crc32fast::hash(&head)) != crc {
+        return None;
+    }
+    let info_end = head.iter().position(|&byte| byte == b'\n')?;
+    let info: PageInfo = serde_json::from_slice(&head[..info_end]).ok()?;
+    let end = usize::try_from(payload_len).ok()?;
+    let files = PackedFiles::decode_head(head, info_end + 1, end)?;
+    // Through one reused buffer: reading a page costs a copy, not its size in memory.
+    let mut buffer = vec![0; 256 * 1024];
+    for (mut left, expected) in files.record_checks() {
+        let mut hasher = crc32fast::Hasher::new();
+        while left > 0 {
+            let want = left.min(buffer.len());
+            reader.read_exact(&mut buffer[..want]).ok()?;
+            hasher.update(&buffer[..want]);
+            left -= want;
+        }
+        if hasher.finalize() != expected {
+            return None;
+        }
+    }
+    drop(reader);
+    Some(CachedPage {
+        info,
+        files: Arc::new(files.with_records_in(file, header_len)),
+    })
 }
 
 #[cfg(test)]
@@ -253,26 +352,53 @@ mod tests {
         let name = "x".parse().expect("valid name");
         let parsed = crate::simple::ProjectPage::parse(&name, &url, Some("text/html"), body)
             .expect("parses");
-        let page = CachedPage {
-            info: PageInfo {
-                url: url.to_string(),
-                etag: Some("\"e\"".into()),
-                last_modified: None,
-                max_age: Some(600),
-                fetched_at: 42,
-            },
-            files: Arc::new(PackedFiles::from_files(&parsed.files)),
+        let info = PageInfo {
+            url: url.to_string(),
+            etag: Some("\"e\"".into()),
+            last_modified: None,
+            max_age: Some(600),
+            fetched_at: 42,
         };
-        cache.write_page("index", "x", &page).expect("write");
+        let files = PackedFiles::from_files(&parsed.files);
+        let (file, offset) = cache
+            .write_page("index", "x", &info, &files)
+            .expect("write");
         let read = cache.read_page("index", "x").expect("read");
-        assert_eq!(read.info, page.info);
+        assert_eq!(read.info, info);
         assert_eq!(read.files.files_at(0, &name), parsed.files);
+        // The written entry serves the records too.
+        let backed = PackedFiles::from_files(&parsed.files).with_records_in(file, offset);
+        assert_eq!(backed.files_at(0, &name), parsed.files);
 
-        // A damaged page is dropped like any other entry.
+        // Damage in a version's records is found on reading, and the entry dropped.
         let path = cache.page_path("index", "x");
         let mut bytes = fs::read(&path).expect("read");
         let last = bytes.len() - 1;
         bytes[last] ^= 1;
+        fs::write(&path, &bytes).expect("corrupt");
+        assert!(cache.read_page("index", "x").is_none());
+        assert!(!path.exists());
+
+        // Damage after reading (the records stay in the file) is found when they are
+        // unpacked: the version is left out, and the entry emptied for the next run.
+        cache
+            .write_page("index", "x", &info, &files)
+            .expect("write");
+        let sound = cache.read_page("index", "x").expect("sound");
+        fs::write(&path, &bytes).expect("corrupt");
+        assert_eq!(sound.files.files_at(0, &name), Vec::new());
+        assert!(cache.read_page("index", "x").is_none());
+
+        // Damage in the head is found at once.
+        cache
+            .write_page("index", "x", &info, &files)
+            .expect("write");
+        let mut bytes = fs::read(&path).expect("read");
+        let in_head = bytes
+            .iter()
+            .position(|&byte| byte == b'{')
+            .expect("the info line");
+        bytes[in_head + 2] ^= 1;
         fs::write(&path, &bytes).expect("corrupt");
         assert!(cache.read_page("index", "x").is_none());
         assert!(!path.exists());

@@ -260,6 +260,8 @@ struct Inner {
     options: ClientOptions,
     credentials: Credentials,
     permits: Semaphore,
+    /// Page bodies being read or parsed at once ([`BodyLimit::parse_slot`]); shared by clones.
+    parsing: Arc<Semaphore>,
     /// Find-links pages, fetched once per run and shared by every project.
     find_links_pages: Mutex<HashMap<Url, Arc<Fetched>>>,
     /// Projects with a page this client used from the cache without a request.
@@ -314,6 +316,8 @@ struct Fetched {
     body: Vec<u8>,
     /// The body, when it was large and allowed to spill ([`Body::Spilled`]).
     spilled: Option<Body>,
+    /// A parse slot ([`BodyLimit::parse_slot`]), held until the response is dropped.
+    _slot: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 impl Fetched {
@@ -338,9 +342,14 @@ const TAIL_BYTES: u64 = 64 * 1024;
 impl IndexClient {
     /// Builds the client. TLS trusts the system root store, plus `cert` from the configuration
     /// (pip's `cert`, `PIP_CERT`) when given; `SSL_CERT_FILE` is honoured by the system store.
+    ///
+    /// The `cert` bundle is read here, so that a bad one is reported before any work, except
+    /// with [`CacheMode::Offline`], which makes no connection (a bundle is ~1 ms of an offline
+    /// run's 15). A client made from an offline one with [`Self::with_options`] trusts only
+    /// the system store: it fails closed.
     pub fn new(config: IndexConfig, options: ClientOptions) -> Result<Self, Error> {
         let certificates = match &config.cert {
-            Some(path) => {
+            Some(path) if options.cache_mode != CacheMode::Offline => {
                 let pem = std::fs::read(path).map_err(|source| Error::Io {
                     path: path.clone(),
                     source,
@@ -353,7 +362,7 @@ impl IndexClient {
                 }
                 certificates
             }
-            None => Vec::new(),
+            _ => Vec::new(),
         };
         let http = Arc::new(LazyHttp {
             connect_timeout: options.connect_timeout,
@@ -378,6 +387,7 @@ impl IndexClient {
             inner: Arc::new(Inner {
                 http,
                 permits: Semaphore::new(options.concurrency.max(1)),
+                parsing: Arc::new(Semaphore::new(parse_slots())),
                 credentials,
                 config,
                 options,
@@ -398,6 +408,7 @@ impl IndexClient {
                 config: self.inner.config.clone(),
                 credentials: self.inner.credentials.clone(),
                 permits: Semaphore::new(options.concurrency.max(1)),
+                parsing: Arc::clone(&self.inner.parsing),
                 options,
                 find_links_pages: Mutex::new(HashMap::new()),
                 unchecked: Mutex::new(BTreeSet::new()),
@@ -443,6 +454,19 @@ impl IndexClient {
         &self,
         names: impl IntoIterator<Item = PackageName>,
     ) -> Vec<(PackageName, Result<Project, Error>)> {
+        let mut answers = Vec::new();
+        self.projects_each(names, |name, project| answers.push((name, project)))
+            .await;
+        answers
+    }
+
+    /// [`IndexClient::projects`], handing each answer to `each` as it arrives: a caller that
+    /// keeps only a little of each project holds one at a time, not all of them.
+    pub async fn projects_each(
+        &self,
+        names: impl IntoIterator<Item = PackageName>,
+        mut each: impl FnMut(PackageName, Result<Project, Error>),
+    ) {
         let mut lookups = tokio::task::JoinSet::new();
         for name in names {
             let client = self.clone();
@@ -451,15 +475,13 @@ impl IndexClient {
                 (name, project)
             });
         }
-        let mut answers = Vec::new();
         while let Some(answer) = lookups.join_next().await {
             match answer {
-                Ok(answer) => answers.push(answer),
+                Ok((name, project)) => each(name, project),
                 // A lookup only panics on a bug; let it surface as one.
                 Err(error) => std::panic::resume_unwind(error.into_panic()),
             }
         }
-        answers
     }
 
     /// All files of `name` from the configured indexes (per the [`IndexStrategy`]) and
@@ -550,12 +572,21 @@ impl IndexClient {
             .fetch_page(&url, cached.as_ref().map(|page| &page.info))
             .await?;
 
-        let page = match (fetched.status, cached) {
+        let (info, files) = match (fetched.status, cached) {
             (StatusCode::NOT_MODIFIED, Some(mut page)) => {
                 log::debug!("page of `{name}` not modified");
                 page.info.fetched_at = Timestamp::now().unix_seconds();
                 page.info.max_age = max_age(&fetched.headers).or(page.info.max_age);
-                page
+                if let Some(cache) = cache
+                    && let Err(error) =
+                        cache.write_page(&index_key, name.as_ref(), &page.info, &page.files)
+                {
+                    log::warn!(
+                        "cannot write to the cache at {}: {error}",
+                        cache.root().display()
+                    );
+                }
+                return Ok(Some(project(&page)));
             }
             (StatusCode::NOT_FOUND | StatusCode::GONE, _) => return Ok(None),
             (status, _) if status.is_success() => {
@@ -569,16 +600,14 @@ impl IndexClient {
                     url: RedactedUrl::new(&fetched.url),
                     source,
                 })?;
-                CachedPage {
-                    info: PageInfo {
-                        url: fetched.url.to_string(),
-                        etag: fetched.header(header::ETAG),
-                        last_modified: fetched.header(header::LAST_MODIFIED),
-                        max_age: max_age(&fetched.headers),
-                        fetched_at: Timestamp::now().unix_seconds(),
-                    },
-                    files: Arc::new(PackedFiles::from_listed(listed)),
-                }
+                let info = PageInfo {
+                    url: fetched.url.to_string(),
+                    etag: fetched.header(header::ETAG),
+                    last_modified: fetched.header(header::LAST_MODIFIED),
+                    max_age: max_age(&fetched.headers),
+                    fetched_at: Timestamp::now().unix_seconds(),
+                };
+                (info, PackedFiles::from_listed(listed))
             }
             (status, _) => {
                 return Err(Error::Status {
@@ -587,15 +616,15 @@ impl IndexClient {
                 });
             }
         };
-        if let Some(cache) = cache
-            && let Err(error) = cache.write_page(&index_key, name.as_ref(), &page)
-        {
-            log::warn!(
-                "cannot write to the cache at {}: {error}",
-                cache.root().display()
-            );
-        }
-        Ok(Some(project(&page)))
+        drop(fetched);
+        let files = match cache {
+            Some(cache) => store_page(cache, &index_key, name, &info, files),
+            None => files,
+        };
+        Ok(Some(project(&CachedPage {
+            info,
+            files: Arc::new(files),
+        })))
     }
 
     /// A page, conditional on the validators of the cached copy, if any.
@@ -640,7 +669,15 @@ impl IndexClient {
                 } else {
                     let fetched = Arc::new(
                         self.inner
-                            .fetch(&url, |request| request, self.inner.page_limit())
+                            .fetch(
+                                &url,
+                                |request| request,
+                                // Kept for the run, so it must not keep a parse slot.
+                                BodyLimit {
+                                    parse_slot: false,
+                                    ..self.inner.page_limit()
+                                },
+                            )
                             .await?,
                     );
                     if let Ok(mut pages) = self.inner.find_links_pages.lock() {
@@ -753,6 +790,7 @@ impl IndexClient {
             let limit = BodyLimit {
                 max: self.inner.options.limits.metadata_bytes,
                 spill: false,
+                parse_slot: false,
             };
             let fetched = self.inner.fetch(&url, |request| request, limit).await?;
             if fetched.status.is_success() {
@@ -864,6 +902,7 @@ impl IndexClient {
         let limit = BodyLimit {
             max: (limits.metadata_bytes + TAIL_BYTES + (1 << 20)).min(limits.file_bytes),
             spill: false,
+            parse_slot: false,
         };
         let fetched = match self
             .inner
@@ -915,6 +954,7 @@ impl IndexClient {
         let limit = BodyLimit {
             max: self.inner.options.limits.file_bytes,
             spill: true,
+            parse_slot: false,
         };
         let fetched = self
             .inner
@@ -1068,6 +1108,28 @@ impl std::io::Seek for Downloaded {
     }
 }
 
+/// Writes a fetched page to the cache. Once written, its records are read back from the cache
+/// file when asked for, and the run lets go of them: most versions of most projects are never
+/// looked at.
+fn store_page(
+    cache: &Cache,
+    index_key: &str,
+    name: &PackageName,
+    info: &PageInfo,
+    files: PackedFiles,
+) -> PackedFiles {
+    match cache.write_page(index_key, name.as_ref(), info, &files) {
+        Ok((file, offset)) => files.with_records_in(file, offset),
+        Err(error) => {
+            log::warn!(
+                "cannot write to the cache at {}: {error}",
+                cache.root().display()
+            );
+            files
+        }
+    }
+}
+
 enum Ranged {
     Partial {
         start: u64,
@@ -1122,6 +1184,7 @@ impl Inner {
         BodyLimit {
             max: self.options.limits.page_bytes,
             spill: false,
+            parse_slot: true,
         }
     }
 
@@ -1264,7 +1327,15 @@ impl Inner {
             BodyLimit {
                 max: limit.max.min(1024 * 1024),
                 spill: false,
+                parse_slot: false,
             }
+        };
+        let (slot, started) = if limit.parse_slot && status.is_success() {
+            // Never closed; its deadline starts when the body can be read.
+            let slot = Arc::clone(&self.parsing).acquire_owned().await.ok();
+            (slot, std::time::Instant::now())
+        } else {
+            (None, started)
         };
         let body = crate::body::receive(response, limit, &self.options.limits, started).await?;
         let (body, spilled) = match body {
@@ -1277,6 +1348,7 @@ impl Inner {
             url: final_url,
             body,
             spilled,
+            _slot: slot,
         })
     }
 
@@ -1317,8 +1389,15 @@ impl Inner {
             url: url.clone(),
             body,
             spilled: None,
+            _slot: None,
         })
     }
+}
+
+/// How many page bodies may be read and parsed at once: one per core, and one more so that a
+/// core is never idle waiting for the next body to arrive.
+fn parse_slots() -> usize {
+    std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get) + 1
 }
 
 /// Whether a request failed because the server's certificate was not trusted: asking again

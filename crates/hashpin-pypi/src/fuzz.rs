@@ -26,7 +26,10 @@ fn page_url() -> Url {
 fn page(bytes: &[u8], content_type: &str) {
     if let Ok(page) = ProjectPage::parse(&project(), &page_url(), Some(content_type), bytes) {
         let packed = PackedFiles::from_files(&page.files);
-        let decoded = PackedFiles::decode(packed.as_bytes().to_vec(), 0)
+        let bytes = packed
+            .to_bytes()
+            .unwrap_or_else(|_| unreachable!("in memory"));
+        let decoded = PackedFiles::decode(bytes.to_vec(), 0)
             .unwrap_or_else(|| panic!("a packed page does not read back"));
         let files: Vec<_> = (0..decoded.versions().len())
             .flat_map(|index| decoded.files_at(index, &project()))

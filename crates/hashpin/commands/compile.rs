@@ -287,20 +287,34 @@ async fn changed_on_index(
         .keys()
         .filter(|name| unchecked.contains(*name))
         .cloned();
+    // Each fresh page is compared as it arrives and dropped: only the pinned version matters.
     let mut changed = Vec::new();
-    for (name, project) in fresh.projects(rechecked).await {
-        let Some(package) = resolution.packages.get(&name) else {
-            continue;
-        };
-        let files = project?.files_of(&package.version);
-        let now = fingerprint(
-            files
-                .iter()
-                .filter(|file| file.upload_time.is_some_and(|time| time <= cutoff)),
-        );
-        if now != fingerprint(package.files.iter()) {
-            changed.push(format!("{name}=={}", package.version));
-        }
+    let mut failed = None;
+    fresh
+        .projects_each(rechecked, |name, project| {
+            let Some(package) = resolution.packages.get(&name) else {
+                return;
+            };
+            let project = match project {
+                Ok(project) => project,
+                Err(error) => {
+                    failed.get_or_insert(error);
+                    return;
+                }
+            };
+            let files = project.files_of(&package.version);
+            let now = fingerprint(
+                files
+                    .iter()
+                    .filter(|file| file.upload_time.is_some_and(|time| time <= cutoff)),
+            );
+            if now != fingerprint(package.files.iter()) {
+                changed.push(format!("{name}=={}", package.version));
+            }
+        })
+        .await;
+    if let Some(error) = failed {
+        return Err(error.into());
     }
     changed.sort();
     Ok(changed)

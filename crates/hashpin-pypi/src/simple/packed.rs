@@ -12,11 +12,11 @@
 //! Layout (integers little-endian; `str` is a u32 length and UTF-8; `opt<T>` is a byte, 0 or
 //! 1, then `T` when 1):
 //! ```text
-//! magic             "hashpin-files-1\n"
+//! magic             "hashpin-files-2\n"
 //! url prefix        str: the longest common prefix of the file URLs, up to a `/`
 //! requires-python   u32 count, then that many str: the distinct values, parsed once each
 //! versions          u32 count, then per version: str version, opt<i64> earliest upload (µs),
-//!                   u32 files, u32 length of its file records in bytes
+//!                   u32 files, u32 length of its file records in bytes, u32 their CRC-32
 //! file records      every version's, in table order: str filename, named url, hashes,
 //!                   u32 requires-python (an index, or u32::MAX for none),
 //!                   u8 yanked (0 no, 1 yes, 2 yes, then a str reason),
@@ -32,8 +32,14 @@
 //! then the filename (`…/packages/ab/cd/<digest>/<filename>`), which provenance URLs hold
 //! too. Leaving out the shared prefix and the filename takes a third off.
 //!
-//! The cache's framing (length and SHA-256) is what keeps a damaged buffer out; decoding
-//! still checks every bound, and a buffer that does not decode counts as no cache entry.
+//! The cache's framing (length and CRC-32) is what keeps a damaged buffer out; decoding and
+//! unpacking still check every bound, and a buffer that does not decode counts as no cache
+//! entry.
+//!
+//! Only the head (everything before the file records: prefix, `Requires-Python` values, the
+//! version table) has to be in memory. The records of a page read from the cache, or just
+//! written to it, stay in the cache file and are read one version at a time, when asked for:
+//! a run's memory then grows with the versions it looks at, not with the pages it reads.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -49,19 +55,32 @@ use crate::hash::{HashAlgorithm, HashDigest, RawDigest};
 use crate::timestamp::Timestamp;
 use crate::untrusted::UntrustedText;
 
-const MAGIC: &[u8] = b"hashpin-files-1\n";
+const MAGIC: &[u8] = b"hashpin-files-2\n";
 const NO_REQUIRES_PYTHON: u32 = u32::MAX;
 
 /// One source's files of one project, packed (see the module documentation).
 #[derive(Debug)]
 pub(crate) struct PackedFiles {
     /// The packed form starts at `start`: what comes before is the cache entry's header,
-    /// kept rather than copied away.
+    /// kept rather than copied away. Holds at least the head; all of the form unless the
+    /// records are in a file.
     bytes: Vec<u8>,
     start: usize,
+    /// Where `bytes` ends, as an offset in the same numbering: the records, when not all in
+    /// `bytes`, are in `file` from `file_offset` (the offset there of `bytes[0]`).
+    end: usize,
+    file: Option<RecordsFile>,
     url_prefix: Range<usize>,
     versions: Vec<PackedVersion>,
     requires_python: Vec<Interned>,
+}
+
+/// The file a packed form's records are read from.
+#[derive(Debug)]
+struct RecordsFile {
+    file: std::fs::File,
+    /// The offset in the file of the first byte of the packed buffer's numbering.
+    file_offset: u64,
 }
 
 /// One version's entry in the table.
@@ -72,6 +91,9 @@ pub(crate) struct PackedVersion {
     pub(crate) earliest_upload: Option<Timestamp>,
     count: usize,
     records: Range<usize>,
+    /// The CRC-32 of the records, checked when they are read: they may come from a file
+    /// long after the head was checked.
+    crc: u32,
 }
 
 /// A distinct `Requires-Python` value, parsed the first time a file with it is unpacked.
@@ -103,6 +125,14 @@ impl PackedFiles {
     /// Reads the packed form in `bytes` from `start` on; `None` when it does not follow the
     /// layout.
     pub(crate) fn decode(bytes: Vec<u8>, start: usize) -> Option<Self> {
+        let end = bytes.len();
+        Self::decode_head(bytes, start, end)
+    }
+
+    /// Reads the packed form whose head is in `bytes` from `start` on and which ends at `end`
+    /// (in the same numbering; records beyond `bytes.len()` are read later from a file, see
+    /// [`Self::with_records_in`]).
+    pub(crate) fn decode_head(bytes: Vec<u8>, start: usize, end: usize) -> Option<Self> {
         let mut reader = Reader::new(&bytes, start..bytes.len());
         if reader.take(MAGIC.len())? != MAGIC {
             return None;
@@ -124,40 +154,88 @@ impl PackedFiles {
             let earliest_upload = reader.opt_i64()?.map(Timestamp::from_unix_micros);
             let files = reader.u32()? as usize;
             let length = reader.u32()? as usize;
-            table.push((version, earliest_upload, files, length));
+            let crc = reader.u32()?;
+            table.push((version, earliest_upload, files, length, crc));
         }
-        let mut end = reader.at;
+        // Records are checked when a version is unpacked: a run reads a few of them.
+        let mut at = reader.at;
         let mut versions = Vec::with_capacity(table.len());
-        let interned = requires_python.len();
-        for (version, earliest_upload, count, length) in table {
-            let records = end..end.checked_add(length)?;
-            let mut reader = Reader::new(&bytes, records.clone());
-            for _ in 0..count {
-                RawFile::read(&mut reader, interned)?;
-            }
-            if reader.at != records.end {
-                return None;
-            }
-            end = records.end;
+        for (version, earliest_upload, count, length, crc) in table {
+            let records = at..at.checked_add(length)?;
+            at = records.end;
             versions.push(PackedVersion {
                 version,
                 earliest_upload,
                 count,
                 records,
+                crc,
             });
         }
-        (end == bytes.len()).then_some(Self {
+        (at == end).then_some(Self {
             bytes,
             start,
+            end,
+            file: None,
             url_prefix,
             versions,
             requires_python,
         })
     }
 
-    /// The packed buffer, as the cache stores it.
-    pub(crate) fn as_bytes(&self) -> &[u8] {
-        &self.bytes[self.start..]
+    /// Each version's records as their length and CRC-32, in the order they are laid out.
+    pub(crate) fn record_checks(&self) -> impl Iterator<Item = (usize, u32)> + '_ {
+        self.versions
+            .iter()
+            .map(|version| (version.records.len(), version.crc))
+    }
+
+    /// Where the packed form starts in the buffer's numbering.
+    pub(crate) fn start(&self) -> usize {
+        self.start
+    }
+
+    /// Where the records start (in the buffer's numbering): what must be in memory.
+    pub(crate) fn head_end(&self) -> usize {
+        self.versions
+            .first()
+            .map_or(self.end, |version| version.records.start)
+    }
+
+    /// The same files with the records read from `file`, where the buffer's numbering starts
+    /// at `file_offset`; the records in memory are let go.
+    pub(crate) fn with_records_in(mut self, file: std::fs::File, file_offset: u64) -> Self {
+        self.bytes.truncate(self.head_end());
+        self.bytes.shrink_to_fit();
+        self.file = Some(RecordsFile { file, file_offset });
+        self
+    }
+
+    /// The bytes of `range` (in the buffer's numbering), from memory or the records file.
+    fn read_range(&self, range: Range<usize>) -> Option<std::borrow::Cow<'_, [u8]>> {
+        if range.end <= self.bytes.len() {
+            return Some(std::borrow::Cow::Borrowed(&self.bytes[range]));
+        }
+        let file = self.file.as_ref()?;
+        let mut buffer = vec![0; range.len()];
+        let offset = file.file_offset.checked_add(range.start as u64)?;
+        match read_exact_at(&file.file, &mut buffer, offset) {
+            Ok(()) => Some(std::borrow::Cow::Owned(buffer)),
+            Err(error) => {
+                log::warn!("cannot read a cached page's files: {error}");
+                None
+            }
+        }
+    }
+
+    /// The packed buffer, as the cache stores it (read back from the records file if the
+    /// records are there).
+    pub(crate) fn to_bytes(&self) -> std::io::Result<std::borrow::Cow<'_, [u8]>> {
+        if self.file.is_none() {
+            return Ok(std::borrow::Cow::Borrowed(&self.bytes[self.start..]));
+        }
+        self.read_range(self.start..self.end)
+            .map(|bytes| std::borrow::Cow::Owned(bytes.into_owned()))
+            .ok_or_else(|| std::io::Error::other("the cached page's records cannot be read"))
     }
 
     /// The versions, newest first.
@@ -170,11 +248,30 @@ impl PackedFiles {
         let Some(version) = self.versions.get(index) else {
             return Vec::new();
         };
-        let mut reader = Reader::new(&self.bytes, version.records.clone());
+        let Some(records) = self.read_range(version.records.clone()) else {
+            return Vec::new();
+        };
+        if crc32fast::hash(&records) != version.crc {
+            // Damage after the entry was checked (its head was): the version is left out for
+            // this run rather than trusted, and the next run fetches the page again.
+            log::warn!(
+                "the cached files of `{project}` {} are damaged; run again with --refresh",
+                version.version
+            );
+            if let Some(file) = &self.file {
+                let _ = file.file.set_len(0);
+            }
+            return Vec::new();
+        }
+        let mut reader = Reader::new(&records, 0..records.len());
         let mut files = Vec::with_capacity(version.count);
         for _ in 0..version.count {
-            // `decode` walked every record, so reading one again cannot run out of bounds.
+            // The cache's checksum passed, so only a packing bug could stop this early.
             let Some(raw) = RawFile::read(&mut reader, self.requires_python.len()) else {
+                log::warn!(
+                    "skipping unreadable cached file entries of `{project}` {}",
+                    version.version
+                );
                 break;
             };
             match self.unpack(&raw, project) {
@@ -246,6 +343,36 @@ impl PackedFiles {
     }
 }
 
+/// Fills `buffer` from `file` at `offset`, without moving a cursor another reader shares.
+#[cfg(unix)]
+fn read_exact_at(file: &std::fs::File, buffer: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buffer, offset)
+}
+
+/// Fills `buffer` from `file` at `offset`.
+#[cfg(windows)]
+fn read_exact_at(file: &std::fs::File, buffer: &mut [u8], offset: u64) -> std::io::Result<()> {
+    let mut done = 0;
+    while done < buffer.len() {
+        match std::os::windows::fs::FileExt::seek_read(
+            file,
+            &mut buffer[done..],
+            offset + done as u64,
+        )? {
+            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            read => done += read,
+        }
+    }
+    Ok(())
+}
+
+/// Elsewhere records are never left in a file ([`PackedFiles::with_records_in`] is not
+/// called), so this is not reached.
+#[cfg(not(any(unix, windows)))]
+fn read_exact_at(_: &std::fs::File, _: &mut [u8], _: u64) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
+}
+
 /// Writes `files`, sorted newest version first, in the packed layout.
 fn pack(files: &[ListedFile<'_>]) -> Vec<u8> {
     let mut interned: Vec<&str> = Vec::new();
@@ -292,6 +419,7 @@ fn pack(files: &[ListedFile<'_>]) -> Vec<u8> {
             earliest_upload,
             group.len(),
             records.len() - bytes_before,
+            crc32fast::hash(&records[bytes_before..]),
         ));
         start = end;
     }
@@ -303,11 +431,12 @@ fn pack(files: &[ListedFile<'_>]) -> Vec<u8> {
         put_str(&mut out, text);
     }
     put_len(&mut out, table.len());
-    for (version, earliest_upload, count, length) in table {
+    for (version, earliest_upload, count, length, crc) in table {
         put_str(&mut out, &version.to_string());
         put_opt_i64(&mut out, earliest_upload.map(Timestamp::unix_micros));
         put_len(&mut out, count);
         put_len(&mut out, length);
+        out.extend_from_slice(&crc.to_le_bytes());
     }
     out.extend_from_slice(&records);
     out
@@ -701,9 +830,12 @@ mod tests {
 
         // And through the bytes, as the cache reads them.
         let mut framed = b"header\n".to_vec();
-        framed.extend_from_slice(packed.as_bytes());
+        framed.extend_from_slice(&packed.to_bytes().expect("in memory"));
         let again = PackedFiles::decode(framed, 7).expect("decodes");
-        assert_eq!(again.as_bytes(), packed.as_bytes());
+        assert_eq!(
+            again.to_bytes().expect("in memory"),
+            packed.to_bytes().expect("in memory")
+        );
         assert_eq!(unpack_all(&again), unpacked);
         assert_eq!(
             again.versions()[0].earliest_upload,
@@ -718,7 +850,7 @@ mod tests {
             every_field("foo-2.0-py3-none-any.whl"),
             file("foo-1.0.tar.gz"),
         ]);
-        let bytes = packed.as_bytes();
+        let bytes = packed.to_bytes().expect("in memory");
         for length in 0..bytes.len() {
             assert!(
                 PackedFiles::decode(bytes[..length].to_vec(), 0).is_none(),
