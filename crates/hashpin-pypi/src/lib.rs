@@ -52,7 +52,9 @@ pub use hash::{HashAlgorithm, HashDigest, HashParseError};
 pub use interpreter::InterpreterInfo;
 pub use metadata::{CoreMetadata, MAX_REQUIRES_DIST, MetadataError};
 pub use redact::{RedactedUrl, redact_text, strip_credentials};
-pub use requirement::{MAX_EXTRAS, MAX_MARKER_NESTING, RequirementError, parse_requirement};
+pub use requirement::{
+    MAX_EXTRAS, MAX_MARKER_CLAUSES, MAX_MARKER_NESTING, RequirementError, parse_requirement,
+};
 pub use sdist::SdistError;
 pub use simple::{DistFile, MetadataAvailability, PageError, ProjectPage, Yanked};
 pub use timestamp::{Timestamp, TimestampError};

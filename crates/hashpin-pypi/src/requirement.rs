@@ -13,6 +13,11 @@ use pep508_rs::Requirement;
 /// The deepest parenthesis nesting a requirement may have.
 pub const MAX_MARKER_NESTING: usize = 64;
 
+/// The most comparisons a requirement's marker may join with `and` and `or`: real markers
+/// join a handful, and the marker algebra of `pep508_rs` can grow exponentially with them (a
+/// fuzzed marker of some hundred comparisons took more than 2 GiB).
+pub const MAX_MARKER_CLAUSES: usize = 64;
+
 /// The most extras one requirement may name: real ones name a few, the largest projects offer
 /// about a hundred, and each extra is a node the resolver decides about.
 pub const MAX_EXTRAS: usize = 1024;
@@ -25,6 +30,14 @@ pub enum RequirementError {
     TooDeep {
         /// How deep they nest.
         depth: usize,
+    },
+    /// More than [`MAX_MARKER_CLAUSES`] comparisons in the marker.
+    #[error(
+        "its marker joins {count} comparisons, more than the {MAX_MARKER_CLAUSES} hashpin reads"
+    )]
+    TooManyClauses {
+        /// How many.
+        count: usize,
     },
     /// More than [`MAX_EXTRAS`] extras.
     #[error("it names {count} extras, more than the {MAX_EXTRAS} hashpin reads")]
@@ -43,6 +56,10 @@ pub fn parse_requirement(text: &str) -> Result<Requirement, RequirementError> {
     let depth = nesting_depth(text);
     if depth > MAX_MARKER_NESTING {
         return Err(RequirementError::TooDeep { depth });
+    }
+    let clauses = marker_clauses(text);
+    if clauses > MAX_MARKER_CLAUSES {
+        return Err(RequirementError::TooManyClauses { count: clauses });
     }
     // Counted before parsing too: the parser's own handling of extras is quadratic.
     let extras = text
@@ -106,6 +123,31 @@ fn ends_in_separator(text: &str) -> Option<&str> {
         let end = extra.find(|c: char| !is_name(c)).unwrap_or(extra.len());
         bad(&extra[..end]).then_some(&extra[..end])
     })
+}
+
+/// How many comparisons the marker after `;` joins: one more than its `and` and `or` words
+/// outside quoted strings (zero without a marker).
+fn marker_clauses(text: &str) -> usize {
+    let mut joins = 0;
+    let mut quote = None;
+    let mut word = String::new();
+    let mut in_marker = false;
+    for c in text.chars().chain([' ']) {
+        match (quote, c) {
+            (Some(open), c) if c == open => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, ';') => in_marker = true,
+            (None, c) if c.is_ascii_alphabetic() => word.push(c),
+            (None, _) => {
+                if in_marker && (word == "and" || word == "or") {
+                    joins += 1;
+                }
+                word.clear();
+            }
+        }
+    }
+    if in_marker { joins + 1 } else { 0 }
 }
 
 /// The deepest nesting of `(` outside quoted strings (marker values are quoted with `'` or `"`).
@@ -210,11 +252,27 @@ mod tests {
     }
 
     #[test]
-    fn long_flat_markers_parse() {
+    fn issue_9_markers_joining_too_many_comparisons_are_refused() {
         let text = format!(
             "beta ; {}",
             vec!["python_version > '3'"; 20_000].join(" and ")
         );
-        assert!(parse_requirement(&text).is_ok());
+        assert_eq!(
+            parse_requirement(&text),
+            Err(RequirementError::TooManyClauses { count: 20_000 })
+        );
+        let text = format!(
+            "beta ; {}",
+            (0..MAX_MARKER_CLAUSES)
+                .map(|i| format!("(platform_machine != 'm{i}' or extra == 'e{i}')"))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        );
+        assert!(matches!(
+            parse_requirement(&text),
+            Err(RequirementError::TooManyClauses { .. })
+        ));
+        let text = "beta ; python_version >= '3.8' and (sys_platform == 'linux' or os_name == 'nt and or')";
+        assert!(parse_requirement(text).is_ok(), "quoted words do not count");
     }
 }
