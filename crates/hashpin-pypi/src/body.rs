@@ -63,11 +63,6 @@ pub(crate) struct BodyLimit {
     pub(crate) max: u64,
     /// Whether a large body goes to a temporary file (and is hashed) instead of memory.
     pub(crate) spill: bool,
-    /// Whether the body waits for one of the client's parse slots before it is read, and
-    /// holds it until the response is dropped: index pages, which are parsed as soon as they
-    /// arrive. Pages arrive faster than two cores parse them; unread, a waiting body stays in
-    /// the connection's buffers rather than in memory of ours.
-    pub(crate) parse_slot: bool,
 }
 
 /// Bodies larger than this spill to disk, where spilling is allowed.

@@ -260,8 +260,6 @@ struct Inner {
     options: ClientOptions,
     credentials: Credentials,
     permits: Semaphore,
-    /// Page bodies being read or parsed at once ([`BodyLimit::parse_slot`]); shared by clones.
-    parsing: Arc<Semaphore>,
     /// Find-links pages, fetched once per run and shared by every project.
     find_links_pages: Mutex<HashMap<Url, Arc<Fetched>>>,
     /// Projects with a page this client used from the cache without a request.
@@ -316,8 +314,6 @@ struct Fetched {
     body: Vec<u8>,
     /// The body, when it was large and allowed to spill ([`Body::Spilled`]).
     spilled: Option<Body>,
-    /// A parse slot ([`BodyLimit::parse_slot`]), held until the response is dropped.
-    _slot: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 impl Fetched {
@@ -387,7 +383,6 @@ impl IndexClient {
             inner: Arc::new(Inner {
                 http,
                 permits: Semaphore::new(options.concurrency.max(1)),
-                parsing: Arc::new(Semaphore::new(parse_slots())),
                 credentials,
                 config,
                 options,
@@ -408,7 +403,6 @@ impl IndexClient {
                 config: self.inner.config.clone(),
                 credentials: self.inner.credentials.clone(),
                 permits: Semaphore::new(options.concurrency.max(1)),
-                parsing: Arc::clone(&self.inner.parsing),
                 options,
                 find_links_pages: Mutex::new(HashMap::new()),
                 unchecked: Mutex::new(BTreeSet::new()),
@@ -669,15 +663,7 @@ impl IndexClient {
                 } else {
                     let fetched = Arc::new(
                         self.inner
-                            .fetch(
-                                &url,
-                                |request| request,
-                                // Kept for the run, so it must not keep a parse slot.
-                                BodyLimit {
-                                    parse_slot: false,
-                                    ..self.inner.page_limit()
-                                },
-                            )
+                            .fetch(&url, |request| request, self.inner.page_limit())
                             .await?,
                     );
                     if let Ok(mut pages) = self.inner.find_links_pages.lock() {
@@ -790,7 +776,6 @@ impl IndexClient {
             let limit = BodyLimit {
                 max: self.inner.options.limits.metadata_bytes,
                 spill: false,
-                parse_slot: false,
             };
             let fetched = self.inner.fetch(&url, |request| request, limit).await?;
             if fetched.status.is_success() {
@@ -902,7 +887,6 @@ impl IndexClient {
         let limit = BodyLimit {
             max: (limits.metadata_bytes + TAIL_BYTES + (1 << 20)).min(limits.file_bytes),
             spill: false,
-            parse_slot: false,
         };
         let fetched = match self
             .inner
@@ -954,7 +938,6 @@ impl IndexClient {
         let limit = BodyLimit {
             max: self.inner.options.limits.file_bytes,
             spill: true,
-            parse_slot: false,
         };
         let fetched = self
             .inner
@@ -1184,7 +1167,6 @@ impl Inner {
         BodyLimit {
             max: self.options.limits.page_bytes,
             spill: false,
-            parse_slot: true,
         }
     }
 
@@ -1327,15 +1309,7 @@ impl Inner {
             BodyLimit {
                 max: limit.max.min(1024 * 1024),
                 spill: false,
-                parse_slot: false,
             }
-        };
-        let (slot, started) = if limit.parse_slot && status.is_success() {
-            // Never closed; its deadline starts when the body can be read.
-            let slot = Arc::clone(&self.parsing).acquire_owned().await.ok();
-            (slot, std::time::Instant::now())
-        } else {
-            (None, started)
         };
         let body = crate::body::receive(response, limit, &self.options.limits, started).await?;
         let (body, spilled) = match body {
@@ -1348,7 +1322,6 @@ impl Inner {
             url: final_url,
             body,
             spilled,
-            _slot: slot,
         })
     }
 
@@ -1389,15 +1362,8 @@ impl Inner {
             url: url.clone(),
             body,
             spilled: None,
-            _slot: None,
         })
     }
-}
-
-/// How many page bodies may be read and parsed at once: one per core, and one more so that a
-/// core is never idle waiting for the next body to arrive.
-fn parse_slots() -> usize {
-    std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get) + 1
 }
 
 /// Whether a request failed because the server's certificate was not trusted: asking again
