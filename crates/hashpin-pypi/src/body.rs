@@ -116,9 +116,7 @@ pub(crate) async fn receive(
     {
         return Err(BodyError::TooLarge);
     }
-    // Kept as the chunks that arrived and joined once at the end: a body of unknown length (a
-    // compressed page) grown by doubling holds up to twice its size while it waits.
-    let mut memory = Chunks::default();
+    let mut memory = InMemory::new(response.content_length(), limit);
     let mut spilled: Option<(std::fs::File, Sha256)> = None;
     let mut received: u64 = 0;
     loop {
@@ -140,14 +138,13 @@ pub(crate) async fn receive(
                 hasher.update(&chunk);
                 file.write_all(&chunk).map_err(BodyError::Disk)?;
             }
-            None if limit.spill && memory.len + chunk.len() > SPILL_BYTES => {
+            None if limit.spill && memory.len() + chunk.len() > SPILL_BYTES => {
                 let mut file = tempfile::tempfile().map_err(BodyError::Disk)?;
                 let mut hasher = Sha256::new();
-                for part in memory.parts.iter().chain([&chunk]) {
+                for part in std::mem::take(&mut memory).parts().chain([&chunk[..]]) {
                     hasher.update(part);
                     file.write_all(part).map_err(BodyError::Disk)?;
                 }
-                memory = Chunks::default();
                 spilled = Some((file, hasher));
             }
             None => memory.push(chunk),
@@ -166,30 +163,92 @@ pub(crate) async fn receive(
     }
 }
 
-/// A body's chunks as they arrived.
-#[derive(Default)]
-struct Chunks {
-    parts: Vec<bytes::Bytes>,
-    len: usize,
+/// Bodies announcing more than this have only this much reserved up front; the rest grows as
+/// it comes, so a length header alone cannot make a large allocation.
+const PRESIZE_MAX: u64 = 32 * 1024 * 1024;
+
+/// A body kept in memory as it arrives.
+///
+/// A page is held once while it is parsed, so how it is received decides a run's peak: the
+/// largest pages are megabytes. Never grown by doubling (up to twice its size while it waits),
+/// and never held twice (as chunks and joined).
+#[derive(Debug)]
+enum InMemory {
+    /// The announced length, reserved up front and filled chunk by chunk.
+    Sized(Vec<u8>),
+    /// Of unknown length (a compressed body, which reqwest inflates): the chunks as they
+    /// came, joined once at the end.
+    Chunks {
+        parts: Vec<bytes::Bytes>,
+        len: usize,
+    },
 }
 
-impl Chunks {
-    fn push(&mut self, chunk: bytes::Bytes) {
-        self.len += chunk.len();
-        self.parts.push(chunk);
+impl Default for InMemory {
+    fn default() -> Self {
+        Self::Chunks {
+            parts: Vec::new(),
+            len: 0,
+        }
+    }
+}
+
+impl InMemory {
+    /// Ready for a body of `announced` length (`Content-Length` of what arrives, `None` when
+    /// unknown) received within `limit`.
+    fn new(announced: Option<u64>, limit: BodyLimit) -> Self {
+        match announced {
+            // A body that will spill is not worth reserving for.
+            Some(length) if !limit.spill || length <= SPILL_BYTES as u64 => {
+                let reserve = usize::try_from(length.min(PRESIZE_MAX)).unwrap_or(0);
+                Self::Sized(Vec::with_capacity(reserve))
+            }
+            _ => Self::default(),
+        }
     }
 
-    /// One buffer of exactly the body's size; a single chunk is taken over without a copy
-    /// where reqwest's buffer is not shared.
-    fn join(mut self) -> Vec<u8> {
-        if self.parts.len() == 1 {
-            return Vec::from(self.parts.pop().unwrap_or_default());
+    fn len(&self) -> usize {
+        match self {
+            Self::Sized(bytes) => bytes.len(),
+            Self::Chunks { len, .. } => *len,
         }
-        let mut joined = Vec::with_capacity(self.len);
-        for part in &self.parts {
-            joined.extend_from_slice(part);
+    }
+
+    fn push(&mut self, chunk: bytes::Bytes) {
+        match self {
+            Self::Sized(bytes) => bytes.extend_from_slice(&chunk),
+            Self::Chunks { parts, len } => {
+                *len += chunk.len();
+                parts.push(chunk);
+            }
         }
-        joined
+    }
+
+    /// What was received so far, in order.
+    fn parts(&self) -> impl Iterator<Item = &[u8]> {
+        let (sized, chunks) = match self {
+            Self::Sized(bytes) => (Some(&bytes[..]), &[][..]),
+            Self::Chunks { parts, .. } => (None, &parts[..]),
+        };
+        sized.into_iter().chain(chunks.iter().map(|part| &part[..]))
+    }
+
+    /// One buffer of the body; a single chunk is taken over without a copy where reqwest's
+    /// buffer is not shared.
+    fn join(self) -> Vec<u8> {
+        match self {
+            Self::Sized(bytes) => bytes,
+            Self::Chunks { mut parts, len } => {
+                if parts.len() == 1 {
+                    return Vec::from(parts.pop().unwrap_or_default());
+                }
+                let mut joined = Vec::with_capacity(len);
+                for part in &parts {
+                    joined.extend_from_slice(part);
+                }
+                joined
+            }
+        }
     }
 }
 

@@ -1,10 +1,12 @@
 //! PEP 691 JSON pages.
 //!
-//! A page is read in one pass, every file entry as it comes. One entry with an unexpected
-//! shape fails that pass; the page is then read again with each entry kept as raw JSON and
-//! read on its own, so that the odd entry is skipped instead of failing the whole page. Both
-//! passes read entries into the same [`File`], so they keep the same files: the first is only
-//! faster (reading every entry twice was a fifth of parsing a page).
+//! A page is read in one pass, every file entry checked as it comes: only the checked files
+//! are ever kept, never a list of raw entries beside them (the largest pages list tens of
+//! thousands of files, and a run's peak memory is the page it is reading). One entry with an
+//! unexpected shape fails that pass; the page is then read again with each entry first taken
+//! as raw JSON and read on its own, so that the odd entry is skipped instead of failing the
+//! whole page. Both passes read entries into the same [`File`], so they keep the same files:
+//! the first is only faster (reading every entry twice was a fifth of parsing a page).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -12,27 +14,15 @@ use std::fmt;
 
 use pep508_rs::PackageName;
 use serde::Deserialize;
-use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::de::{
+    DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use serde_json::value::RawValue;
 use url::Url;
 
 use super::{FileEntry, ListedFile, MetadataAvailability, PageError, PageMemo, Yanked};
 use crate::hash::{HashDigest, RawDigest};
 use crate::untrusted::UntrustedText;
-
-/// A page whose every entry reads as a [`File`].
-#[derive(Deserialize)]
-struct Page<'a> {
-    #[serde(borrow, default)]
-    files: Vec<File<'a>>,
-}
-
-/// A page read entry by entry (see the module documentation).
-#[derive(Deserialize)]
-struct RawPage<'a> {
-    #[serde(borrow, default)]
-    files: Vec<&'a RawValue>,
-}
 
 #[derive(Deserialize)]
 struct File<'a> {
@@ -107,16 +97,15 @@ impl<'de> Deserialize<'de> for Digests {
                         None => pairs.push((name, hex)),
                     }
                 }
-                Ok(Digests(
-                    pairs
-                        .iter()
-                        .filter_map(|(name, hex)| {
-                            RawDigest::from_hex(name.0.parse().ok()?, &hex.0)
-                                .map_err(|error| log::debug!("ignoring digest: {error}"))
-                                .ok()
-                        })
-                        .collect(),
-                ))
+                // Sized to what is there: a page holds one list per file, and a collected one
+                // starts with room for four.
+                let mut digests = Vec::with_capacity(pairs.len());
+                digests.extend(pairs.iter().filter_map(|(name, hex)| {
+                    RawDigest::from_hex(name.0.parse().ok()?, &hex.0)
+                        .map_err(|error| log::debug!("ignoring digest: {error}"))
+                        .ok()
+                }));
+                Ok(Digests(digests))
             }
         }
         deserializer.deserialize_map(DigestsVisitor)
@@ -157,30 +146,148 @@ pub(super) fn parse<'a>(
     base: &Url,
     body: &'a [u8],
 ) -> Result<Vec<ListedFile<'a>>, PageError> {
+    read(project, base, body, Entries::Strict)
+        .or_else(|_| read(project, base, body, Entries::OneByOne))
+        .map_err(PageError::Json)
+}
+
+/// How a pass reads the entries of `files` (see the module documentation).
+#[derive(Clone, Copy)]
+enum Entries {
+    /// Each as a [`File`]; one that is not fails the pass.
+    Strict,
+    /// Each as raw JSON first; one that is not a [`File`] is skipped.
+    OneByOne,
+}
+
+fn read<'a>(
+    project: &PackageName,
+    base: &Url,
+    body: &'a [u8],
+    entries: Entries,
+) -> Result<Vec<ListedFile<'a>>, serde_json::Error> {
     let mut memo = PageMemo::new(base);
-    if let Ok(page) = serde_json::from_slice::<Page<'a>>(body) {
-        let files = page
-            .files
-            .into_iter()
-            .filter_map(|file| entry(file).into_listed(project, base, &mut memo))
-            .collect();
-        memo.finish(base);
-        return Ok(files);
+    let mut files = Vec::with_capacity(expected_files(body));
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    PageReader {
+        files: FilesReader {
+            project,
+            base,
+            memo: &mut memo,
+            files: &mut files,
+            entries,
+        },
     }
-    let page: RawPage<'_> = serde_json::from_slice(body).map_err(PageError::Json)?;
-    let files = page
-        .files
-        .into_iter()
-        .filter_map(|raw| match serde_json::from_str::<File<'a>>(raw.get()) {
-            Ok(file) => entry(file).into_listed(project, base, &mut memo),
-            Err(error) => {
-                log::debug!("skipping a malformed file entry on {project}'s page: {error}");
-                None
-            }
-        })
-        .collect();
+    .deserialize(&mut deserializer)?;
+    deserializer.end()?;
     memo.finish(base);
     Ok(files)
+}
+
+/// About how many files `body` lists (each entry has a `"filename"`), so that the list is
+/// allocated once; at most one per 64 bytes of page, so no page can ask for more than its
+/// size allows.
+fn expected_files(body: &[u8]) -> usize {
+    let count = memchr::memmem::find_iter(body, b"\"filename\"").count();
+    count.min(body.len() / 64)
+}
+
+/// Reads the page object: its `files`, checked as they come, and nothing else.
+struct PageReader<'r, 'a> {
+    files: FilesReader<'r, 'a>,
+}
+
+impl<'de> DeserializeSeed<'de> for PageReader<'_, 'de> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PageReader<'_, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a PEP 691 project page")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let FilesReader {
+            project,
+            base,
+            memo,
+            files,
+            entries,
+        } = self.files;
+        let mut seen = false;
+        while let Some(key) = map.next_key::<Text<'de>>()? {
+            if key.0 != "files" {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            if seen {
+                return Err(A::Error::duplicate_field("files"));
+            }
+            seen = true;
+            map.next_value_seed(FilesReader {
+                project,
+                base,
+                memo: &mut *memo,
+                files: &mut *files,
+                entries,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads `files`, turning each entry into a checked [`ListedFile`] as it is read.
+struct FilesReader<'r, 'a> {
+    project: &'r PackageName,
+    base: &'r Url,
+    memo: &'r mut PageMemo,
+    files: &'r mut Vec<ListedFile<'a>>,
+    entries: Entries,
+}
+
+impl<'de> DeserializeSeed<'de> for FilesReader<'_, 'de> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FilesReader<'_, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of file entries")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        loop {
+            let file = match self.entries {
+                Entries::Strict => match seq.next_element::<File<'de>>()? {
+                    Some(file) => file,
+                    None => return Ok(()),
+                },
+                Entries::OneByOne => {
+                    let Some(raw) = seq.next_element::<&'de RawValue>()? else {
+                        return Ok(());
+                    };
+                    match serde_json::from_str::<File<'de>>(raw.get()) {
+                        Ok(file) => file,
+                        Err(error) => {
+                            log::debug!(
+                                "skipping a malformed file entry on {}'s page: {error}",
+                                self.project
+                            );
+                            continue;
+                        }
+                    }
+                }
+            };
+            if let Some(listed) = entry(file).into_listed(self.project, self.base, self.memo) {
+                self.files.push(listed);
+            }
+        }
+    }
 }
 
 fn entry(file: File<'_>) -> FileEntry<'_> {

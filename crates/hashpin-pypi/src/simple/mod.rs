@@ -302,10 +302,12 @@ struct FileEntry<'a> {
 }
 
 /// What reading one page keeps from file to file: `Requires-Python` values already checked
-/// (a page repeats a handful of them across thousands of files), and the links skipped for
-/// their scheme, reported once per page.
+/// (a page repeats a handful of them across thousands of files), the versions seen (dozens of
+/// files share each, and one shared copy saves an allocation per file), and the links skipped
+/// for their scheme, reported once per page.
 struct PageMemo {
     requires_python: std::collections::HashMap<String, bool>,
+    versions: std::collections::HashSet<Version>,
     /// The page's own scheme, which decides the schemes its links may have.
     page_scheme: String,
     /// How many links were skipped for their scheme, and the first of them.
@@ -317,6 +319,7 @@ impl PageMemo {
     fn new(page_url: &Url) -> Self {
         Self {
             requires_python: std::collections::HashMap::new(),
+            versions: std::collections::HashSet::new(),
             page_scheme: page_url.scheme().to_ascii_lowercase(),
             skipped: 0,
             first_skipped: None,
@@ -360,6 +363,15 @@ impl PageMemo {
         }
     }
 
+    /// `version`, as a copy shared with the page's other files of that version.
+    fn version(&mut self, version: Version) -> Version {
+        if let Some(seen) = self.versions.get(&version) {
+            return seen.clone();
+        }
+        self.versions.insert(version.clone());
+        version
+    }
+
     /// Whether `text` (trimmed, non-empty) parses; says why not the first time.
     fn is_valid(&mut self, text: &str, filename: &str) -> bool {
         if let Some(&valid) = self.requires_python.get(text) {
@@ -393,8 +405,8 @@ impl<'a> FileEntry<'a> {
             );
         };
         let version = match DistFilename::parse(&self.filename, Some(project)) {
-            Ok(DistFilename::Wheel(wheel)) => wheel.version,
-            Ok(DistFilename::Sdist(sdist)) => sdist.version,
+            Ok(DistFilename::Wheel(wheel)) => memo.version(wheel.version),
+            Ok(DistFilename::Sdist(sdist)) => memo.version(sdist.version),
             // Eggs, installers and rpms fill old pages; they are expected, so only -vv says so.
             Err(crate::filename::FilenameError::UnknownExtension(_)) => {
                 log::trace!("skipping `{}`: not a wheel or an sdist", self.filename);

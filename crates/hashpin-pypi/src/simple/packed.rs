@@ -374,9 +374,11 @@ fn read_exact_at(_: &std::fs::File, _: &mut [u8], _: u64) -> std::io::Result<()>
 }
 
 /// Writes `files`, sorted newest version first, in the packed layout.
+///
+/// Into one buffer, reserved once: the head goes first with each version's records length
+/// and CRC-32 left open, and they are filled in once the records are written behind it. The
+/// largest pages pack to megabytes, and this runs while the page is still held.
 fn pack(files: &[ListedFile<'_>]) -> Vec<u8> {
-    let mut interned: Vec<&str> = Vec::new();
-    let mut interned_index: HashMap<&str, u32> = HashMap::new();
     // Compared as bytes, then cut after a `/`, which is always a character boundary.
     let common = files
         .iter()
@@ -390,8 +392,22 @@ fn pack(files: &[ListedFile<'_>]) -> Vec<u8> {
         (Some(slash), Some(first)) => &first.url[..=slash],
         _ => "",
     };
-    let mut records = Vec::new();
-    let mut table = Vec::new();
+    let mut interned: Vec<&str> = Vec::new();
+    let mut interned_index: HashMap<&str, u32> = HashMap::new();
+    let requires_python: Vec<u32> = files
+        .iter()
+        .map(|file| {
+            file.requires_python
+                .as_deref()
+                .map_or(NO_REQUIRES_PYTHON, |text| {
+                    *interned_index.entry(text).or_insert_with(|| {
+                        interned.push(text);
+                        u32::try_from(interned.len() - 1).unwrap_or(NO_REQUIRES_PYTHON)
+                    })
+                })
+        })
+        .collect();
+    let mut groups = Vec::new();
     let mut start = 0;
     while start < files.len() {
         let version = &files[start].version;
@@ -399,46 +415,55 @@ fn pack(files: &[ListedFile<'_>]) -> Vec<u8> {
             .iter()
             .position(|file| file.version != *version)
             .map_or(files.len(), |offset| start + offset);
-        let group = &files[start..end];
-        let bytes_before = records.len();
-        for file in group {
-            let requires_python =
-                file.requires_python
-                    .as_deref()
-                    .map_or(NO_REQUIRES_PYTHON, |text| {
-                        *interned_index.entry(text).or_insert_with(|| {
-                            interned.push(text);
-                            u32::try_from(interned.len() - 1).unwrap_or(NO_REQUIRES_PYTHON)
-                        })
-                    });
-            put_file(&mut records, file, requires_python, url_prefix);
-        }
-        let earliest_upload = group.iter().filter_map(|file| file.upload_time).min();
-        table.push((
-            version,
-            earliest_upload,
-            group.len(),
-            records.len() - bytes_before,
-            crc32fast::hash(&records[bytes_before..]),
-        ));
+        groups.push(start..end);
         start = end;
     }
-    let mut out = Vec::with_capacity(records.len() + 64 * table.len() + 1024);
+
+    // The records' exact size, from writing each once into a scratch buffer: cheaper than the
+    // copy that growing the buffer would make, and no second account of the layout to keep.
+    let mut scratch = Vec::new();
+    let records_bytes: usize = files
+        .iter()
+        .zip(&requires_python)
+        .map(|(file, &requires_python)| {
+            scratch.clear();
+            put_file(&mut scratch, file, requires_python, url_prefix);
+            scratch.len()
+        })
+        .sum();
+    let mut out = Vec::with_capacity(1024 + 64 * groups.len());
     out.extend_from_slice(MAGIC);
     put_str(&mut out, url_prefix);
     put_len(&mut out, interned.len());
     for text in &interned {
         put_str(&mut out, text);
     }
-    put_len(&mut out, table.len());
-    for (version, earliest_upload, count, length, crc) in table {
-        put_str(&mut out, &version.to_string());
+    put_len(&mut out, groups.len());
+    // Where each version's records length and CRC-32 go, filled in below.
+    let mut open = Vec::with_capacity(groups.len());
+    for group in &groups {
+        let group_files = &files[group.clone()];
+        put_str(&mut out, &group_files[0].version.to_string());
+        let earliest_upload = group_files.iter().filter_map(|file| file.upload_time).min();
         put_opt_i64(&mut out, earliest_upload.map(Timestamp::unix_micros));
-        put_len(&mut out, count);
-        put_len(&mut out, length);
-        out.extend_from_slice(&crc.to_le_bytes());
+        put_len(&mut out, group_files.len());
+        open.push(out.len());
+        out.extend_from_slice(&[0; 8]);
     }
-    out.extend_from_slice(&records);
+    // Only the small head may have been copied while growing.
+    out.reserve_exact(records_bytes);
+    let head_bytes = out.len();
+    for (group, at) in groups.into_iter().zip(open) {
+        let records_start = out.len();
+        for index in group {
+            put_file(&mut out, &files[index], requires_python[index], url_prefix);
+        }
+        let length = u32::try_from(out.len() - records_start).unwrap_or(u32::MAX);
+        let crc = crc32fast::hash(&out[records_start..]);
+        out[at..at + 4].copy_from_slice(&length.to_le_bytes());
+        out[at + 4..at + 8].copy_from_slice(&crc.to_le_bytes());
+    }
+    debug_assert_eq!(out.len(), head_bytes + records_bytes);
     out
 }
 
