@@ -74,6 +74,9 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
         _ => printer::data(text.trim_end_matches('\n'))?,
     }
     printer::status(&super::summary("Locked", &lock, started));
+    // The process ends next: freeing what the run read (pages, metadata, candidates) one
+    // allocation at a time would only make it end later.
+    std::mem::forget((client, resolution, lock, previous, manifest));
     Ok(())
 }
 
