@@ -555,17 +555,44 @@ fn archive_or_directory(reference: &str, hashes: Vec<HashDigest>) -> UnlockableK
 /// Splits words as a POSIX shell would (quotes and backslash escapes), as pip's `shlex`.
 fn split_words(text: &str) -> Result<Vec<String>, &'static str> {
     let mut words = Vec::new();
+    let mut rest = text.trim_start();
+    while !rest.is_empty() {
+        // Nearly every word (a lock's thousands of `--hash=...`) is plain ASCII with nothing
+        // to undo: it is found byte by byte and taken whole; any other goes character by
+        // character.
+        let plain = rest
+            .bytes()
+            .position(|byte| matches!(byte, b'\t'..=b'\r' | b' ' | b'\'' | b'"' | b'\\' | 0x80..))
+            .map_or(Some(rest.len()), |end| {
+                matches!(rest.as_bytes()[end], b'\t'..=b'\r' | b' ').then_some(end)
+            });
+        let used = if let Some(end) = plain {
+            words.push(rest[..end].to_string());
+            end
+        } else {
+            let (word, used) = quoted_word(rest)?;
+            words.extend(word);
+            used
+        };
+        rest = rest[used..].trim_start();
+    }
+    Ok(words)
+}
+
+/// The first word of `text`, with its quotes and escapes undone (`None` when there is none:
+/// a lone backslash at the end), and how many bytes of `text` it took.
+fn quoted_word(text: &str) -> Result<(Option<String>, usize), &'static str> {
     let mut word: Option<String> = None;
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
+    let mut chars = text.char_indices();
+    while let Some((index, c)) = chars.next() {
         match c {
-            c if c.is_whitespace() => words.extend(word.take()),
+            c if c.is_whitespace() => return Ok((word, index)),
             '\'' => {
                 let word = word.get_or_insert_with(String::new);
                 loop {
                     match chars.next() {
-                        Some('\'') => break,
-                        Some(c) => word.push(c),
+                        Some((_, '\'')) => break,
+                        Some((_, c)) => word.push(c),
                         None => return Err("unclosed single quote"),
                     }
                 }
@@ -574,23 +601,24 @@ fn split_words(text: &str) -> Result<Vec<String>, &'static str> {
                 let word = word.get_or_insert_with(String::new);
                 loop {
                     match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => word.push(chars.next().ok_or("unclosed double quote")?),
-                        Some(c) => word.push(c),
+                        Some((_, '"')) => break,
+                        Some((_, '\\')) => {
+                            word.push(chars.next().ok_or("unclosed double quote")?.1);
+                        }
+                        Some((_, c)) => word.push(c),
                         None => return Err("unclosed double quote"),
                     }
                 }
             }
             '\\' => {
-                if let Some(next) = chars.next() {
+                if let Some((_, next)) = chars.next() {
                     word.get_or_insert_with(String::new).push(next);
                 }
             }
             c => word.get_or_insert_with(String::new).push(c),
         }
     }
-    words.extend(word);
-    Ok(words)
+    Ok((word, text.len()))
 }
 
 #[cfg(test)]

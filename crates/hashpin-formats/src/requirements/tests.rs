@@ -126,6 +126,64 @@ fn words_split_like_a_shell() {
     assert!(split_words("'open").is_err());
 }
 
+/// Character by character, as a shell reads: what the word-at-a-time splitter must agree with.
+fn split_words_slowly(text: &str) -> Result<Vec<String>, &'static str> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            c if c.is_whitespace() => words.extend(word.take()),
+            '\'' => {
+                let word = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(c) => word.push(c),
+                        None => return Err("unclosed single quote"),
+                    }
+                }
+            }
+            '"' => {
+                let word = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => word.push(chars.next().ok_or("unclosed double quote")?),
+                        Some(c) => word.push(c),
+                        None => return Err("unclosed double quote"),
+                    }
+                }
+            }
+            '\\' => {
+                if let Some(next) = chars.next() {
+                    word.get_or_insert_with(String::new).push(next);
+                }
+            }
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    Ok(words)
+}
+
+#[test]
+fn words_split_a_word_at_a_time_as_a_character_at_a_time() {
+    // Every string of up to four of these pieces.
+    let pieces = ["a", " ", "'", "\"", "\\", "\u{a0}", "é", "\t", "--hash=x"];
+    let mut texts = vec![String::new()];
+    for _ in 0..4 {
+        let longer: Vec<String> = texts
+            .iter()
+            .flat_map(|text| pieces.iter().map(move |piece| format!("{text}{piece}")))
+            .collect();
+        texts.extend(longer);
+    }
+    for text in &texts {
+        assert_eq!(split_words(text), split_words_slowly(text), "{text:?}");
+    }
+}
+
 #[test]
 fn audit_keeps_unlockable_lines_with_their_locations() {
     let text = "\
