@@ -66,7 +66,11 @@ pub enum MetadataError {
 impl CoreMetadata {
     /// Parses `METADATA` or `PKG-INFO` bytes.
     pub fn parse(bytes: &[u8]) -> Result<Self, MetadataError> {
-        let text = std::str::from_utf8(bytes).map_err(|_| MetadataError::NotText)?;
+        // Only the headers are read (the body is the long description), and only those a
+        // resolution uses are kept: license texts and classifiers made parsing the metadata a
+        // tenth of a run from the cache.
+        let text =
+            std::str::from_utf8(&bytes[..header_end(bytes)]).map_err(|_| MetadataError::NotText)?;
         let headers = headers(text);
         let single = |field: &'static str| {
             headers
@@ -158,8 +162,34 @@ struct Header {
     line: usize,
 }
 
+/// The headers [`CoreMetadata::parse`] reads; the others are skipped unread.
+const USED_HEADERS: [&str; 7] = [
+    "Metadata-Version",
+    "Name",
+    "Version",
+    "Requires-Dist",
+    "Requires-Python",
+    "Provides-Extra",
+    "Dynamic",
+];
+
+/// Where the headers end: at the first empty line (`\n` or `\r\n` alone), as `str::lines`
+/// reads them, or at the end.
+fn header_end(bytes: &[u8]) -> usize {
+    let mut start = 0;
+    for newline in memchr::memchr_iter(b'\n', bytes) {
+        if newline == start || (newline == start + 1 && bytes[start] == b'\r') {
+            return start;
+        }
+        start = newline + 1;
+    }
+    bytes.len()
+}
+
 fn headers(text: &str) -> Vec<Header> {
     let mut headers: Vec<Header> = Vec::new();
+    // Whether the header the current line continues is kept.
+    let mut keeping = false;
     for (index, line) in text.lines().enumerate() {
         // Only a truly empty line ends the headers: a whitespace-only line is a continuation,
         // as in the multi-line `License` texts setuptools and hatchling write.
@@ -167,18 +197,26 @@ fn headers(text: &str) -> Vec<Header> {
             break;
         }
         if line.starts_with([' ', '\t']) {
-            if let Some(last) = headers.last_mut() {
+            if keeping && let Some(last) = headers.last_mut() {
                 last.value.push(' ');
                 last.value.push_str(line.trim());
             }
             continue;
         }
+        keeping = false;
         if let Some((key, value)) = line.split_once(':') {
-            headers.push(Header {
-                key: key.trim().to_string(),
-                value: value.trim().to_string(),
-                line: index + 1,
-            });
+            let key = key.trim();
+            if USED_HEADERS
+                .iter()
+                .any(|used| used.eq_ignore_ascii_case(key))
+            {
+                keeping = true;
+                headers.push(Header {
+                    key: key.to_string(),
+                    value: value.trim().to_string(),
+                    line: index + 1,
+                });
+            }
         }
     }
     headers
@@ -189,6 +227,30 @@ mod tests {
     use super::*;
 
     const METADATA: &str = "Metadata-Version: 2.1\nName: Foo_Bar\nVersion: 1.2.0\nSummary: a\n  continued summary\nRequires-Python: >=3.8\nRequires-Dist: requests (>=2.0)\nRequires-Dist: pytest; extra == 'test'\nProvides-Extra: test\n\nRequires-Dist: not-a-header-this-is-the-body\n";
+
+    #[test]
+    fn reads_only_the_headers_it_uses() {
+        // The body is not read (not even as text), nor are the headers nothing uses, with
+        // their continuation lines.
+        let mut bytes = b"Metadata-Version: 2.1\r\nName: foo\r\nLicense: MIT\r\n  Requires-Dist: evil\r\nVersion: 1.0\r\nRequires-Dist: bar\r\n  ; extra == 'x'\r\n\r\nRequires-Dist: body\r\n".to_vec();
+        bytes.extend_from_slice(b"\xff\xfe not text\n");
+        let metadata = CoreMetadata::parse(&bytes).expect("parses");
+        assert_eq!(
+            metadata
+                .requires_dist
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            ["bar ; extra == 'x'"]
+        );
+        assert_eq!(header_end(b"a: b\n\nc"), 5);
+        assert_eq!(header_end(b"a: b\n \n\r\nc"), 7);
+        assert_eq!(header_end(b"a: b"), 4);
+        assert!(matches!(
+            CoreMetadata::parse(b"Name: \xff\n"),
+            Err(MetadataError::NotText)
+        ));
+    }
 
     #[test]
     fn parses_the_resolution_fields() {
