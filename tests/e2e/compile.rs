@@ -810,6 +810,87 @@ fn offline_with_a_cold_cache_exits_2_with_a_hint() {
     assert!(index.requests().is_empty());
 }
 
+/// Flips the last byte of every cached page of `project` (in the last version's records,
+/// which only their own check can tell), and returns how many there were.
+fn damage_cached_pages(project: &Project) -> usize {
+    let pages = project.cache.path().join("simple-v3");
+    let mut damaged = 0;
+    for index_dir in std::fs::read_dir(&pages).expect("the page cache") {
+        for entry in std::fs::read_dir(index_dir.expect("an entry").path()).expect("a dir") {
+            let path = entry.expect("an entry").path();
+            let mut bytes = std::fs::read(&path).expect("a page entry");
+            *bytes.last_mut().expect("not empty") ^= 1;
+            std::fs::write(&path, bytes).expect("writable");
+            damaged += 1;
+        }
+    }
+    damaged
+}
+
+#[test]
+fn a_page_found_damaged_in_the_cache_is_fetched_again() {
+    // Fresh for a while, so that a warm run reads it without asking the index.
+    let index = IndexBuilder::new()
+        .dist(Dist::wheel("ok", "1.0").build())
+        .options(ServerOptions {
+            cache_control: Some("max-age=600".into()),
+            ..ServerOptions::default()
+        })
+        .start();
+    let project = Project::new("ok\n");
+    let online = project.lock(&index, &[]);
+
+    // Found when the version is read: the resolution is not built on what is left.
+    assert_eq!(damage_cached_pages(&project), 1);
+    index.clear_requests();
+    let (output, lock, stderr) = project.compile(&index, &[]);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(lock, online);
+    assert_eq!(
+        stderr.lines().next(),
+        Some("warning: the cached page of `ok` was damaged and is discarded; resolving again"),
+        "{stderr}"
+    );
+    let pages: Vec<_> = index
+        .requests()
+        .into_iter()
+        .filter(|request| request.path.ends_with("/ok/"))
+        .collect();
+    assert_eq!(pages.len(), 1, "{pages:?}");
+
+    // Offline, there is nothing to fetch it from: said so, and no lock.
+    assert_eq!(damage_cached_pages(&project), 1);
+    let (output, _, stderr) = project.compile(&index, &["--offline"]);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is not in the cache"), "{stderr}");
+}
+
+#[test]
+fn a_damaged_page_the_index_says_is_unchanged_is_fetched_whole() {
+    // Revalidated on every run (no cache headers): the index answers 304.
+    let index = IndexBuilder::new()
+        .dist(Dist::wheel("ok", "1.0").build())
+        .start();
+    let project = Project::new("ok\n");
+    let online = project.lock(&index, &[]);
+    assert_eq!(damage_cached_pages(&project), 1);
+    index.clear_requests();
+    let (output, lock, stderr) = project.compile(&index, &[]);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(lock, online);
+    assert!(!stderr.contains("warning"), "{stderr}");
+    let statuses: Vec<u16> = index
+        .requests()
+        .into_iter()
+        .filter(|request| request.path.ends_with("/ok/"))
+        .map(|request| request.status)
+        .collect();
+    assert_eq!(statuses, [304, 200]);
+    // The entry written from the second answer is sound.
+    index.clear_requests();
+    assert_eq!(project.lock(&index, &["--offline"]), online);
+}
+
 /// Starts a command with its output captured.
 fn spawn(command: &mut Command) -> std::process::Child {
     command

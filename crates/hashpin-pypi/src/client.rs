@@ -192,6 +192,13 @@ impl Project {
         &self.versions
     }
 
+    /// Whether a cached page of the project turned out damaged while files were read from
+    /// it ([`Self::files_at`] left those versions out): nothing decided from this project in
+    /// this run can be trusted. The entry is discarded; the next run fetches it again.
+    pub fn is_damaged(&self) -> bool {
+        self.sources.iter().any(|source| source.is_damaged())
+    }
+
     /// The files of the version at `index` in [`Self::versions`], by filename.
     pub fn files_at(&self, index: usize) -> Vec<DistFile> {
         let Some(version) = self.versions.get(index) else {
@@ -214,12 +221,23 @@ impl Project {
     }
 
     /// The files of `version` (none if the project has no such version).
-    pub fn files_of(&self, version: &pep440_rs::Version) -> Vec<DistFile> {
-        self.versions
+    ///
+    /// # Errors
+    /// [`Error::DamagedCache`] when the cached page they were read from turned out damaged:
+    /// none is not the answer then (the entry is discarded; the next read fetches it again).
+    pub fn files_of(&self, version: &pep440_rs::Version) -> Result<Vec<DistFile>, Error> {
+        let files = self
+            .versions
             .iter()
             .position(|candidate| candidate.version == *version)
             .map(|index| self.files_at(index))
-            .unwrap_or_default()
+            .unwrap_or_default();
+        if self.is_damaged() {
+            return Err(Error::DamagedCache {
+                name: self.name.clone(),
+            });
+        }
+        Ok(files)
     }
 
     /// Every file, newest version first. This unpacks them all: prefer [`Self::files_of`].
@@ -562,9 +580,21 @@ impl IndexClient {
             });
         }
 
-        let fetched = self
+        let mut cached = cached;
+        let mut fetched = self
             .fetch_page(&url, cached.as_ref().map(|page| &page.info))
             .await?;
+        // Kept on for another while, the entry is checked whole first (a run otherwise checks
+        // only the versions it reads): a damaged one is fetched again instead.
+        if fetched.status == StatusCode::NOT_MODIFIED
+            && cached
+                .as_ref()
+                .is_some_and(|page| !page.files.check_records())
+        {
+            log::debug!("the cached page of `{name}` is damaged; fetching it again");
+            cached = None;
+            fetched = self.fetch_page(&url, None).await?;
+        }
 
         let (info, files) = match (fetched.status, cached) {
             (StatusCode::NOT_MODIFIED, Some(mut page)) => {

@@ -75,6 +75,15 @@ pub enum Error {
         #[source]
         source: reqwest::Error,
     },
+    /// A cached page turned out damaged while its files were read: the run cannot trust what
+    /// it resolved, and the entry was discarded so that the next run fetches it again.
+    #[error(
+        "the cached page of `{name}` is damaged; it was discarded, so run the command again (with network access, or --refresh)"
+    )]
+    DamagedCache {
+        /// The project.
+        name: PackageName,
+    },
     /// `--offline` and the answer is not cached.
     #[error("`{url}` is not in the cache, and network access is disabled (--offline)")]
     Offline {

@@ -52,7 +52,7 @@ pub(crate) fn directory_files(
         files.push(DistFile {
             filename,
             parsed,
-            url,
+            url: url.into(),
             hashes: vec![digest],
             requires_python: None,
             yanked: Yanked::No,

@@ -102,7 +102,7 @@ pub struct Manifest {
 /// # Errors
 /// [`ResolveError::NoSolution`] when no versions satisfy the requirements; the other variants
 /// when the question could not be answered (network, metadata, a yanked `==` pin).
-pub async fn resolve<S: PackageSource>(
+pub async fn resolve<S: PackageSource + Clone>(
     manifest: &Manifest,
     options: &ResolverOptions,
     target: &TargetEnvironment,
@@ -115,7 +115,7 @@ pub async fn resolve<S: PackageSource>(
 ///
 /// # Errors
 /// As [`resolve`].
-pub async fn resolve_with_reporter<S: PackageSource>(
+pub async fn resolve_with_reporter<S: PackageSource + Clone>(
     manifest: &Manifest,
     options: &ResolverOptions,
     target: &TargetEnvironment,
@@ -123,6 +123,31 @@ pub async fn resolve_with_reporter<S: PackageSource>(
     reporter: Arc<dyn Reporter>,
 ) -> Result<Resolution, ResolveError> {
     let context = Arc::new(context(manifest, options, target)?);
+    match solve_on_thread(manifest, &context, source.clone(), Arc::clone(&reporter)).await {
+        // A cache entry found damaged while it was read has been discarded: solved again,
+        // the project is fetched anew (or, offline, reported missing from the cache).
+        Err(ResolveError::Fetch { source: error, .. })
+            if matches!(*error, hashpin_pypi::Error::DamagedCache { .. }) =>
+        {
+            if let hashpin_pypi::Error::DamagedCache { name } = &*error {
+                log::warn!(
+                    "the cached page of `{name}` was damaged and is discarded; resolving again"
+                );
+            }
+            solve_on_thread(manifest, &context, source, reporter).await
+        }
+        outcome => outcome,
+    }
+}
+
+/// One solve, on a thread of its own, with a fresh view of `source`.
+async fn solve_on_thread<S: PackageSource>(
+    manifest: &Manifest,
+    context: &Arc<Context>,
+    source: S,
+    reporter: Arc<dyn Reporter>,
+) -> Result<Resolution, ResolveError> {
+    let context = Arc::clone(context);
     let fetcher = Arc::new(Fetcher::new(source, reporter));
     let runtime = tokio::runtime::Handle::current();
     let requirements = manifest.requirements.clone();
@@ -231,7 +256,7 @@ fn solve<S: PackageSource>(
         .map(|requirement| (requirement.name.clone(), (*requirement).clone()))
         .collect();
 
-    match pubgrub::resolve(&*provider, Package::Root, Version::new([0])) {
+    let outcome = match pubgrub::resolve(&*provider, Package::Root, Version::new([0])) {
         Ok(solution) => Ok(provider.resolution(&solution)),
         Err(PubGrubError::NoSolution(tree)) => Err(ResolveError::NoSolution {
             explanation: provider.explainer().explain(&tree),
@@ -241,5 +266,14 @@ fn solve<S: PackageSource>(
             | PubGrubError::ErrorChoosingVersion { source, .. }
             | PubGrubError::ErrorInShouldCancel(source),
         ) => Err(source),
+    };
+    // Versions read from a damaged cache entry were left out: no answer built without them
+    // stands, a solution or a proof that there is none.
+    if let Some(name) = provider.damaged_project() {
+        return Err(ResolveError::Fetch {
+            source: Arc::new(hashpin_pypi::Error::DamagedCache { name: name.clone() }),
+            package: name,
+        });
     }
+    outcome
 }

@@ -535,24 +535,40 @@ impl<S: PackageSource> DependencyProvider for Provider<S> {
 
 impl<S: PackageSource> Provider<S> {
     /// Builds the resolution graph from PubGrub's solution.
+    /// A project whose cached page turned out damaged during the solve, if any.
+    pub(crate) fn damaged_project(&self) -> Option<PackageName> {
+        self.candidates
+            .borrow()
+            .iter()
+            .find(|(_, candidates)| candidates.is_damaged())
+            .map(|(name, _)| name.clone())
+    }
+
     pub(crate) fn resolution(
-        &self,
+        &mut self,
         solution: &pubgrub::SelectedDependencies<Package, Version>,
     ) -> crate::Resolution {
         use crate::resolution::{Edge, Requester, ResolvedPackage};
         let mut packages = std::collections::BTreeMap::new();
         for (package, version) in solution.iter() {
             if let Package::Project(name) = package {
-                let files = self
+                let taken = self
                     .candidates
-                    .borrow()
-                    .get(name)
-                    .and_then(|candidates| {
-                        candidates
-                            .get(version, self.context.policy())
-                            .map(|candidate| candidate.files().to_vec())
-                    })
-                    .unwrap_or_default();
+                    .get_mut()
+                    .get_mut(name)
+                    .and_then(Rc::get_mut)
+                    .and_then(|candidates| candidates.take_files(version));
+                let files = taken.unwrap_or_else(|| {
+                    self.candidates
+                        .borrow()
+                        .get(name)
+                        .and_then(|candidates| {
+                            candidates
+                                .get(version, self.context.policy())
+                                .map(|candidate| candidate.files().to_vec())
+                        })
+                        .unwrap_or_default()
+                });
                 packages.insert(
                     name.clone(),
                     ResolvedPackage {

@@ -37,6 +37,12 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
     if let Some(output) = &args.output_file {
         crate::output::refuse_input_as_output(output, &set.files)?;
     }
+    // Read beside the interpreter's and the index's settings: a large lock takes milliseconds,
+    // a good part of a run from the cache.
+    let previous = args
+        .output_file
+        .clone()
+        .map(|path| tokio::task::spawn_blocking(move || existing_lock(&path)));
 
     let options = index_options(&args.index, &set);
     let IndexSettings {
@@ -45,8 +51,15 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
     } = index_settings(&args.index, &options)?;
     let target = target_environment(&args.target, &args.index.python, interpreter.as_ref().ok())?;
 
-    let previous = match &args.output_file {
-        Some(path) => existing_lock(path),
+    let previous = match previous {
+        Some(reading) => match reading.await {
+            Ok(previous) => previous,
+            // A panic in the reader is its own to report; a cancelled read has no pins.
+            Err(error) => match error.try_into_panic() {
+                Ok(panic) => std::panic::resume_unwind(panic),
+                Err(_) => Vec::new(),
+            },
+        },
         None => Vec::new(),
     };
     let (manifest, resolver_options) = manifest(args, &set, &previous)?;
@@ -305,7 +318,13 @@ async fn changed_on_index(
                     return;
                 }
             };
-            let files = project.files_of(&package.version);
+            let files = match project.files_of(&package.version) {
+                Ok(files) => files,
+                Err(error) => {
+                    failed.get_or_insert(error);
+                    return;
+                }
+            };
             let now = fingerprint(
                 files
                     .iter()

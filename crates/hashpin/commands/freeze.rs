@@ -187,7 +187,7 @@ async fn index_files(
         .await
     {
         let files = match project {
-            Ok(project) => version_files(&project, versions[&name]),
+            Ok(project) => version_files(&project, versions[&name])?,
             Err(hashpin_pypi::Error::ProjectNotFound { .. }) => Err(Refusal::NoProject),
             Err(error) => return Err(error.into()),
         };
@@ -199,20 +199,26 @@ async fn index_files(
 /// The files the index lists for `version`, or the newest versions it has instead. The one
 /// place that reads a project's files by version, so a change of the page representation
 /// touches freeze only here.
-fn version_files(project: &Project, version: &Version) -> Result<Vec<DistFile>, Refusal> {
-    let files = project.files_of(version);
+///
+/// # Errors
+/// When the cached page turned out damaged (see [`Project::files_of`]).
+fn version_files(
+    project: &Project,
+    version: &Version,
+) -> Result<Result<Vec<DistFile>, Refusal>, hashpin_pypi::Error> {
+    let files = project.files_of(version)?;
     if files.is_empty() {
         // Listed newest first, each version once.
-        return Err(Refusal::NoVersion {
+        return Ok(Err(Refusal::NoVersion {
             newest: project
                 .versions()
                 .iter()
                 .take(3)
                 .map(|newest| newest.version().clone())
                 .collect(),
-        });
+        }));
     }
-    Ok(files)
+    Ok(Ok(files))
 }
 
 /// One digest for each file of the version that is not yanked: SHA-256 where published (pip's

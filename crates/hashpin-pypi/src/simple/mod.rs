@@ -10,9 +10,12 @@
 //! redirects), since real indexes publish relative file URLs. Order is never trusted: files are
 //! sorted by version (newest first), then filename.
 
+mod file_url;
 mod html;
 mod json;
 mod packed;
+
+pub use file_url::FileUrl;
 
 pub(crate) use packed::PackedFiles;
 
@@ -84,7 +87,7 @@ pub struct DistFile {
     /// The name, version and tags parsed from the filename.
     pub parsed: DistFilename,
     /// Where to download it, absolute.
-    pub url: Url,
+    pub url: FileUrl,
     /// Digests published for it, sorted; possibly empty on lax indexes.
     pub hashes: Vec<HashDigest>,
     /// The file's `Requires-Python`, as published on the page (PEP 345 / PEP 503 attribute).
@@ -98,7 +101,7 @@ pub struct DistFile {
     /// When it was uploaded (PEP 700).
     pub upload_time: Option<Timestamp>,
     /// Where its provenance lives (PEP 740).
-    pub provenance: Option<Url>,
+    pub provenance: Option<FileUrl>,
 }
 
 impl DistFile {
@@ -126,7 +129,7 @@ impl DistFile {
 
     /// The URL of the PEP 658 metadata file.
     pub fn metadata_url(&self) -> Url {
-        let mut url = self.url.clone();
+        let mut url = Url::clone(&self.url);
         url.set_fragment(None);
         url.set_path(&format!("{}.metadata", url.path()));
         url

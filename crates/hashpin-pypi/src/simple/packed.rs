@@ -45,9 +45,9 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::OnceLock;
 
+use super::FileUrl;
 use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::PackageName;
-use url::Url;
 
 use super::{DistFile, ListedFile, MetadataAvailability, Yanked};
 use crate::filename::DistFilename;
@@ -73,6 +73,8 @@ pub(crate) struct PackedFiles {
     url_prefix: Range<usize>,
     versions: Vec<PackedVersion>,
     requires_python: Vec<Interned>,
+    /// A version's records failed their check when read (see [`Self::files_at`]).
+    damaged: std::sync::atomic::AtomicBool,
 }
 
 /// The file a packed form's records are read from.
@@ -179,14 +181,29 @@ impl PackedFiles {
             url_prefix,
             versions,
             requires_python,
+            damaged: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
-    /// Each version's records as their length and CRC-32, in the order they are laid out.
-    pub(crate) fn record_checks(&self) -> impl Iterator<Item = (usize, u32)> + '_ {
-        self.versions
-            .iter()
-            .map(|version| (version.records.len(), version.crc))
+    /// Whether a version's records failed their check when read: what was read from this
+    /// entry left that version out.
+    pub(crate) fn is_damaged(&self) -> bool {
+        self.damaged.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Reads every version's records through its check (which [`Self::files_at`] does for
+    /// one version): before an entry is kept for longer, as when the index answers that the
+    /// page has not changed.
+    pub(crate) fn check_records(&self) -> bool {
+        let sound = self.versions.iter().all(|version| {
+            self.read_range(version.records.clone())
+                .is_some_and(|records| crc32fast::hash(&records) == version.crc)
+        });
+        if !sound {
+            self.damaged
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        sound
     }
 
     /// Where the packed form starts in the buffer's numbering.
@@ -221,7 +238,9 @@ impl PackedFiles {
         match read_exact_at(&file.file, &mut buffer, offset) {
             Ok(()) => Some(std::borrow::Cow::Owned(buffer)),
             Err(error) => {
-                log::warn!("cannot read a cached page's files: {error}");
+                // Reported as damage by whoever asked (`is_damaged`); an entry emptied after
+                // damage was found gets here too.
+                log::debug!("cannot read a cached page's files: {error}");
                 None
             }
         }
@@ -249,15 +268,21 @@ impl PackedFiles {
             return Vec::new();
         };
         let Some(records) = self.read_range(version.records.clone()) else {
+            self.damaged
+                .store(true, std::sync::atomic::Ordering::Relaxed);
             return Vec::new();
         };
         if crc32fast::hash(&records) != version.crc {
-            // Damage after the entry was checked (its head was): the version is left out for
-            // this run rather than trusted, and the next run fetches the page again.
-            log::warn!(
-                "the cached files of `{project}` {} are damaged; run again with --refresh",
+            // The records are checked here, when read, not when the entry is (its head is):
+            // reading every record of every page was a sixth of a run from the cache. The
+            // version is left out rather than trusted, the entry is emptied so that the next
+            // run fetches the page again, and whoever asked learns of it (`is_damaged`).
+            log::debug!(
+                "the cached files of `{project}` {} are damaged",
                 version.version
             );
+            self.damaged
+                .store(true, std::sync::atomic::Ordering::Relaxed);
             if let Some(file) = &self.file {
                 let _ = file.file.set_len(0);
             }
@@ -648,10 +673,10 @@ impl<'a> Named<'a> {
         }
     }
 
-    fn to_url(&self, url_prefix: &str, filename: &str) -> Option<Url> {
+    fn to_url(&self, url_prefix: &str, filename: &str) -> Option<FileUrl> {
         let text = |bytes| std::str::from_utf8(bytes).ok();
         match *self {
-            Self::Whole(whole) => Url::parse(text(whole)?).ok(),
+            Self::Whole(whole) => FileUrl::parse(text(whole)?),
             Self::Around {
                 prefixed,
                 before,
@@ -666,7 +691,7 @@ impl<'a> Named<'a> {
                 url.push_str(before);
                 url.push_str(filename);
                 url.push_str(after);
-                Url::parse(&url).ok()
+                FileUrl::parse(&url)
             }
         }
     }
@@ -785,7 +810,7 @@ mod tests {
         DistFile {
             filename: filename.to_string(),
             parsed,
-            url: Url::parse(&format!("https://files.example.invalid/f/{filename}"))
+            url: FileUrl::parse(&format!("https://files.example.invalid/f/{filename}"))
                 .expect("valid URL"),
             hashes: vec![HashDigest::sha256_of(filename.as_bytes())],
             requires_python: None,
@@ -814,9 +839,9 @@ mod tests {
             size: Some(1234),
             upload_time: Some("2024-05-06T07:08:09.123456Z".parse().expect("valid time")),
             // One URL without the filename, one with it in the middle.
-            url: Url::parse("https://files.example.invalid/download?id=7").expect("valid URL"),
+            url: FileUrl::parse("https://files.example.invalid/download?id=7").expect("valid URL"),
             provenance: Some(
-                Url::parse(&format!(
+                FileUrl::parse(&format!(
                     "https://example.invalid/integrity/foo/{filename}/provenance"
                 ))
                 .expect("valid URL"),

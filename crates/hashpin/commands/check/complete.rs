@@ -114,7 +114,7 @@ async fn metadata<'a>(
         let Some(Listing::Found(project)) = listings.get(*name) else {
             continue;
         };
-        let files = project.files_of(&pin.version);
+        let files = project.files_of(&pin.version)?;
         let best = files
             .iter()
             .filter(|file| target.can_install(file))

@@ -52,7 +52,7 @@ pub(super) fn check(
     listings: &HashMap<PackageName, Listing>,
     verify_hashes: bool,
     cutoff: Option<Timestamp>,
-) -> Vec<Finding> {
+) -> anyhow::Result<Vec<Finding>> {
     let mut findings = Vec::new();
     for pin in pins {
         let project = match listings.get(pin.name()) {
@@ -66,7 +66,7 @@ pub(super) fn check(
             }
             None => continue,
         };
-        let files = project.files_of(&pin.version);
+        let files = project.files_of(&pin.version)?;
         if files.is_empty() {
             let newest = project
                 .versions()
@@ -84,7 +84,7 @@ pub(super) fn check(
             findings.extend(hashes(pin, project, &files, cutoff));
         }
     }
-    findings
+    Ok(findings)
 }
 
 /// PEP 592 yanks are per file; a release whose every file is yanked is yanked.

@@ -49,7 +49,7 @@ pub(crate) async fn run(args: &CheckArgs) -> anyhow::Result<()> {
         // strength of a max-age.
         let client = client.with_options(|options| options.cache_mode = CacheMode::Refresh);
         let listings = index::fetch(&client, &pins).await?;
-        findings.extend(index::check(&pins, &listings, verify_hashes, cutoff));
+        findings.extend(index::check(&pins, &listings, verify_hashes, cutoff)?);
         if args.complete {
             let target =
                 target_environment(&args.target, &args.index.python, interpreter.as_ref().ok())?;
