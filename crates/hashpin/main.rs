@@ -2,6 +2,7 @@
 //!
 //! `main` only runs the command and turns its outcome into an exit code (see [`exit`]).
 
+mod allocator;
 mod cli;
 mod commands;
 mod exit;
@@ -13,5 +14,6 @@ mod reporter;
 mod settings;
 
 fn main() -> std::process::ExitCode {
+    allocator::tune();
     exit::run()
 }
