@@ -10,8 +10,8 @@
 //!   as they are, otherwise a conditional request is sent when the index gave validators.
 //!   Packed rather than raw: a warm or offline run would otherwise parse every file of every
 //!   page again, which costs more than everything else it does. A page entry is framed with
-//!   CRC-32 (`PAGE_MAGIC`), streamed through it on read without being kept: only its head
-//!   stays in memory, and a version's file records are read from the file when asked for.
+//!   CRC-32s (`PAGE_MAGIC`): only its head is read and checked, and kept in memory; a
+//!   version's file records are read from the file, and checked, when asked for.
 //!   (`simple-v1` held raw bodies; `simple-v2` was read whole, under SHA-256.)
 //! - `metadata-v2/<key>`: the `METADATA` text of a file, keyed by what vouches for it: the
 //!   file's hash only when read from the verified file itself, the metadata's own hash for a
@@ -245,16 +245,17 @@ fn write_parts(path: &Path, parts: &[&[u8]]) -> io::Result<fs::File> {
 /// its head, and the head's length (the info line and the packed head, which are read into
 /// memory), one per line. Each version's records carry their own CRC-32 in the head.
 ///
-/// On reading, the head is kept and checked, and the records are streamed through their
-/// checks without being kept: a damaged entry is refetched as a whole before the run uses
-/// it. The records stay in the file and are checked again when a version is unpacked (see
-/// [`PackedFiles`]). CRC-32 rather than SHA-256 finds the same damage (a cut, a flipped
-/// bit) at a tenth of the cost, and pages are most of what a warm run reads; the small
-/// entries keep SHA-256.
+/// On reading, the head is checked and kept, and the length of the whole checked against the
+/// file's. The records stay in the file and are checked when a version is unpacked (see
+/// [`PackedFiles::files_at`]): a run reads a few versions of most pages, and checking every
+/// record up front was a sixth of a run from the cache. Damage found then empties the entry
+/// and marks the page ([`PackedFiles::is_damaged`]); what was resolved from it is not used.
+/// CRC-32 rather than SHA-256 finds the same damage (a cut, a flipped bit) at a tenth of the
+/// cost, and pages are most of what a warm run reads; the small entries keep SHA-256.
 const PAGE_MAGIC: &str = "hashpin-page-v3\n";
 
-/// Reads a page entry from `file`: the head into memory, every byte checked; the records stay
-/// in the file.
+/// Reads a page entry from `file`: the head into memory, checked; the records stay in the
+/// file, checked when read.
 fn read_page_entry(file: fs::File) -> Option<CachedPage> {
     use std::io::{BufRead as _, Read as _};
     let total = file.metadata().ok()?.len();
