@@ -827,6 +827,28 @@ fn damage_cached_pages(project: &Project) -> usize {
     damaged
 }
 
+/// Damages the project's cached page, compiles again from the log-cleared `index`, and checks
+/// that the lock is `online` again; the run's standard error.
+fn relock_after_damage(project: &Project, index: &TestIndex, online: &str) -> String {
+    assert_eq!(damage_cached_pages(project), 1);
+    index.clear_requests();
+    let (output, lock, stderr) = project.compile(index, &[]);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(lock, online);
+    stderr
+}
+
+/// The statuses of the requests for `name`'s page, in order.
+fn page_statuses(index: &TestIndex, name: &str) -> Vec<u16> {
+    let page = format!("/{name}/");
+    index
+        .requests()
+        .into_iter()
+        .filter(|request| request.path.ends_with(&page))
+        .map(|request| request.status)
+        .collect()
+}
+
 #[test]
 fn a_page_found_damaged_in_the_cache_is_fetched_again() {
     // Fresh for a while, so that a warm run reads it without asking the index.
@@ -841,22 +863,13 @@ fn a_page_found_damaged_in_the_cache_is_fetched_again() {
     let online = project.lock(&index, &[]);
 
     // Found when the version is read: the resolution is not built on what is left.
-    assert_eq!(damage_cached_pages(&project), 1);
-    index.clear_requests();
-    let (output, lock, stderr) = project.compile(&index, &[]);
-    assert!(output.status.success(), "{stderr}");
-    assert_eq!(lock, online);
+    let stderr = relock_after_damage(&project, &index, &online);
     assert_eq!(
         stderr.lines().next(),
         Some("warning: the cached page of `ok` was damaged and is discarded; resolving again"),
         "{stderr}"
     );
-    let pages: Vec<_> = index
-        .requests()
-        .into_iter()
-        .filter(|request| request.path.ends_with("/ok/"))
-        .collect();
-    assert_eq!(pages.len(), 1, "{pages:?}");
+    assert_eq!(page_statuses(&index, "ok"), [200]);
 
     // Offline, there is nothing to fetch it from: said so, and no lock.
     assert_eq!(damage_cached_pages(&project), 1);
@@ -873,19 +886,9 @@ fn a_damaged_page_the_index_says_is_unchanged_is_fetched_whole() {
         .start();
     let project = Project::new("ok\n");
     let online = project.lock(&index, &[]);
-    assert_eq!(damage_cached_pages(&project), 1);
-    index.clear_requests();
-    let (output, lock, stderr) = project.compile(&index, &[]);
-    assert!(output.status.success(), "{stderr}");
-    assert_eq!(lock, online);
+    let stderr = relock_after_damage(&project, &index, &online);
     assert!(!stderr.contains("warning"), "{stderr}");
-    let statuses: Vec<u16> = index
-        .requests()
-        .into_iter()
-        .filter(|request| request.path.ends_with("/ok/"))
-        .map(|request| request.status)
-        .collect();
-    assert_eq!(statuses, [304, 200]);
+    assert_eq!(page_statuses(&index, "ok"), [304, 200]);
     // The entry written from the second answer is sound.
     index.clear_requests();
     assert_eq!(project.lock(&index, &["--offline"]), online);
