@@ -894,6 +894,52 @@ fn a_damaged_page_the_index_says_is_unchanged_is_fetched_whole() {
     assert_eq!(project.lock(&index, &["--offline"]), online);
 }
 
+#[test]
+fn issue_10_find_links_files_count_under_a_cutoff() {
+    // On the index, dep 1.0 before the cutoff and 2.0 after it; in a find-links directory
+    // beside the project, dep 3.0, which (as every find-links file) has no upload time.
+    let index = IndexBuilder::new()
+        .dist(
+            Dist::wheel("dep", "1.0")
+                .upload_time("2024-01-01T00:00:00Z")
+                .build(),
+        )
+        .dist(
+            Dist::wheel("dep", "2.0")
+                .upload_time("2024-06-01T00:00:00Z")
+                .build(),
+        )
+        .start();
+    let project = Project::new("dep\n");
+    let wheels = project.path("wheels");
+    std::fs::create_dir(&wheels).expect("a wheels directory");
+    let local = Dist::wheel("dep", "3.0").build();
+    std::fs::write(wheels.join(local.filename()), local.bytes()).expect("a local wheel");
+
+    // Given as an absolute path, written into the header relative to where the command runs.
+    let absolute = wheels.display().to_string();
+    let (output, lock, stderr) = project.compile(
+        &index,
+        &["--exclude-newer", "2024-03-01", "--find-links", &absolute],
+    );
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(pin_list(&lock), "dep==3.0");
+    assert!(
+        stderr.contains(
+            "note: --exclude-newer does not apply to files from --find-links, which have no upload time: dep==3.0"
+        ),
+        "{stderr}"
+    );
+    assert!(lock.contains(" --find-links=wheels "), "{lock}");
+    assert!(!lock.contains(&absolute), "{lock}");
+
+    // Without the directory, the cutoff holds on the index.
+    let (output, lock, stderr) = project.compile(&index, &["--exclude-newer", "2024-03-01"]);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(pin_list(&lock), "dep==1.0");
+    assert!(!stderr.contains("note:"), "{stderr}");
+}
+
 /// Starts a command with its output captured.
 fn spawn(command: &mut Command) -> std::process::Child {
     command

@@ -30,7 +30,7 @@ use crate::filename::{DistFilename, WheelFilename};
 use crate::hash::{HashAlgorithm, HashDigest};
 use crate::metadata::CoreMetadata;
 use crate::redact::{RedactedUrl, strip_credentials};
-use crate::simple::{ACCEPT, DistFile, MetadataAvailability, PackedFiles, ProjectPage};
+use crate::simple::{ACCEPT, DistFile, FileOrigin, MetadataAvailability, PackedFiles, ProjectPage};
 use crate::timestamp::Timestamp;
 use crate::{sdist, wheel};
 
@@ -120,6 +120,8 @@ impl Eq for Project {}
 pub struct ProjectVersion {
     version: pep440_rs::Version,
     earliest_upload: Option<Timestamp>,
+    /// Whether a find-links location has files of it (which have no upload time).
+    in_find_links: bool,
     /// Where its files are: (source, version index in that source).
     parts: Vec<(usize, usize)>,
 }
@@ -134,6 +136,12 @@ impl ProjectVersion {
     /// leaves the version no file.
     pub fn earliest_upload(&self) -> Option<Timestamp> {
         self.earliest_upload
+    }
+
+    /// Whether a find-links location has files of it: they have no upload time, and an
+    /// upload cutoff does not apply to them ([`FileOrigin::FindLinks`]).
+    pub fn in_find_links(&self) -> bool {
+        self.in_find_links
     }
 }
 
@@ -165,17 +173,20 @@ impl Project {
         }
         let mut versions: Vec<ProjectVersion> = Vec::new();
         for (version, earliest_upload, source, index) in parts {
+            let in_find_links = sources[source].origin() == FileOrigin::FindLinks;
             match versions.last_mut() {
                 Some(last) if last.version == *version => {
                     last.earliest_upload = match (last.earliest_upload, earliest_upload) {
                         (Some(a), Some(b)) => Some(a.min(b)),
                         (a, b) => a.or(b),
                     };
+                    last.in_find_links |= in_find_links;
                     last.parts.push((source, index));
                 }
                 _ => versions.push(ProjectVersion {
                     version: version.clone(),
                     earliest_upload,
+                    in_find_links,
                     parts: vec![(source, index)],
                 }),
             }
@@ -516,7 +527,9 @@ impl IndexClient {
         for location in &self.inner.config.find_links {
             let files = self.find_links(location, name).await?;
             found |= !files.is_empty();
-            sources.push(Arc::new(PackedFiles::from_files(&files)));
+            sources.push(Arc::new(
+                PackedFiles::from_files(&files).found_at(FileOrigin::FindLinks),
+            ));
         }
         if !found {
             let places: Vec<String> = self

@@ -8,7 +8,7 @@ use url::Url;
 use crate::error::Error;
 use crate::filename::DistFilename;
 use crate::hash::HashDigest;
-use crate::simple::{DistFile, MetadataAvailability, Yanked};
+use crate::simple::{DistFile, FileOrigin, MetadataAvailability, Yanked};
 
 /// The files of `project` in `directory`, hashed (a lock needs their digests, and no page
 /// publishes them). A missing directory has none, as pip treats it.
@@ -60,6 +60,7 @@ pub(crate) fn directory_files(
             size: entry.metadata().ok().map(|stat| stat.len()),
             upload_time: None,
             provenance: None,
+            origin: FileOrigin::FindLinks,
         });
     }
     Ok(files)

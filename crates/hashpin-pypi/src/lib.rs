@@ -56,7 +56,9 @@ pub use requirement::{
     MAX_EXTRAS, MAX_MARKER_CLAUSES, MAX_MARKER_NESTING, RequirementError, parse_requirement,
 };
 pub use sdist::SdistError;
-pub use simple::{DistFile, FileUrl, MetadataAvailability, PageError, ProjectPage, Yanked};
+pub use simple::{
+    DistFile, FileOrigin, FileUrl, MetadataAvailability, PageError, ProjectPage, Yanked,
+};
 pub use timestamp::{Timestamp, TimestampError};
 pub use untrusted::UntrustedText;
 pub use wheel::WheelError;

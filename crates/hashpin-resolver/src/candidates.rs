@@ -8,14 +8,16 @@
 //! resolver does with it, and most projects list hundreds of versions of which a resolution
 //! looks at a few. So versions are listed from the project's version table alone (the
 //! earliest upload time settles the cutoff), and each is judged the first time it is asked
-//! about.
+//! about. Files from find-links locations have no upload time; the cutoff does not apply to
+//! them (as uv treats them), while an index's files without one are left out under it.
 
 use std::collections::HashSet;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use hashpin_pypi::{
-    DistFile, PackageName, Project, Timestamp, UntrustedText, Version, VersionSpecifiers,
+    DistFile, FileOrigin, PackageName, Project, Timestamp, UntrustedText, Version,
+    VersionSpecifiers,
 };
 
 use crate::environment::TargetEnvironment;
@@ -150,11 +152,15 @@ impl Candidates {
                 .enumerate()
                 .filter(|(_, version)| match exclude_newer {
                     None => true,
-                    // Files without an upload time cannot be proven older than the cutoff: they
-                    // do not exist for a reproducible resolution.
-                    Some(cutoff) => version
-                        .earliest_upload()
-                        .is_some_and(|uploaded| uploaded <= cutoff),
+                    // An index's files without an upload time cannot be proven older than the
+                    // cutoff: they do not exist for a reproducible resolution. Find-links
+                    // files have none, and the user put them there: they count.
+                    Some(cutoff) => {
+                        version.in_find_links()
+                            || version
+                                .earliest_upload()
+                                .is_some_and(|uploaded| uploaded <= cutoff)
+                    }
                 })
                 .map(|(index, version)| Slot {
                     version: version.version().clone(),
@@ -235,7 +241,7 @@ fn candidate(
         .filter(|file| match (exclude_newer, file.upload_time) {
             (None, _) => true,
             (Some(cutoff), Some(uploaded)) => uploaded <= cutoff,
-            (Some(_), None) => false,
+            (Some(_), None) => file.origin == FileOrigin::FindLinks,
         })
         .collect();
     // Equal to the listed version, but spelled as its first file spells it, as before

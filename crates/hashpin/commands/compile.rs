@@ -65,6 +65,9 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
     let (manifest, resolver_options) = manifest(args, &set, &previous)?;
     let resolution = resolve(&manifest, &resolver_options, &target, &client).await?;
     let reuploaded = refuse_reuploads(args, &previous, &resolution);
+    if resolver_options.exclude_newer.is_some() {
+        note_undated_find_links(&resolution);
+    }
 
     let lock = lock(
         args,
@@ -717,6 +720,28 @@ fn lock_entry(
     }
 }
 
+/// Says which locked releases have files from find-links locations, which the upload cutoff
+/// does not apply to (they have no upload time): the lock is only as reproducible as those
+/// locations.
+fn note_undated_find_links(resolution: &hashpin_resolver::Resolution) {
+    let undated: Vec<String> = resolution
+        .packages
+        .values()
+        .filter(|package| {
+            package.files.iter().any(|file| {
+                file.origin == hashpin_pypi::FileOrigin::FindLinks && file.upload_time.is_none()
+            })
+        })
+        .map(|package| format!("{}=={}", package.name, package.version))
+        .collect();
+    if !undated.is_empty() {
+        printer::status(&format!(
+            "note: --exclude-newer does not apply to files from --find-links, which have no upload time: {}",
+            undated.join(", ")
+        ));
+    }
+}
+
 /// The command that reproduces the file: relative paths, no credentials, no index addresses
 /// (those are configuration).
 fn command_line(args: &CompileArgs, sources: &[PathBuf]) -> String {
@@ -728,7 +753,24 @@ fn command_line(args: &CompileArgs, sources: &[PathBuf]) -> String {
     if let Some(output) = &args.output_file {
         words.push(format!("--output-file={}", display_path(output)));
     }
+    // Where files may come from changes the lock: find-links locations given here (a
+    // directory as a relative path, a page without credentials), --no-index, the strategy.
+    for location in &args.index.find_links {
+        let shown = match url::Url::parse(location) {
+            Ok(url) if url.scheme() == "file" => url
+                .to_file_path()
+                .map_or_else(|()| location.clone(), |path| relative_path(&path)),
+            Ok(url) => hashpin_pypi::strip_credentials(&url).to_string(),
+            Err(_) => relative_path(Path::new(location)),
+        };
+        words.push(format!("--find-links={shown}"));
+    }
     let flags = [
+        (args.index.no_index, "--no-index"),
+        (
+            args.index.index_strategy == crate::cli::IndexStrategy::UnsafeBestMatch,
+            "--index-strategy=unsafe-best-match",
+        ),
         (args.pre, "--pre"),
         (args.no_annotate, "--no-annotate"),
         (args.emit_index_url, "--emit-index-url"),
@@ -761,6 +803,29 @@ fn command_line(args: &CompileArgs, sources: &[PathBuf]) -> String {
     words.extend(args.extra.iter().map(|extra| format!("--extra={extra}")));
     words.extend(args.group.iter().map(|group| format!("--group={group}")));
     words.join(" ")
+}
+
+/// `path` relative to the current directory, with `..` where it is outside it: a location the
+/// command must find again from here (never an absolute path of this machine).
+fn relative_path(path: &Path) -> String {
+    let Ok(cwd) = std::env::current_dir() else {
+        return display_path(path);
+    };
+    if path.is_relative() {
+        return path.display().to_string();
+    }
+    let (here, there): (Vec<_>, Vec<_>) = (cwd.components().collect(), path.components().collect());
+    let common = here.iter().zip(&there).take_while(|(a, b)| a == b).count();
+    let mut relative = PathBuf::new();
+    for _ in common..here.len() {
+        relative.push("..");
+    }
+    relative.extend(&there[common..]);
+    if relative.as_os_str().is_empty() {
+        ".".into()
+    } else {
+        relative.display().to_string()
+    }
 }
 
 /// A path as it should appear in the lock: relative to the current directory when it is

@@ -79,6 +79,17 @@ pub enum MetadataAvailability {
     },
 }
 
+/// Where a file was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum FileOrigin {
+    /// On a package index's project page.
+    #[default]
+    Index,
+    /// In a `--find-links` directory or page: a source the user configured, whose files have
+    /// no upload time, so an upload cutoff does not apply to them (as uv treats them).
+    FindLinks,
+}
+
 /// One distribution file (a wheel or an sdist) of one version, as an index lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DistFile {
@@ -102,6 +113,8 @@ pub struct DistFile {
     pub upload_time: Option<Timestamp>,
     /// Where its provenance lives (PEP 740).
     pub provenance: Option<FileUrl>,
+    /// Where it was found.
+    pub origin: FileOrigin,
 }
 
 impl DistFile {

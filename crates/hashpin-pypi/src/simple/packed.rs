@@ -49,7 +49,7 @@ use super::FileUrl;
 use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::PackageName;
 
-use super::{DistFile, ListedFile, MetadataAvailability, Yanked};
+use super::{DistFile, FileOrigin, ListedFile, MetadataAvailability, Yanked};
 use crate::filename::DistFilename;
 use crate::hash::{HashAlgorithm, HashDigest, RawDigest};
 use crate::timestamp::Timestamp;
@@ -75,6 +75,8 @@ pub(crate) struct PackedFiles {
     requires_python: Vec<Interned>,
     /// A version's records failed their check when read (see [`Self::files_at`]).
     damaged: std::sync::atomic::AtomicBool,
+    /// Where the files were found (not packed: a cached page is an index's).
+    origin: FileOrigin,
 }
 
 /// The file a packed form's records are read from.
@@ -182,7 +184,19 @@ impl PackedFiles {
             versions,
             requires_python,
             damaged: std::sync::atomic::AtomicBool::new(false),
+            origin: FileOrigin::Index,
         })
+    }
+
+    /// The same files, found at `origin`.
+    pub(crate) fn found_at(mut self, origin: FileOrigin) -> Self {
+        self.origin = origin;
+        self
+    }
+
+    /// Where the files were found.
+    pub(crate) fn origin(&self) -> FileOrigin {
+        self.origin
     }
 
     /// Whether a version's records failed their check when read: what was read from this
@@ -350,6 +364,7 @@ impl PackedFiles {
             size: raw.size,
             upload_time: raw.upload_time.map(Timestamp::from_unix_micros),
             provenance,
+            origin: self.origin,
         })
     }
 
@@ -819,6 +834,7 @@ mod tests {
             size: None,
             upload_time: None,
             provenance: None,
+            origin: FileOrigin::Index,
         }
     }
 
