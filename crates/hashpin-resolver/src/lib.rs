@@ -267,6 +267,7 @@ fn solve<S: PackageSource>(
             | PubGrubError::ErrorInShouldCancel(source),
         ) => Err(source),
     };
+    provider.warn_about_builds();
     // Versions read from a damaged cache entry were left out: no answer built without them
     // stands, a solution or a proof that there is none.
     if let Some(name) = provider.damaged_project() {

@@ -78,6 +78,7 @@ impl Context {
         range: &Ranges<Version>,
         explicit_prerelease: bool,
         unusable_metadata: &HashSet<Version>,
+        needs_build: &HashSet<Version>,
     ) -> Option<&'a Candidate> {
         let policy = self.policy();
         let in_range = candidates.versions.iter().filter(|slot| {
@@ -99,6 +100,17 @@ impl Context {
         // (PEP 592; pip sorts yanked files last).
         let allow_prerelease =
             self.options.prerelease == PrereleaseMode::Allow || explicit_prerelease;
+        // A final release whose metadata needs a build is one pip would build and take, so a
+        // pre-release is no stand-in for it (pyhive 0.7.0, not 0.7.0.dev0). The solver has
+        // taken it out of `range` by now; it still counts where the range goes on above it
+        // (a hole, not a bound). A hole the user made (`!=0.7.0`) counts too, where pip would
+        // take the pre-release: the error then says which release needs a build.
+        let final_needs_build = needs_build.iter().any(|version| {
+            !version.any_prerelease()
+                && !range
+                    .intersection(&Ranges::strictly_higher_than(version.clone()))
+                    .is_empty()
+        });
         let newest = |allow_yanked: bool| {
             // pip's rule: pre-releases only when no final release satisfies.
             let pick = |allow_prerelease: bool| {
@@ -111,7 +123,7 @@ impl Context {
             if allow_prerelease {
                 pick(true)
             } else {
-                pick(false).or_else(|| pick(true))
+                pick(false).or_else(|| (!final_needs_build).then(|| pick(true)).flatten())
             }
         };
         newest(false).or_else(|| newest(true))
@@ -161,7 +173,14 @@ fn prefetch<S: PackageSource>(
             .cloned()
             .unwrap_or_else(Ranges::full);
         let best = context
-            .choose(&name, &candidates, &range, false, &HashSet::new())
+            .choose(
+                &name,
+                &candidates,
+                &range,
+                false,
+                &HashSet::new(),
+                &HashSet::new(),
+            )
             .and_then(|candidate| candidate.metadata_file().cloned());
         let Some(file) = best else {
             return;
@@ -194,6 +213,8 @@ pub(crate) struct Provider<S> {
     candidates: RefCell<HashMap<PackageName, Rc<Candidates>>>,
     explicit_prerelease: RefCell<HashSet<PackageName>>,
     unusable_metadata: RefCell<HashMap<PackageName, HashSet<Version>>>,
+    /// Of those, the versions whose metadata needs a build (which hashpin does not do yet).
+    needs_build: RefCell<HashMap<PackageName, HashSet<Version>>>,
     discovered: RefCell<HashMap<Package, usize>>,
     /// For explanations: why versions in a range were passed over.
     pub(crate) skipped: RefCell<HashMap<PackageName, Vec<(Version, Unusable)>>>,
@@ -212,6 +233,7 @@ impl<S: PackageSource> Provider<S> {
             candidates: RefCell::default(),
             explicit_prerelease: RefCell::default(),
             unusable_metadata: RefCell::default(),
+            needs_build: RefCell::default(),
             discovered: RefCell::default(),
             skipped: RefCell::default(),
             edges: RefCell::default(),
@@ -338,6 +360,11 @@ impl<S: PackageSource> Provider<S> {
                                 ..
                             } => {
                                 log::debug!("{name} {version} needs a build: {why}");
+                                self.needs_build
+                                    .borrow_mut()
+                                    .entry(name.clone())
+                                    .or_default()
+                                    .insert(version.clone());
                                 Unusable::NeedsBuild
                             }
                             _ => Unusable::Metadata(error_chain(&*error)),
@@ -432,10 +459,20 @@ impl<S: PackageSource> DependencyProvider for Provider<S> {
             .get(name)
             .cloned()
             .unwrap_or_default();
-        if let Some(candidate) =
-            self.context
-                .choose(name, &candidates, range, explicit, &unusable_metadata)
-        {
+        let needs_build = self
+            .needs_build
+            .borrow()
+            .get(name)
+            .cloned()
+            .unwrap_or_default();
+        if let Some(candidate) = self.context.choose(
+            name,
+            &candidates,
+            range,
+            explicit,
+            &unusable_metadata,
+            &needs_build,
+        ) {
             log::trace!("choosing {name} {}", candidate.version);
             return Ok(Some(candidate.version.clone()));
         }
@@ -535,6 +572,27 @@ impl<S: PackageSource> DependencyProvider for Provider<S> {
 
 impl<S: PackageSource> Provider<S> {
     /// Builds the resolution graph from PubGrub's solution.
+    /// Warns, once a package, about the versions passed over because their dependencies are
+    /// known only by building them.
+    pub(crate) fn warn_about_builds(&self) {
+        let needs_build = self.needs_build.borrow();
+        let mut names: Vec<&PackageName> = needs_build.keys().collect();
+        names.sort();
+        for name in names {
+            let mut versions: Vec<&Version> = needs_build[name].iter().collect();
+            versions.sort_unstable_by(|a, b| b.cmp(a));
+            let shown: Vec<String> = versions.iter().take(3).map(ToString::to_string).collect();
+            let more = match versions.len().saturating_sub(shown.len()) {
+                0 => String::new(),
+                more => format!(" and {more} more"),
+            };
+            log::warn!(
+                "skipped {name} {}{more}: their dependencies are known only by building them, which hashpin does not do yet",
+                shown.join(", ")
+            );
+        }
+    }
+
     /// A project whose cached page turned out damaged during the solve, if any.
     pub(crate) fn damaged_project(&self) -> Option<PackageName> {
         self.candidates

@@ -132,6 +132,42 @@ async fn an_sdist_with_dynamic_dependencies_is_passed_over() {
 }
 
 #[tokio::test]
+async fn issue_10_a_final_release_that_needs_a_build_is_not_replaced_by_a_pre_release() {
+    // pyhive's shape: the one final release is an sdist that needs a build, and a
+    // pre-release before it has a wheel. pip would build the final; the pre-release must not
+    // be locked in its place.
+    let index = IndexBuilder::new()
+        .dist(dynamic_sdist("hive", "0.7.0"))
+        .dist(Dist::wheel("hive", "0.7.0.dev0").build())
+        .start();
+    let text = no_solution(lock(&index, &["hive"]).await);
+    assert!(text.contains("build"), "{text}");
+    // Asked for, the pre-release is there.
+    let resolution = lock_checked(
+        &index,
+        &manifest(&["hive>=0.7.0.dev0"]),
+        &ResolverOptions::default(),
+        &linux("3.12.1"),
+    )
+    .await;
+    assert_eq!(pins(&resolution), ["hive==0.7.0.dev0"]);
+    // An older final release is taken, as before.
+    let index = IndexBuilder::new()
+        .dist(dynamic_sdist("hive", "0.7.0"))
+        .dist(Dist::wheel("hive", "0.7.0.dev0").build())
+        .dist(Dist::wheel("hive", "0.6.0").build())
+        .start();
+    let resolution = lock_checked(
+        &index,
+        &manifest(&["hive"]),
+        &ResolverOptions::default(),
+        &linux("3.12.1"),
+    )
+    .await;
+    assert_eq!(pins(&resolution), ["hive==0.6.0"]);
+}
+
+#[tokio::test]
 async fn direct_urls_cannot_be_locked() {
     let index = IndexBuilder::new()
         .dist(
