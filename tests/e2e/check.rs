@@ -263,6 +263,36 @@ fn releases_and_projects_missing_from_the_index_fail() {
 }
 
 #[test]
+fn issue_10_complete_is_not_claimed_for_dependencies_that_need_a_build() {
+    // `odd` has only an sdist whose dependencies are known only by building it.
+    let odd = Dist::sdist("odd", "1.0")
+        .requires_dist("anything")
+        .dynamic("Requires-Dist")
+        .pyproject_dynamic(&["dependencies"])
+        .build();
+    let index = IndexBuilder::new().dist(odd.clone()).start();
+    let project = Project::new("");
+    project.write(
+        "requirements.txt",
+        &format!("odd==1.0 --hash=sha256:{}\n", odd.sha256()),
+    );
+    let args = [
+        &["requirements.txt", "--complete", "--format", "json"][..],
+        &TARGET,
+    ]
+    .concat();
+    let (output, stdout, stderr) = check(&project, &index, &args);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("a JSON report");
+    assert_eq!(report["complete"], false, "{stdout}");
+    assert!(
+        stdout.contains("unknown-dependencies") && stdout.contains("not known to be complete"),
+        "{stdout}"
+    );
+    assert!(!stderr.contains("and complete"), "{stderr}");
+}
+
+#[test]
 fn complete_requires_every_dependency_pinned_at_an_accepted_version() {
     let index = app_index();
     let project = locked_app(&index, &[]);

@@ -172,7 +172,7 @@ fn unreadable(
         | Error::MetadataMismatch { .. } => (
             Rule::UnknownDependencies,
             format!(
-                "cannot read the dependencies of `{release}`, so they are not checked: {causes}"
+                "cannot read the dependencies of `{release}`, so the lock is not known to be complete: {causes}"
             ),
         ),
         _ => anyhow::bail!("cannot read the dependencies of `{release}`: {causes}"),

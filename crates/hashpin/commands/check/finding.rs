@@ -42,10 +42,9 @@ pub(super) enum Rule {
 impl Rule {
     pub(super) fn severity(self) -> Severity {
         match self {
-            Self::PartlyYanked
-            | Self::UnverifiableHash
-            | Self::MissingHash
-            | Self::UnknownDependencies => Severity::Warning,
+            // A lock whose dependencies could not all be read is not known to be complete:
+            // `--complete` cannot pass on it.
+            Self::PartlyYanked | Self::UnverifiableHash | Self::MissingHash => Severity::Warning,
             _ => Severity::Error,
         }
     }

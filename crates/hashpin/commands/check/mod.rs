@@ -80,7 +80,12 @@ pub(crate) async fn run(args: &CheckArgs) -> anyhow::Result<()> {
     report.index_checked = checks_index;
     report.offline = args.index.offline;
     report.hashes_verified = checks_index && verify_hashes;
-    report.complete = checks_index && args.complete;
+    report.complete = checks_index
+        && args.complete
+        && !report
+            .findings
+            .iter()
+            .any(|found| found.rule == finding::Rule::UnknownDependencies);
     report.print(args.format)?;
     printer::status(&report.summary());
     if report.errors > 0 {
