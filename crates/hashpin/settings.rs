@@ -138,6 +138,17 @@ fn limits() -> anyhow::Result<Limits> {
     Ok(limits)
 }
 
+/// `platform`, for the macOS version `MACOSX_DEPLOYMENT_TARGET` names (when it is a macOS
+/// platform and the variable is set), as uv and pip's build tools read it.
+pub(crate) fn macos_deployment_target(platform: Platform) -> anyhow::Result<Platform> {
+    match std::env::var("MACOSX_DEPLOYMENT_TARGET") {
+        Ok(version) if platform.is_macos() && !version.trim().is_empty() => platform
+            .with_macos_version(&version)
+            .context("invalid MACOSX_DEPLOYMENT_TARGET"),
+        _ => Ok(platform),
+    }
+}
+
 /// The target: the interpreter's, or the one the flags name.
 pub(crate) fn target_environment(
     args: &TargetArgs,
@@ -153,7 +164,9 @@ pub(crate) fn target_environment(
         .context("invalid --python-version")?;
     let target = match (&args.python_platform, interpreter, python_version) {
         (Some(platform), interpreter, version) => {
-            let platform = Platform::from_str(platform).context("invalid --python-platform")?;
+            let platform = macos_deployment_target(
+                Platform::from_str(platform).context("invalid --python-platform")?,
+            )?;
             let version = match (version, interpreter) {
                 (Some(version), _) => version,
                 (None, Some(info)) => info

@@ -940,6 +940,59 @@ fn issue_10_find_links_files_count_under_a_cutoff() {
     assert!(!stderr.contains("note:"), "{stderr}");
 }
 
+#[test]
+fn issue_10_macos_targets_take_the_deployment_target() {
+    // A current wheel for Apple silicon that needs macOS 14.
+    let index = IndexBuilder::new()
+        .dist(
+            Dist::wheel("cv", "4.13")
+                .tag("cp312-cp312-macosx_14_0_arm64")
+                .build(),
+        )
+        .start();
+    let project = Project::new("cv\n");
+    let macos = ["--python-version", "3.12", "--python-platform", "macos"];
+    // The default, macOS 13, is too old for it; the error says so.
+    let mut command = project.bare(&macos);
+    command.args(["--index-url", &index.url()]);
+    let (output, _, stderr) = run(&mut command);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    // MACOSX_DEPLOYMENT_TARGET moves it, and the header names the version locked for.
+    let mut command = project.bare(&macos);
+    command
+        .args(["--index-url", &index.url()])
+        .env("MACOSX_DEPLOYMENT_TARGET", "14.0");
+    let (output, lock, stderr) = run(&mut command);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(pin_list(&lock), "cv==4.13");
+    assert!(
+        lock.contains(" --python-platform=arm64-macos_14_0"),
+        "{lock}"
+    );
+    // Which runs again as it is, without the variable.
+    let mut command = project.bare(&[
+        "--python-version",
+        "3.12",
+        "--python-platform",
+        "arm64-macos_14_0",
+    ]);
+    command.args(["--index-url", &index.url()]);
+    let (output, again, stderr) = run(&mut command);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(again, lock);
+
+    let mut command = project.bare(&macos);
+    command
+        .args(["--index-url", &index.url()])
+        .env("MACOSX_DEPLOYMENT_TARGET", "fourteen");
+    let (output, _, stderr) = run(&mut command);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("invalid MACOSX_DEPLOYMENT_TARGET"),
+        "{stderr}"
+    );
+}
+
 /// Starts a command with its output captured.
 fn spawn(command: &mut Command) -> std::process::Child {
     command

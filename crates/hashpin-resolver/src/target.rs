@@ -21,9 +21,12 @@ use crate::environment::{Tags, TargetEnvironment};
 pub enum TargetError {
     /// A `--python-platform` value hashpin does not know.
     #[error(
-        "unknown platform `{0}`; use `linux`, `macos`, `windows`, or one such as `x86_64-manylinux_2_28`, `aarch64-manylinux_2_17`, `x86_64-musllinux_1_2`, `aarch64-apple-darwin`, `x86_64-pc-windows-msvc`"
+        "unknown platform `{0}`; use `linux`, `macos`, `windows`, or one such as `x86_64-manylinux_2_28`, `aarch64-manylinux_2_17`, `x86_64-musllinux_1_2`, `aarch64-apple-darwin`, `arm64-macos_14_0`, `x86_64-pc-windows-msvc`"
     )]
     UnknownPlatform(String),
+    /// A macOS deployment target that is not `MAJOR` or `MAJOR.MINOR`.
+    #[error("`{0}` is not a macOS version such as `14.0` or `10.15`")]
+    InvalidMacosVersion(String),
     /// A `--python-version` that is not `3.X` or `3.X.Y`.
     #[error("`{0}` is not a Python version such as `3.12` or `3.12.4`")]
     InvalidPythonVersion(String),
@@ -75,9 +78,11 @@ pub struct Platform {
 impl FromStr for Platform {
     type Err = TargetError;
 
-    /// Reads uv's `--python-platform` names: `linux` (x86-64, glibc 2.28), `macos` (arm64,
-    /// macOS 12.0), `windows` (x86-64), target triples, and `ARCH-manylinux_2_N` /
-    /// `ARCH-musllinux_1_N`.
+    /// Reads uv's `--python-platform` names: `linux` (x86-64, glibc 2.28), `macos` (arm64),
+    /// `windows` (x86-64), target triples, and `ARCH-manylinux_2_N` / `ARCH-musllinux_1_N` /
+    /// `ARCH-macos_M_N`. macOS targets without a version are 13.0 (uv's default, the oldest
+    /// macOS still supported; see [`Platform::with_macos_version`] for
+    /// `MACOSX_DEPLOYMENT_TARGET`).
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let unknown = || TargetError::UnknownPlatform(text.to_string());
         let platform = |os, arch: &str| Self {
@@ -89,21 +94,17 @@ impl FromStr for Platform {
             minor: 28,
         };
         let musl_1_2 = Os::Musllinux { major: 1, minor: 2 };
-        let macos_12 = Os::Macos {
-            major: 12,
+        let macos_13 = Os::Macos {
+            major: 13,
             minor: 0,
-        };
-        let macos_10_12 = Os::Macos {
-            major: 10,
-            minor: 12,
         };
         Ok(match text {
             "linux" | "x86_64-unknown-linux-gnu" => platform(glibc_2_28, "x86_64"),
             "aarch64-unknown-linux-gnu" => platform(glibc_2_28, "aarch64"),
             "x86_64-unknown-linux-musl" => platform(musl_1_2, "x86_64"),
             "aarch64-unknown-linux-musl" => platform(musl_1_2, "aarch64"),
-            "macos" | "aarch64-apple-darwin" => platform(macos_12, "arm64"),
-            "x86_64-apple-darwin" => platform(macos_10_12, "x86_64"),
+            "macos" | "aarch64-apple-darwin" => platform(macos_13, "arm64"),
+            "x86_64-apple-darwin" => platform(macos_13, "x86_64"),
             "windows" | "x86_64-pc-windows-msvc" => platform(Os::Windows, "x86_64"),
             "i686-pc-windows-msvc" => platform(Os::Windows, "i686"),
             "aarch64-pc-windows-msvc" => platform(Os::Windows, "aarch64"),
@@ -119,6 +120,13 @@ impl FromStr for Platform {
                     libc.strip_prefix("musllinux_").and_then(version)
                 {
                     platform(Os::Musllinux { major, minor }, arch)
+                } else if let Some((major, minor)) = libc.strip_prefix("macos_").and_then(version) {
+                    let arch = match arch {
+                        "aarch64" | "arm64" => "arm64",
+                        "x86_64" => "x86_64",
+                        _ => return Err(unknown()),
+                    };
+                    platform(Os::Macos { major, minor }, arch)
                 } else {
                     return Err(unknown());
                 }
@@ -128,6 +136,29 @@ impl FromStr for Platform {
 }
 
 impl Platform {
+    /// The same platform for macOS `version` (`MAJOR` or `MAJOR.MINOR`, as
+    /// `MACOSX_DEPLOYMENT_TARGET` gives it); other platforms are left as they are.
+    pub fn with_macos_version(mut self, version: &str) -> Result<Self, TargetError> {
+        if let Os::Macos { major, minor } = &mut self.os {
+            let invalid = || TargetError::InvalidMacosVersion(version.to_string());
+            let (first, second) = version
+                .trim()
+                .split_once('.')
+                .unwrap_or((version.trim(), "0"));
+            *major = first.parse().map_err(|_| invalid())?;
+            *minor = second.parse().map_err(|_| invalid())?;
+            if *major < 10 {
+                return Err(invalid());
+            }
+        }
+        Ok(self)
+    }
+
+    /// Whether this is a macOS target.
+    pub fn is_macos(&self) -> bool {
+        matches!(self.os, Os::Macos { .. })
+    }
+
     /// Platform tags, most specific first.
     pub fn tags(&self) -> Vec<String> {
         let arch = self.arch.as_str();

@@ -781,9 +781,18 @@ fn command_line(args: &CompileArgs, sources: &[PathBuf]) -> String {
             .filter(|(on, _)| *on)
             .map(|(_, flag)| (*flag).to_string()),
     );
+    // A macOS target is written with the version it was locked for (the default, or
+    // MACOSX_DEPLOYMENT_TARGET's), so that running the command again locks the same.
+    let platform = args.target.python_platform.as_ref().map(|text| {
+        hashpin_resolver::Platform::from_str(text)
+            .ok()
+            .filter(hashpin_resolver::Platform::is_macos)
+            .and_then(|platform| crate::settings::macos_deployment_target(platform).ok())
+            .map_or_else(|| text.clone(), |platform| platform.to_string())
+    });
     let values = [
         ("--python-version", &args.target.python_version),
-        ("--python-platform", &args.target.python_platform),
+        ("--python-platform", &platform),
         ("--exclude-newer", &args.exclude_newer),
     ];
     for (flag, value) in values {

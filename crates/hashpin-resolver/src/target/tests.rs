@@ -125,12 +125,54 @@ fn named_platforms() {
             &[
                 "a-1-cp313-cp313-macosx_11_0_arm64.whl",
                 "a-1-cp313-cp313-macosx_10_9_universal2.whl",
+                "a-1-cp313-cp313-macosx_13_0_arm64.whl",
                 "a-1-cp313-cp313-macosx_14_0_arm64.whl",
                 "a-1-cp313-cp313-macosx_10_9_x86_64.whl",
             ]
         ),
-        [true, true, false, false]
+        [true, true, true, false, false]
     );
+}
+
+#[test]
+fn macos_targets_default_to_13_and_take_a_version() {
+    for (text, shown) in [
+        ("macos", "arm64-macos_13_0"),
+        ("aarch64-apple-darwin", "arm64-macos_13_0"),
+        ("x86_64-apple-darwin", "x86_64-macos_13_0"),
+        ("aarch64-macos_14_0", "arm64-macos_14_0"),
+        ("arm64-macos_15_2", "arm64-macos_15_2"),
+    ] {
+        let platform: Platform = text.parse().expect("known");
+        assert_eq!(platform.to_string(), shown, "{text}");
+        // What Display writes reads back as the same platform.
+        assert_eq!(shown.parse::<Platform>().expect("known"), platform);
+    }
+    let macos: Platform = "macos".parse().expect("known");
+    for (version, shown) in [
+        ("14.0", "arm64-macos_14_0"),
+        ("15", "arm64-macos_15_0"),
+        ("10.15", "arm64-macos_10_15"),
+    ] {
+        assert_eq!(
+            macos
+                .clone()
+                .with_macos_version(version)
+                .expect("valid")
+                .to_string(),
+            shown
+        );
+    }
+    for bad in ["", "x", "14.x", "9.0"] {
+        assert!(macos.clone().with_macos_version(bad).is_err(), "{bad}");
+    }
+    // Other platforms are left as they are.
+    let linux: Platform = "linux".parse().expect("known");
+    assert_eq!(
+        linux.clone().with_macos_version("x").expect("ignored"),
+        linux
+    );
+    assert!(!linux.is_macos() && macos.is_macos());
 }
 
 #[test]
