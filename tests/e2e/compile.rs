@@ -593,9 +593,14 @@ fn unsupported_lines_exit_2_with_file_and_line() {
         .dist(Dist::wheel("ok", "1.0").build())
         .start();
     let cases = [
+        // Local projects are read for their dependencies; these have no pyproject.toml.
         (
             "-e ./x",
-            "editable requirement `./x` cannot be locked with hashes",
+            "cannot lock the dependencies of the local project `./x`: there is no pyproject.toml there",
+        ),
+        (
+            "-e git+https://example.com/repo.git#egg=pkg",
+            "editable requirement `git+https://example.com/repo.git#egg=pkg` cannot be locked with hashes",
         ),
         ("git+https://example.com/repo.git", "is a VCS requirement"),
         (
@@ -606,7 +611,11 @@ fn unsupported_lines_exit_2_with_file_and_line() {
             "pkg @ https://example.com/pkg-1.0.tar.gz",
             "is a direct URL requirement",
         ),
-        ("./local/pkg", "is a path or URL, not a requirement"),
+        (
+            "./local/pkg",
+            "cannot lock the dependencies of the local project `./local/pkg`",
+        ),
+        ("./local/pkg.tar.gz", "is a path or URL, not a requirement"),
         ("--frobnicate", "unsupported option `--frobnicate`"),
     ];
     for (line, message) in cases {
@@ -989,6 +998,54 @@ fn issue_10_macos_targets_take_the_deployment_target() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains("invalid MACOSX_DEPLOYMENT_TARGET"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn issue_10_local_projects_have_their_dependencies_locked() {
+    let index = IndexBuilder::new()
+        .dist(Dist::wheel("dep", "1.0").build())
+        .dist(Dist::wheel("devtool", "2.0").build())
+        .dist(Dist::wheel("other", "3.0").build())
+        .start();
+    let project = Project::new("-e .[dev]\n./libs/sub\n");
+    project.write(
+        "pyproject.toml",
+        "[project]\nname = \"app\"\nversion = \"0.1\"\ndependencies = [\"dep\"]\n\n[project.optional-dependencies]\ndev = [\"devtool\"]\n",
+    );
+    std::fs::create_dir_all(project.path("libs/sub")).expect("a directory");
+    project.write(
+        "libs/sub/pyproject.toml",
+        "[project]\nname = \"sub\"\nversion = \"1\"\ndependencies = [\"other\"]\n",
+    );
+    let lock = project.lock(&index, &[]);
+    assert_eq!(pin_list(&lock), "dep==1.0 devtool==2.0 other==3.0");
+    assert!(!lock.contains("\napp") && !lock.contains("\nsub"), "{lock}");
+    assert!(
+        lock.contains("# the local project . is not in this file (pip's hash-checking mode refuses it): after installing this file, run `pip install --no-deps -e '.[dev]'`\n"),
+        "{lock}"
+    );
+    assert!(
+        lock.contains("run `pip install --no-deps ./libs/sub`"),
+        "{lock}"
+    );
+
+    // A project whose dependencies need a build, and setup.py given as input, are refused
+    // with what is wrong and where.
+    project.write("requirements.in", "-e ./legacy\n");
+    std::fs::create_dir_all(project.path("legacy")).expect("a directory");
+    project.write("legacy/setup.py", "from setuptools import setup\nsetup()\n");
+    let (output, _, stderr) = project.compile(&index, &[]);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("requirements.in:1: cannot lock the dependencies of the local project `./legacy`: it is a setuptools project without a pyproject.toml"),
+        "{stderr}"
+    );
+    let (output, _, stderr) = project.compile(&index, &["legacy/setup.py"]);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("legacy/setup.py is a setuptools project file, not a requirements file"),
         "{stderr}"
     );
 }

@@ -73,6 +73,54 @@ pub struct RequirementsSet {
     pub unlockable: Vec<Unlockable>,
     /// Every file read, includes too, as named (for refusing to write over an input).
     pub files: Vec<PathBuf>,
+    /// Local projects (`-e .[extras]`, `./path`): their dependencies are locked, they are not.
+    pub local_projects: Vec<LocalProject>,
+}
+
+/// A project on this machine that a requirements file names, editable or not: pip's
+/// hash-checking mode refuses it, so a lock holds its dependencies and says how to install
+/// it afterwards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalProject {
+    /// Its directory, resolved against the file that names it.
+    pub path: PathBuf,
+    /// As written (for messages and the lock's note).
+    pub written: String,
+    /// The extras asked for (`.[dev,test]`).
+    pub extras: Vec<String>,
+    /// `-e` / `--editable`.
+    pub editable: bool,
+    /// Where it was named.
+    pub location: Location,
+}
+
+/// `PATH[extra,...]` split into the path and its extras; `None` when the brackets are
+/// unbalanced.
+fn path_and_extras(text: &str) -> Option<(&str, Vec<String>)> {
+    let Some(open) = text.find('[') else {
+        return Some((text, Vec::new()));
+    };
+    let inside = text[open + 1..].strip_suffix(']')?;
+    let extras = inside
+        .split(',')
+        .map(str::trim)
+        .filter(|extra| !extra.is_empty())
+        .map(str::to_string)
+        .collect();
+    Some((&text[..open], extras))
+}
+
+/// Whether `text` names a local directory rather than a URL, a VCS reference or an archive.
+fn is_local_directory(text: &str) -> bool {
+    let path = text.split(['#', '?']).next().unwrap_or(text);
+    !path.contains("://")
+        && !["git+", "hg+", "svn+", "bzr+"]
+            .iter()
+            .any(|scheme| path.starts_with(scheme))
+        && matches!(
+            archive_or_directory(path, Vec::new()),
+            UnlockableKind::Directory
+        )
 }
 
 /// The largest requirements file read: far beyond any real one, and small enough that a
@@ -293,6 +341,15 @@ impl<F: Fn(&str) -> Option<String>> Reader<'_, F> {
                 if let Some(unlockable) = line.unlockable {
                     self.set.unlockable.push(unlockable);
                 }
+                if let Some((path, extras)) = line.local {
+                    self.set.local_projects.push(LocalProject {
+                        path: base.join(&path),
+                        written: text.trim().to_string(),
+                        extras,
+                        editable: false,
+                        location: location.clone(),
+                    });
+                }
                 match (line.entry, kind) {
                     (Some(entry), Kind::Requirements) => self.set.requirements.push(entry),
                     (Some(entry), Kind::Constraints) => self.set.constraints.push(entry),
@@ -358,6 +415,19 @@ impl<F: Fn(&str) -> Option<String>> Reader<'_, F> {
                 "--pre" => self.set.pre = true,
                 "-e" | "--editable" => {
                     let target = value().unwrap_or_default();
+                    if self.mode == Mode::Strict
+                        && let Some((path, extras)) = path_and_extras(&target)
+                        && is_local_directory(path)
+                    {
+                        self.set.local_projects.push(LocalProject {
+                            path: base.join(path),
+                            written: target.clone(),
+                            extras,
+                            editable: true,
+                            location: location.clone(),
+                        });
+                        continue;
+                    }
                     if self.mode == Mode::Strict {
                         return Err(fail(format!(
                             "editable requirement `{target}` cannot be locked with hashes; install it separately"
@@ -402,6 +472,8 @@ fn split_flag(token: &str) -> (String, Option<String>) {
 struct RequirementLine {
     entry: Option<Entry>,
     unlockable: Option<Unlockable>,
+    /// A local directory, with its extras (resolved against the file by the caller).
+    local: Option<(String, Vec<String>)>,
 }
 
 /// A requirement, with `--hash` options after it (pip splits at the first word starting
@@ -438,6 +510,7 @@ fn requirement_line(
             return Ok(RequirementLine {
                 entry: None,
                 unlockable: Some(unlockable(UnlockableKind::Vcs)),
+                local: None,
             });
         }
         return Err(fail(format!(
@@ -452,10 +525,22 @@ fn requirement_line(
         .split_once(" @ ")
         .map_or(requirement_text, |(_, url)| url.trim());
     if requirement_text.starts_with(['.', '/', '~']) || head.contains("://") {
+        if mode == Mode::Strict
+            && let Some((path, extras)) = path_and_extras(requirement_text)
+            && is_local_directory(path)
+            && hashes.is_empty()
+        {
+            return Ok(RequirementLine {
+                entry: None,
+                unlockable: None,
+                local: Some((path.to_string(), extras)),
+            });
+        }
         if mode == Mode::Audit {
             return Ok(RequirementLine {
                 entry: None,
                 unlockable: Some(unlockable(archive_or_directory(reference, hashes))),
+                local: None,
             });
         }
         return Err(fail(format!(
@@ -476,6 +561,7 @@ fn requirement_line(
             return Ok(RequirementLine {
                 entry: None,
                 unlockable: Some(unlockable(archive_or_directory(reference, hashes))),
+                local: None,
             });
         }
         return Err(fail(format!(
@@ -490,6 +576,7 @@ fn requirement_line(
             location: location.clone(),
         }),
         unlockable: malformed.map(unlockable),
+        local: None,
     })
 }
 

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use hashpin_formats::{
-    Header, Input, Lock, LockEntry, PyProject, PyProjectSelection, RequirementsSet,
+    Header, Input, LocalProject, Lock, LockEntry, PyProject, PyProjectSelection, RequirementsSet,
 };
 use hashpin_pypi::{
     CacheMode, DistFile, HashDigest, IndexClient, PackageName, Requirement, Timestamp,
@@ -151,6 +151,60 @@ struct Inputs {
     via_names: HashMap<PathBuf, String>,
 }
 
+/// The dependencies of a local project (`-e .[extras]`, `./path`), from the static
+/// `[project]` table of its `pyproject.toml`.
+fn local_project(local: &LocalProject) -> anyhow::Result<PyProject> {
+    let place = format!(
+        "{}:{}",
+        display_path(&local.location.file),
+        local.location.line
+    );
+    let pyproject = local.path.join("pyproject.toml");
+    if !pyproject.is_file() {
+        let why = if local.path.join("setup.py").is_file() || local.path.join("setup.cfg").is_file()
+        {
+            "it is a setuptools project without a pyproject.toml, whose dependencies are known only by building it, which hashpin does not do yet"
+        } else {
+            "there is no pyproject.toml there"
+        };
+        bail!(
+            "{place}: cannot lock the dependencies of the local project `{}`: {why}",
+            local.written
+        );
+    }
+    let selection = PyProjectSelection {
+        extras: local.extras.clone(),
+        ..PyProjectSelection::default()
+    };
+    PyProject::read(&pyproject, &selection).with_context(|| {
+        format!(
+            "{place}: cannot lock the dependencies of the local project `{}`",
+            local.written
+        )
+    })
+}
+
+/// What a lock says of the local projects whose dependencies it holds: pip's hash-checking
+/// mode refuses the projects themselves, so they are installed after it.
+fn local_project_notes(set: &RequirementsSet) -> Vec<String> {
+    set.local_projects
+        .iter()
+        .map(|local| {
+            let path = relative_path(&local.path);
+            // Quoted where a shell would read the brackets of extras as a pattern.
+            let target = if local.extras.is_empty() {
+                path.clone()
+            } else {
+                format!("'{path}[{}]'", local.extras.join(","))
+            };
+            format!(
+                "the local project {path} is not in this file (pip's hash-checking mode refuses it): after installing this file, run `pip install --no-deps {}{target}`",
+                if local.editable { "-e " } else { "" }
+            )
+        })
+        .collect()
+}
+
 fn read_inputs(args: &CompileArgs) -> anyhow::Result<Inputs> {
     let sources = if args.src_files.is_empty() {
         // pip-compile's defaults, in its order.
@@ -178,6 +232,14 @@ fn read_inputs(args: &CompileArgs) -> anyhow::Result<Inputs> {
         {
             pyprojects.push(PyProject::read(source, &selection)?);
             pyproject_paths.push(source.clone());
+        } else if source
+            .file_name()
+            .is_some_and(|name| name == "setup.py" || name == "setup.cfg")
+        {
+            bail!(
+                "{} is a setuptools project file, not a requirements file; its dependencies are known only by building it, which hashpin does not do yet (a pyproject.toml with a static [project] table can be locked)",
+                display_path(source)
+            );
         } else if source == Path::new("-") {
             let text = crate::output::read_stdin()?;
             inputs.push(Input::Text {
@@ -197,6 +259,11 @@ fn read_inputs(args: &CompileArgs) -> anyhow::Result<Inputs> {
         bail!(
             "--extra, --all-extras and --group select from a pyproject.toml; none is among the inputs"
         );
+    }
+    // A local project's dependencies are locked from its static [project]; the project
+    // itself is not (see `local_project_notes`).
+    for local in &set.local_projects {
+        pyprojects.push(local_project(local)?);
     }
     // pip-compile names a pyproject's requirements `name (pyproject.toml)` in `# via`.
     let mut via_names = HashMap::new();
@@ -599,7 +666,7 @@ fn lock(
         );
     }
     // Yanked releases let through on purpose are recorded for reviewers.
-    let notes = resolution
+    let mut notes: Vec<String> = resolution
         .packages
         .values()
         .filter(|package| {
@@ -620,6 +687,7 @@ fn lock(
             )
         })
         .collect();
+    notes.extend(local_project_notes(set));
     let header = (!args.no_header).then(|| Header {
         command: command_line(args, sources),
         notes,

@@ -40,8 +40,8 @@ fn requirements_options_and_hashes() {
 #[test]
 fn unsupported_lines_name_file_and_line() {
     assert_eq!(
-        error("flask\n-e ./src/mypkg\n"),
-        "requirements.in:2: editable requirement `./src/mypkg` cannot be locked with hashes; install it separately"
+        error("flask\n-e git+https://example.com/repo.git#egg=x\n"),
+        "requirements.in:2: editable requirement `git+https://example.com/repo.git#egg=x` cannot be locked with hashes; install it separately"
     );
     assert!(
         error("git+https://example.com/repo.git#egg=x\n")
@@ -49,7 +49,7 @@ fn unsupported_lines_name_file_and_line() {
         "VCS"
     );
     assert!(error("pkg @ git+https://example.com/repo.git\n").contains("VCS requirement"));
-    assert!(error("./local/dir\n").contains("is a path or URL"));
+    assert!(error("./local/dir.tar.gz\n").contains("is a path or URL"));
     assert!(error("https://example.com/x-1.0.tar.gz\n").contains("is a path or URL"));
     assert!(error("x @ https://example.com/x-1.0.tar.gz\n").contains("direct URL requirement"));
     assert_eq!(
@@ -219,7 +219,37 @@ fine==1.0 --hash=sha256:zz --hash=md5:00000000000000000000000000000000
     // The requirement with a malformed hash is still read, with the hashes that do parse.
     assert_eq!(set.requirements.len(), 1);
     assert_eq!(set.requirements[0].hashes.len(), 1);
-    // The strict reader refuses the first of them.
-    let error = read_text(text).expect_err("compile refuses editables");
-    assert!(error.to_string().starts_with("requirements.in:1: editable"));
+    // The strict reader keeps the local projects (compile locks their dependencies) and
+    // refuses the first of the others.
+    let error = read_text(text).expect_err("compile refuses VCS references");
+    assert!(
+        error.to_string().starts_with("requirements.in:2: `git+"),
+        "{error}"
+    );
+    let set = read_text("-e ./local[dev,test]\n./src/project\n").expect("local projects");
+    let local: Vec<_> = set
+        .local_projects
+        .iter()
+        .map(|local| {
+            (
+                local.path.display().to_string(),
+                local.extras.clone(),
+                local.editable,
+                local.location.line,
+            )
+        })
+        .collect();
+    assert_eq!(
+        local,
+        [
+            (
+                "./local".to_string(),
+                vec!["dev".to_string(), "test".to_string()],
+                true,
+                1
+            ),
+            ("./src/project".to_string(), Vec::new(), false, 2),
+        ]
+    );
+    assert!(set.requirements.is_empty());
 }
