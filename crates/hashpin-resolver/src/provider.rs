@@ -571,7 +571,6 @@ impl<S: PackageSource> DependencyProvider for Provider<S> {
 }
 
 impl<S: PackageSource> Provider<S> {
-    /// Builds the resolution graph from PubGrub's solution.
     /// Warns, once a package, about the versions passed over because their dependencies are
     /// known only by building them.
     pub(crate) fn warn_about_builds(&self) {
@@ -586,8 +585,13 @@ impl<S: PackageSource> Provider<S> {
                 0 => String::new(),
                 more => format!(" and {more} more"),
             };
+            let (its, it) = if versions.len() == 1 {
+                ("its", "it")
+            } else {
+                ("their", "them")
+            };
             log::warn!(
-                "skipped {name} {}{more}: their dependencies are known only by building them, which hashpin does not do yet",
+                "skipped {name} {}{more}: {its} dependencies are known only by building {it}, which hashpin does not do yet",
                 shown.join(", ")
             );
         }
@@ -602,6 +606,7 @@ impl<S: PackageSource> Provider<S> {
             .map(|(name, _)| name.clone())
     }
 
+    /// Builds the resolution graph from PubGrub's solution.
     pub(crate) fn resolution(
         &mut self,
         solution: &pubgrub::SelectedDependencies<Package, Version>,
