@@ -35,6 +35,13 @@ fn page(bytes: &[u8], content_type: &str) {
             .flat_map(|index| decoded.files_at(index, &project()))
             .collect();
         assert_eq!(files, page.files, "a packed page reads back different");
+        // A URL kept as text parses, when used, to the same text (see `FileUrl`).
+        for file in &files {
+            assert_eq!(Url::as_str(&file.url), file.url.as_str());
+            if let Some(provenance) = &file.provenance {
+                assert_eq!(Url::as_str(provenance), provenance.as_str());
+            }
+        }
     }
     if let Some(packed) = PackedFiles::decode(bytes.to_vec(), 0) {
         for index in 0..packed.versions().len() {

@@ -77,7 +77,12 @@ fn parse(text: &str) -> Option<Timestamp> {
         number(fields.next()?)?,
         number(fields.next()?)?,
     );
-    if !(1..=12).contains(&month) || !(1..=days_in_month(year, month)).contains(&day) {
+    // RFC 3339 years have four digits; bounded so, no step below can overflow (a page's
+    // `2022024-01-02` overflowed the microseconds, found by fuzzing).
+    if !(0..=9999).contains(&year)
+        || !(1..=12).contains(&month)
+        || !(1..=days_in_month(year, month)).contains(&day)
+    {
         return None;
     }
     let mut micros = days_from_civil(year, month, day) * 86_400 * 1_000_000;
@@ -92,10 +97,11 @@ fn parse(text: &str) -> Option<Timestamp> {
         let (clock, offset) = time.split_at(split);
         let sign = if offset.starts_with('-') { -1 } else { 1 };
         let (hours, minutes) = offset[1..].split_once(':')?;
-        (
-            clock,
-            sign * (number(hours)? * 3600 + number(minutes)? * 60),
-        )
+        let (hours, minutes) = (number(hours)?, number(minutes)?);
+        if hours > 23 || minutes > 59 {
+            return None;
+        }
+        (clock, sign * (hours * 3600 + minutes * 60))
     };
     let (whole, fraction) = clock.split_once('.').unwrap_or((clock, ""));
     let mut parts = whole.splitn(3, ':');
@@ -225,6 +231,11 @@ mod tests {
             "2023-02-29",
             "yesterday",
             "2024-01-01T25:00:00Z",
+            // Out of range for RFC 3339, and once an overflow.
+            "2022024-01-02T03:04:05.000000Z",
+            "10000-01-01",
+            "2024-01-01T00:00:00+99999999999999:00",
+            "2024-01-01T00:00:00+24:00",
         ] {
             assert!(bad.parse::<Timestamp>().is_err(), "{bad}");
         }
