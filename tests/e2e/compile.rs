@@ -907,18 +907,7 @@ fn a_damaged_page_the_index_says_is_unchanged_is_fetched_whole() {
 fn issue_10_find_links_files_count_under_a_cutoff() {
     // On the index, dep 1.0 before the cutoff and 2.0 after it; in a find-links directory
     // beside the project, dep 3.0, which (as every find-links file) has no upload time.
-    let index = IndexBuilder::new()
-        .dist(
-            Dist::wheel("dep", "1.0")
-                .upload_time("2024-01-01T00:00:00Z")
-                .build(),
-        )
-        .dist(
-            Dist::wheel("dep", "2.0")
-                .upload_time("2024-06-01T00:00:00Z")
-                .build(),
-        )
-        .start();
+    let index = dated_dep_index();
     let project = Project::new("dep\n");
     let wheels = project.path("wheels");
     std::fs::create_dir(&wheels).expect("a wheels directory");
@@ -1208,9 +1197,9 @@ fn a_file_without_a_hash_is_not_locked() {
     assert_eq!(project.read("requirements.txt"), "# before\n");
 }
 
-#[test]
-fn exclude_newer_ignores_later_uploads() {
-    let index = IndexBuilder::new()
+/// `dep` 1.0, uploaded 2024-01-10, and 2.0, uploaded 2024-06-01.
+fn dated_dep_index() -> TestIndex {
+    IndexBuilder::new()
         .dist(
             Dist::wheel("dep", "1.0")
                 .upload_time("2024-01-10T12:00:00Z")
@@ -1221,7 +1210,12 @@ fn exclude_newer_ignores_later_uploads() {
                 .upload_time("2024-06-01T00:00:00.000000Z")
                 .build(),
         )
-        .start();
+        .start()
+}
+
+#[test]
+fn exclude_newer_ignores_later_uploads() {
+    let index = dated_dep_index();
     let project = Project::new("dep\n");
     assert_eq!(pin_list(&project.lock(&index, &[])), "dep==2.0");
 
