@@ -18,7 +18,8 @@ fn project() -> PackageName {
 }
 
 fn page_url() -> Url {
-    Url::parse("https://index.invalid/simple/alpha/").unwrap_or_else(|_| unreachable!("valid"))
+    Url::parse("https://index.example.invalid/simple/alpha/")
+        .unwrap_or_else(|_| unreachable!("valid"))
 }
 
 /// A Simple API page as `content_type`, then its packed form written and read back, as the
