@@ -19,7 +19,7 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Resolve requirements and write a lockfile pinned with hashes
     /// (pip-compile --generate-hashes).
-    Compile(CompileArgs),
+    Compile(Box<CompileArgs>),
     /// Check that a requirements file is fully pinned and hashed, and that the index still
     /// serves exactly what it pins (nothing yanked, missing or re-uploaded).
     Check(CheckArgs),
@@ -90,6 +90,8 @@ pub(crate) struct CompileArgs {
     pub(crate) allow_reupload: Vec<String>,
     #[command(flatten)]
     pub(crate) target: TargetArgs,
+    #[command(flatten)]
+    pub(crate) build: BuildArgs,
     /// Print the lockfile instead of writing it.
     #[arg(long)]
     pub(crate) dry_run: bool,
@@ -165,6 +167,37 @@ pub(crate) struct ShowArgs {
     pub(crate) versions: usize,
     #[command(flatten)]
     pub(crate) index: IndexArgs,
+}
+
+/// Which distributions may be used, and which sdists built for their metadata.
+#[derive(Debug, Args, Clone, Default)]
+pub(crate) struct BuildArgs {
+    /// Never build an sdist for its metadata: a version whose dependencies are known only by
+    /// building it is passed over, with a warning, and an error names it if nothing else will
+    /// do.
+    #[arg(long, help_heading = "Builds")]
+    pub(crate) no_build: bool,
+    /// Never build this project's sdists (repeatable).
+    #[arg(long, value_name = "NAME", help_heading = "Builds")]
+    pub(crate) no_build_package: Vec<String>,
+    /// Use only wheels of these projects: `:all:`, `:none:` or names, comma-separated
+    /// (repeatable, as pip's; requirements files may say it too). Their sdists are left out
+    /// of the lock.
+    #[arg(long, value_name = "NAMES", help_heading = "Builds")]
+    pub(crate) only_binary: Vec<String>,
+    /// Use only sdists of these projects, as pip's --no-binary: `:all:`, `:none:` or names.
+    /// Their wheels are left out of the lock.
+    #[arg(long, value_name = "NAMES", help_heading = "Builds")]
+    pub(crate) no_binary: Vec<String>,
+    /// How long one build step may run before it is stopped, in seconds.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 600,
+        env = "HASHPIN_BUILD_TIMEOUT",
+        help_heading = "Builds"
+    )]
+    pub(crate) build_timeout: u64,
 }
 
 /// The environment a lock is for: the interpreter's (`--python`), or the one these name.

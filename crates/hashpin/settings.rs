@@ -11,11 +11,15 @@ use std::path::Path;
 use std::str::FromStr as _;
 
 use anyhow::bail;
-use hashpin_formats::RequirementsSet;
+use hashpin_formats::{BinaryFlag, RequirementsSet};
+use hashpin_pypi::PackageName;
 use hashpin_pypi::Version;
-use hashpin_resolver::{Platform, TargetEnvironment, parse_python_version};
+use hashpin_resolver::{
+    BinaryPolicy, BuildPolicy, Platform, ProjectSet, TargetEnvironment, parse_python_version,
+};
+use std::collections::HashSet;
 
-use crate::cli::{IndexArgs, IndexStrategy, TargetArgs};
+use crate::cli::{BuildArgs, IndexArgs, IndexStrategy, TargetArgs};
 
 /// The index client, and the interpreter's answers when it could be asked.
 pub(crate) struct IndexSettings {
@@ -190,4 +194,106 @@ pub(crate) fn target_environment(
         ),
     };
     Ok(target)
+}
+
+/// pip's `--only-binary` and `--no-binary`, from the requirements files (first) and the
+/// command line, applied in order as pip applies them: `:all:` clears both sets, `:none:`
+/// clears its own, a name moves from the other set to this one.
+pub(crate) fn binary_policy(
+    args: &BuildArgs,
+    set: &RequirementsSet,
+) -> anyhow::Result<BinaryPolicy> {
+    #[derive(Default)]
+    struct Sets {
+        all: bool,
+        names: HashSet<PackageName>,
+    }
+    let (mut only, mut no) = (Sets::default(), Sets::default());
+    let values = set
+        .binary_options
+        .iter()
+        .map(|(flag, value, _)| (*flag == BinaryFlag::OnlyBinary, value.as_str()))
+        .chain(args.only_binary.iter().map(|value| (true, value.as_str())))
+        .chain(args.no_binary.iter().map(|value| (false, value.as_str())));
+    for (is_only, value) in values {
+        let flag = if is_only {
+            "--only-binary"
+        } else {
+            "--no-binary"
+        };
+        let (target, other) = if is_only {
+            (&mut only, &mut no)
+        } else {
+            (&mut no, &mut only)
+        };
+        for item in value
+            .split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+        {
+            match item {
+                ":all:" => {
+                    *other = Sets::default();
+                    *target = Sets::default();
+                    target.all = true;
+                }
+                ":none:" => *target = Sets::default(),
+                name => {
+                    let name = PackageName::from_str(name).map_err(|_| {
+                        anyhow::anyhow!(
+                            "invalid {flag} `{item}`: expected :all:, :none: or project names"
+                        )
+                    })?;
+                    other.names.remove(&name);
+                    target.names.insert(name);
+                }
+            }
+        }
+    }
+    let project_set = |sets: Sets| {
+        if sets.all {
+            // pip keeps names beside :all: only when given after it; they rule as names.
+            ProjectSet::All
+        } else if sets.names.is_empty() {
+            ProjectSet::None
+        } else {
+            ProjectSet::Some(sets.names)
+        }
+    };
+    Ok(BinaryPolicy {
+        only_binary: project_set(only),
+        no_binary: project_set(no),
+    })
+}
+
+/// Which sdists may be built, and the builder that builds them with `python` through `client`.
+pub(crate) fn build_policy(
+    args: &BuildArgs,
+    client: &IndexClient,
+    python: &Path,
+    exclude_newer: Option<hashpin_pypi::Timestamp>,
+) -> anyhow::Result<(BuildPolicy, hashpin_build::Builder)> {
+    let mut no_build_packages = HashSet::new();
+    for text in &args.no_build_package {
+        no_build_packages.insert(
+            PackageName::from_str(text)
+                .map_err(|_| anyhow::anyhow!("invalid --no-build-package `{text}`"))?,
+        );
+    }
+    let jobs = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
+    let builder = hashpin_build::Builder::new(
+        client.clone(),
+        hashpin_build::BuilderOptions {
+            python: python.to_path_buf(),
+            timeout: std::time::Duration::from_secs(args.build_timeout.max(1)),
+            jobs,
+            exclude_newer,
+        },
+    );
+    let policy = BuildPolicy {
+        builder: Some(std::sync::Arc::new(builder.clone())),
+        no_build: args.no_build,
+        no_build_packages,
+    };
+    Ok((policy, builder))
 }

@@ -169,7 +169,7 @@ fn pins(lock: &str) -> BTreeMap<String, String> {
 }
 
 /// The lock's pins as `name==version` words, in the lock's order.
-fn pin_list(lock: &str) -> String {
+pub(crate) fn pin_list(lock: &str) -> String {
     pins(lock)
         .into_iter()
         .map(|(name, version)| format!("{name}=={version}"))
@@ -482,7 +482,7 @@ fn pip_installs_the_lock_and_refuses_a_wrong_hash() {
 }
 
 /// Fails the test, saying why, when `python3 -m pip` cannot run: this test is never skipped.
-fn require_pip() {
+pub(crate) fn require_pip() {
     let output = Command::new("python3")
         .args(["-m", "pip", "--version"])
         .env("PIP_CONFIG_FILE", "/dev/null")
@@ -499,7 +499,11 @@ fn require_pip() {
 
 /// `python3 -m pip install --require-hashes --no-deps` of the project's `requirements.txt`,
 /// isolated from pip's configuration and environment. Missing pip fails the test.
-fn pip_install(project: &Project, index: &TestIndex, target: &Path) -> (Output, String, String) {
+pub(crate) fn pip_install(
+    project: &Project,
+    index: &TestIndex,
+    target: &Path,
+) -> (Output, String, String) {
     let mut command = Command::new("python3");
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("PIP_") {

@@ -31,6 +31,6 @@ mod requirements;
 pub use lock::{Header, Lock, LockEntry};
 pub use pyproject::{PyProject, PyProjectSelection};
 pub use requirements::{
-    Entry, FormatError, Input, LocalProject, Location, MAX_FILE_BYTES, RequirementsSet, Unlockable,
-    UnlockableKind, read_bounded,
+    BinaryFlag, Entry, FormatError, Input, LocalProject, Location, MAX_FILE_BYTES, RequirementsSet,
+    Unlockable, UnlockableKind, read_bounded,
 };

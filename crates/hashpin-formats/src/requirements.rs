@@ -75,6 +75,18 @@ pub struct RequirementsSet {
     pub files: Vec<PathBuf>,
     /// Local projects (`-e .[extras]`, `./path`): their dependencies are locked, they are not.
     pub local_projects: Vec<LocalProject>,
+    /// `--only-binary` and `--no-binary` values (`:all:`, `:none:` or names,
+    /// comma-separated), in the order given: pip applies them in turn.
+    pub binary_options: Vec<(BinaryFlag, String, Location)>,
+}
+
+/// pip's two options on which distribution formats may be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinaryFlag {
+    /// `--only-binary`.
+    OnlyBinary,
+    /// `--no-binary`.
+    NoBinary,
 }
 
 /// A project on this machine that a requirements file names, editable or not: pip's
@@ -441,7 +453,17 @@ impl<F: Fn(&str) -> Option<String>> Reader<'_, F> {
                 }
                 // Options of pip's that do not change what is locked.
                 "--prefer-binary" | "--require-hashes" => {}
-                "--only-binary" | "--no-binary" | "--trusted-host" | "--use-feature" => {
+                "--only-binary" | "--no-binary" => {
+                    let flag = if flag == "--only-binary" {
+                        BinaryFlag::OnlyBinary
+                    } else {
+                        BinaryFlag::NoBinary
+                    };
+                    self.set
+                        .binary_options
+                        .push((flag, value()?, location.clone()));
+                }
+                "--trusted-host" | "--use-feature" => {
                     value()?;
                 }
                 _ => return Err(fail(format!("unsupported option `{flag}`"))),

@@ -13,6 +13,8 @@
 //!   CRC-32s (`PAGE_MAGIC`): only its head is read and checked, and kept in memory; a
 //!   version's file records are read from the file, and checked, when asked for.
 //!   (`simple-v1` held raw bodies; `simple-v2` was read whole, under SHA-256.)
+//! - `built-v1/<key>`: the `METADATA` of an sdist that was built for it, keyed by the sdist's
+//!   SHA-256 and the interpreter it was built with (see `hashpin-build`).
 //! - `metadata-v2/<key>`: the `METADATA` text of a file, keyed by what vouches for it: the
 //!   file's hash only when read from the verified file itself, the metadata's own hash for a
 //!   verified PEP 658 sidecar, else the file's URL (see `IndexClient::metadata`).
@@ -166,6 +168,17 @@ impl Cache {
 
     pub(crate) fn write_interpreter(&self, key: &str, facts: &[u8]) -> io::Result<()> {
         write_entry(&self.root.join("interpreter-v1").join(key), &[facts])
+    }
+
+    /// Metadata built from an sdist (`built-v1/<key>`), if cached and intact.
+    pub fn read_built(&self, key: &str) -> Option<Vec<u8>> {
+        read_entry(&self.root.join("built-v1").join(key))
+    }
+
+    /// Caches metadata built from an sdist, under a key the builder makes of what the build
+    /// depended on (the sdist's hash and the build interpreter).
+    pub fn write_built(&self, key: &str, metadata: &[u8]) -> io::Result<()> {
+        write_entry(&self.root.join("built-v1").join(key), &[metadata])
     }
 
     pub(crate) fn read_metadata(&self, key: &str) -> Option<Vec<u8>> {

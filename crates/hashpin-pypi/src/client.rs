@@ -12,6 +12,7 @@
 //! are ever asked for.
 
 use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -1012,6 +1013,44 @@ impl IndexClient {
         }
         Self::verify_file(file, &fetched.body)?;
         Ok(Downloaded::Memory(std::io::Cursor::new(fetched.body)))
+    }
+
+    /// Downloads `file` whole to `path`, checked against its published hashes, and returns
+    /// its SHA-256 (computed here: a find-links file publishes none).
+    pub async fn download(&self, file: &DistFile, path: &Path) -> Result<HashDigest, Error> {
+        if self.inner.options.cache_mode == CacheMode::Offline {
+            return Err(Error::Offline {
+                url: RedactedUrl::new(&file.url),
+            });
+        }
+        let mut downloaded = self.whole_file(file).await?;
+        let target = path.to_path_buf();
+        let io_error = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        tokio::task::spawn_blocking(move || -> std::io::Result<HashDigest> {
+            use std::io::{Read as _, Write as _};
+            let path = target;
+            let mut out = std::fs::File::create(&path)?;
+            let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
+            let mut buffer = vec![0_u8; 64 * 1024];
+            loop {
+                let read = downloaded.read(&mut buffer)?;
+                if read == 0 {
+                    break;
+                }
+                sha2::Digest::update(&mut hasher, &buffer[..read]);
+                out.write_all(&buffer[..read])?;
+            }
+            out.sync_all()?;
+            Ok(HashDigest::sha256_from_bytes(
+                &sha2::Digest::finalize(hasher).into(),
+            ))
+        })
+        .await
+        .map_err(|error| io_error(std::io::Error::other(error)))?
+        .map_err(io_error)
     }
 
     fn verify_file(file: &DistFile, bytes: &[u8]) -> Result<(), Error> {

@@ -20,6 +20,7 @@ use hashpin_pypi::{
     VersionSpecifiers,
 };
 
+use crate::build::{BinaryPolicy, BuildRefusal};
 use crate::environment::TargetEnvironment;
 
 /// Why a version cannot be chosen.
@@ -40,8 +41,13 @@ pub enum Unusable {
     /// No wheel matches the target's tags, and there is no sdist.
     NoCompatibleFile,
     /// It has no wheel for the target, and its sdist does not declare its dependencies
-    /// statically: only a build, which hashpin never runs, would tell them.
-    NeedsBuild,
+    /// statically: only a build would tell them, and this one may not be built.
+    NeedsBuild(BuildRefusal),
+    /// Every file that would do is ruled out by `--only-binary` or `--no-binary`.
+    NotAllowed {
+        /// The flag.
+        flag: &'static str,
+    },
     /// Its metadata cannot be used (malformed, or not about this version).
     Metadata(String),
     /// One of its requirements and the constraints on that project leave no version.
@@ -69,10 +75,12 @@ impl fmt::Display for Unusable {
             Self::NoCompatibleFile => {
                 f.write_str("has no wheel for the target platform and no sdist")
             }
-            Self::NeedsBuild => f.write_str(
-                "can only be installed from an sdist that does not declare its dependencies \
-                 statically (hashpin does not build sdists)",
+            Self::NeedsBuild(refusal) => write!(
+                f,
+                "must be built to tell its dependencies (its sdist does not declare them), \
+                 and {refusal}"
             ),
+            Self::NotAllowed { flag } => write!(f, "has no file that {flag} allows"),
             Self::Metadata(why) => write!(f, "has unusable metadata: {why}"),
             Self::Constrained {
                 requirement,
@@ -117,6 +125,7 @@ pub(crate) struct Policy<'a> {
     pub(crate) target: &'a TargetEnvironment,
     pub(crate) exclude_newer: Option<Timestamp>,
     pub(crate) allow_yanked: &'a HashSet<(PackageName, Version)>,
+    pub(crate) binary: &'a BinaryPolicy,
 }
 
 /// A project's versions, newest first, each judged on first use.
@@ -235,13 +244,23 @@ fn candidate(
         target,
         exclude_newer,
         allow_yanked,
+        binary,
     } = policy;
+    let mut refused_by = None;
     let files: Vec<DistFile> = files
         .into_iter()
         .filter(|file| match (exclude_newer, file.upload_time) {
             (None, _) => true,
             (Some(cutoff), Some(uploaded)) => uploaded <= cutoff,
             (Some(_), None) => file.origin == FileOrigin::FindLinks,
+        })
+        // Files the user ruled out are left out of the lock too: pip would not install them.
+        .filter(|file| {
+            let allowed = name.is_none_or(|name| binary.allows(name, &file.parsed));
+            if !allowed {
+                refused_by = Some(BinaryPolicy::refusing_flag(&file.parsed));
+            }
+            allowed
         })
         .collect();
     // Equal to the listed version, but spelled as its first file spells it, as before
@@ -259,7 +278,9 @@ fn candidate(
         .copied()
         .filter(|&index| target.can_install(&files[index]))
         .min_by_key(|&index| target.tags.rank(&files[index].parsed));
-    let unusable = if files.is_empty() {
+    let unusable = if let (true, Some(flag)) = (files.is_empty(), refused_by) {
+        Some(Unusable::NotAllowed { flag })
+    } else if files.is_empty() {
         // Only a damaged cache entry or two sources disagreeing on upload times get here.
         Some(Unusable::NoCompatibleFile)
     } else if live.is_empty() {
@@ -283,7 +304,11 @@ fn candidate(
             python: target.python_version.clone(),
         })
     } else {
-        Some(Unusable::NoCompatibleFile)
+        Some(
+            refused_by.map_or(Unusable::NoCompatibleFile, |flag| Unusable::NotAllowed {
+                flag,
+            }),
+        )
     };
     Candidate {
         version,

@@ -45,6 +45,17 @@ pub enum ResolveError {
         #[source]
         source: Arc<hashpin_pypi::Error>,
     },
+    /// An sdist built for its metadata failed to build.
+    #[error("cannot build `{package}` {version} for its metadata")]
+    Build {
+        /// The project.
+        package: PackageName,
+        /// The version.
+        version: Version,
+        /// What the builder says.
+        #[source]
+        source: crate::BuildFailure,
+    },
     /// A root requirement that no lock can hold (a direct URL).
     #[error("`{0}` is a direct URL requirement, which a hash-pinned lock cannot hold")]
     UnsupportedRequirement(String),

@@ -10,14 +10,16 @@
 //! one, or when no final release satisfies; yanked releases never (and a `==` pin of a yanked
 //! release in the user's requirements or constraints is an error unless explicitly allowed,
 //! where pip only warns); files uploaded after
-//! an `exclude_newer` cutoff do not exist. It does not build sdists: a version whose
-//! dependencies are only known by building it is passed over, and the explanation says so.
+//! an `exclude_newer` cutoff do not exist. A version whose dependencies are only known by
+//! building its sdist is built by the [`MetadataBuilder`] of the [`BuildPolicy`], where one is
+//! given and the policy allows; otherwise it is passed over, and the explanation says so.
 //!
 //! The solver runs on its own thread and waits on the async fetcher; it never blocks the
 //! runtime.
 
 #![warn(missing_docs)]
 
+mod build;
 mod candidates;
 mod environment;
 mod error;
@@ -36,6 +38,9 @@ use hashpin_pypi::{PackageName, Requirement, Timestamp, Version};
 use pep508_rs::VersionOrUrl;
 use pubgrub::{PubGrubError, Ranges};
 
+pub use build::{
+    BinaryPolicy, BuildFailure, BuildFuture, BuildPolicy, BuildRefusal, MetadataBuilder, ProjectSet,
+};
 pub use candidates::Unusable;
 pub use environment::{Tags, TargetEnvironment};
 pub use error::ResolveError;
@@ -81,6 +86,10 @@ pub struct ResolverOptions {
     pub allow_yanked: HashSet<(PackageName, Version)>,
     /// Which preferences to drop.
     pub upgrade: Upgrade,
+    /// Which files may be used (`--only-binary`, `--no-binary`).
+    pub binary: BinaryPolicy,
+    /// Which sdists may be built for their metadata, and by what.
+    pub build: BuildPolicy,
 }
 
 /// What to resolve.

@@ -21,6 +21,7 @@ use pubgrub::{
 };
 use tokio::runtime::Handle;
 
+use crate::build::BuildRefusal;
 use crate::candidates::{Candidate, Candidates, Policy, Unusable};
 use crate::error::ResolveError;
 use crate::package::Package;
@@ -51,6 +52,7 @@ impl Context {
             target: &self.target,
             exclude_newer: self.options.exclude_newer,
             allow_yanked: &self.options.allow_yanked,
+            binary: &self.options.binary,
         }
     }
 
@@ -185,7 +187,30 @@ fn prefetch<S: PackageSource>(
         let Some(file) = best else {
             return;
         };
-        if let Ok(metadata) = fetcher.metadata(&file).await {
+        let metadata = match fetcher.metadata(&file).await {
+            Ok(metadata) => metadata,
+            // A build runs ahead of the solver too (bounded by the builder), so that builds
+            // overlap each other and the fetches.
+            Err(error)
+                if matches!(
+                    &*error,
+                    IndexError::Sdist {
+                        source: SdistError::Dynamic(_),
+                        ..
+                    }
+                ) =>
+            {
+                let Ok(builder) = context.options.build.builder_for(&name) else {
+                    return;
+                };
+                match fetcher.built_metadata(&file, builder).await {
+                    Ok(metadata) => metadata,
+                    Err(_) => return,
+                }
+            }
+            Err(_) => return,
+        };
+        {
             for requirement in &metadata.requires_dist {
                 let applies = units.iter().any(|unit| {
                     requirement
@@ -213,8 +238,8 @@ pub(crate) struct Provider<S> {
     candidates: RefCell<HashMap<PackageName, Rc<Candidates>>>,
     explicit_prerelease: RefCell<HashSet<PackageName>>,
     unusable_metadata: RefCell<HashMap<PackageName, HashSet<Version>>>,
-    /// Of those, the versions whose metadata needs a build (which hashpin does not do yet).
-    needs_build: RefCell<HashMap<PackageName, HashSet<Version>>>,
+    /// Of those, the versions whose metadata needs a build that may not be run, and why not.
+    needs_build: RefCell<HashMap<PackageName, HashMap<Version, BuildRefusal>>>,
     discovered: RefCell<HashMap<Package, usize>>,
     /// For explanations: why versions in a range were passed over.
     pub(crate) skipped: RefCell<HashMap<PackageName, Vec<(Version, Unusable)>>>,
@@ -342,53 +367,74 @@ impl<S: PackageSource> Provider<S> {
         let metadata = match self.runtime.block_on(self.fetcher.metadata(file)) {
             Ok(metadata) => metadata,
             Err(error) => {
-                return match &*error {
-                    // Files that cannot tell their dependencies without a build, or whose
-                    // metadata is malformed, rule out their version and resolution moves on.
+                let unusable = match &*error {
+                    IndexError::Sdist {
+                        source: SdistError::Dynamic(why),
+                        ..
+                    } => match self.context.options.build.builder_for(name) {
+                        Ok(builder) => {
+                            log::debug!("building {name} {version}: {why}");
+                            match self
+                                .runtime
+                                .block_on(self.fetcher.built_metadata(file, builder))
+                            {
+                                Ok(metadata) => return Ok(self.check_python(metadata)),
+                                Err(source) => {
+                                    return Err(ResolveError::Build {
+                                        package: name.clone(),
+                                        version: version.clone(),
+                                        source,
+                                    });
+                                }
+                            }
+                        }
+                        Err(refusal) => {
+                            log::debug!("{name} {version} needs a build: {why}");
+                            self.needs_build
+                                .borrow_mut()
+                                .entry(name.clone())
+                                .or_default()
+                                .insert(version.clone(), refusal);
+                            Unusable::NeedsBuild(refusal)
+                        }
+                    },
+                    // Files whose metadata is malformed rule out their version, and
+                    // resolution moves on.
                     IndexError::Sdist { .. }
                     | IndexError::Metadata { .. }
                     | IndexError::MetadataMismatch { .. }
-                    | IndexError::Wheel { .. } => {
-                        self.unusable_metadata
-                            .borrow_mut()
-                            .entry(name.clone())
-                            .or_default()
-                            .insert(version.clone());
-                        let unusable = match &*error {
-                            IndexError::Sdist {
-                                source: SdistError::Dynamic(why),
-                                ..
-                            } => {
-                                log::debug!("{name} {version} needs a build: {why}");
-                                self.needs_build
-                                    .borrow_mut()
-                                    .entry(name.clone())
-                                    .or_default()
-                                    .insert(version.clone());
-                                Unusable::NeedsBuild
-                            }
-                            _ => Unusable::Metadata(error_chain(&*error)),
-                        };
-                        Ok(Err(unusable))
+                    | IndexError::Wheel { .. } => Unusable::Metadata(error_chain(&*error)),
+                    _ => {
+                        return Err(ResolveError::Metadata {
+                            package: name.clone(),
+                            version: version.clone(),
+                            source: error,
+                        });
                     }
-                    _ => Err(ResolveError::Metadata {
-                        package: name.clone(),
-                        version: version.clone(),
-                        source: error,
-                    }),
                 };
+                self.unusable_metadata
+                    .borrow_mut()
+                    .entry(name.clone())
+                    .or_default()
+                    .insert(version.clone());
+                return Ok(Err(unusable));
             }
         };
+        Ok(self.check_python(metadata))
+    }
+
+    /// The metadata, unless its `Requires-Python` rules out the target.
+    fn check_python(&self, metadata: Arc<CoreMetadata>) -> Result<Arc<CoreMetadata>, Unusable> {
         // HTML pages often omit Requires-Python; the metadata always has the final word.
         if let Some(specifiers) = &metadata.requires_python
             && !self.context.target.accepts_python(Some(specifiers))
         {
-            return Ok(Err(Unusable::RequiresPython {
+            return Err(Unusable::RequiresPython {
                 specifiers: specifiers.clone(),
                 python: self.context.target.python_version.clone(),
-            }));
+            });
         }
-        Ok(Ok(metadata))
+        Ok(metadata)
     }
 
     fn record_edges(&self, package: &Package, version: &Version, requirements: &[&Requirement]) {
@@ -459,11 +505,11 @@ impl<S: PackageSource> DependencyProvider for Provider<S> {
             .get(name)
             .cloned()
             .unwrap_or_default();
-        let needs_build = self
+        let needs_build: HashSet<Version> = self
             .needs_build
             .borrow()
             .get(name)
-            .cloned()
+            .map(|versions| versions.keys().cloned().collect())
             .unwrap_or_default();
         if let Some(candidate) = self.context.choose(
             name,
@@ -572,15 +618,19 @@ impl<S: PackageSource> DependencyProvider for Provider<S> {
 
 impl<S: PackageSource> Provider<S> {
     /// Warns, once a package, about the versions passed over because their dependencies are
-    /// known only by building them.
+    /// known only by building them, and they may not be built.
     pub(crate) fn warn_about_builds(&self) {
         let needs_build = self.needs_build.borrow();
         let mut names: Vec<&PackageName> = needs_build.keys().collect();
         names.sort();
         for name in names {
-            let mut versions: Vec<&Version> = needs_build[name].iter().collect();
-            versions.sort_unstable_by(|a, b| b.cmp(a));
-            let shown: Vec<String> = versions.iter().take(3).map(ToString::to_string).collect();
+            let mut versions: Vec<(&Version, &BuildRefusal)> = needs_build[name].iter().collect();
+            versions.sort_unstable_by(|a, b| b.0.cmp(a.0));
+            let shown: Vec<String> = versions
+                .iter()
+                .take(3)
+                .map(|(version, _)| version.to_string())
+                .collect();
             let more = match versions.len().saturating_sub(shown.len()) {
                 0 => String::new(),
                 more => format!(" and {more} more"),
@@ -590,8 +640,9 @@ impl<S: PackageSource> Provider<S> {
             } else {
                 ("their", "them")
             };
+            let refusal = versions[0].1;
             log::warn!(
-                "skipped {name} {}{more}: {its} dependencies are known only by building {it}, which hashpin does not do yet",
+                "skipped {name} {}{more}: {its} dependencies are known only by building {it}, and {refusal}",
                 shown.join(", ")
             );
         }

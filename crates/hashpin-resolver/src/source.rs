@@ -8,6 +8,8 @@ use std::sync::{Arc, Mutex};
 use hashpin_pypi::{CoreMetadata, DistFile, Error, IndexClient, PackageName, Project};
 use tokio::sync::OnceCell;
 
+use crate::build::{BuildFailure, MetadataBuilder};
+
 /// The resolver's view of an index: a project's files, and a file's core metadata.
 ///
 /// [`IndexClient`] is the real one; tests may provide others.
@@ -43,8 +45,8 @@ pub struct NoReporter;
 
 impl Reporter for NoReporter {}
 
-type Shared<T> = Result<Arc<T>, Arc<Error>>;
-type Slots<K, T> = Mutex<HashMap<K, Arc<OnceCell<Shared<T>>>>>;
+type Shared<T, E = Arc<Error>> = Result<Arc<T>, E>;
+type Slots<K, T, E = Arc<Error>> = Mutex<HashMap<K, Arc<OnceCell<Shared<T, E>>>>>;
 
 /// Fetches each project and each file's metadata once, however many callers ask at once.
 pub(crate) struct Fetcher<S> {
@@ -52,6 +54,7 @@ pub(crate) struct Fetcher<S> {
     reporter: Arc<dyn Reporter>,
     projects: Slots<PackageName, Project>,
     metadata: Slots<String, CoreMetadata>,
+    built: Slots<String, CoreMetadata, BuildFailure>,
 }
 
 impl<S: PackageSource> Fetcher<S> {
@@ -61,6 +64,7 @@ impl<S: PackageSource> Fetcher<S> {
             reporter,
             projects: Mutex::new(HashMap::new()),
             metadata: Mutex::new(HashMap::new()),
+            built: Mutex::new(HashMap::new()),
         }
     }
 
@@ -92,9 +96,31 @@ impl<S: PackageSource> Fetcher<S> {
         .await
         .clone()
     }
+
+    /// The metadata of the sdist `file` by building it, once however many callers ask.
+    pub(crate) async fn built_metadata(
+        &self,
+        file: &DistFile,
+        builder: &Arc<dyn MetadataBuilder>,
+    ) -> Shared<CoreMetadata, BuildFailure> {
+        let slot = slot(&self.built, file.url.to_string());
+        slot.get_or_init(|| async {
+            let metadata = builder.build_metadata(file.clone()).await;
+            if metadata.is_ok() {
+                self.reporter
+                    .on_metadata(file.parsed.name(), file.version());
+            }
+            metadata.map(Arc::new)
+        })
+        .await
+        .clone()
+    }
 }
 
-fn slot<K: std::hash::Hash + Eq, T>(slots: &Slots<K, T>, key: K) -> Arc<OnceCell<Shared<T>>> {
+fn slot<K: std::hash::Hash + Eq, T, E>(
+    slots: &Slots<K, T, E>,
+    key: K,
+) -> Arc<OnceCell<Shared<T, E>>> {
     // A poisoned lock means a panic elsewhere already failed the resolution; the map itself
     // is still consistent (inserts are atomic), so it is used as it is.
     let mut slots = slots

@@ -339,6 +339,104 @@ pub struct SdistBuilder {
     pyproject_dynamic: Vec<String>,
     pyproject_optional: Vec<(String, Vec<String>)>,
     zip: bool,
+    backend: Option<InTreeBackend>,
+}
+
+/// A tiny PEP 517 backend inside the sdist (`backend-path`), so that building it needs no
+/// backend from an index: its metadata is the builder's (`requires_dist` and so on), which
+/// neither `PKG-INFO` nor `pyproject.toml` declares statically.
+#[derive(Debug, Clone, Default)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "each is one behaviour a test asks of the backend"
+)]
+pub struct InTreeBackend {
+    /// `[build-system] requires`: projects the test index must serve as wheels.
+    pub requires: Vec<String>,
+    /// What `get_requires_for_build_wheel` returns.
+    pub extra_requires: Vec<String>,
+    /// Modules the backend imports before it answers (from its build requirements).
+    pub imports: Vec<String>,
+    /// The backend raises instead of answering.
+    pub fail: bool,
+    /// The backend sleeps for an hour before answering.
+    pub hang: bool,
+    /// Without `prepare_metadata_for_build_wheel`: metadata comes from `build_wheel`.
+    pub wheel_only: bool,
+    /// The backend fails if it sees a variable whose name has `TOKEN` in it, an index
+    /// setting of pip's, or `PYTHONPATH`.
+    pub check_isolation: bool,
+}
+
+impl InTreeBackend {
+    fn module(&self) -> String {
+        let list = |items: &[String]| {
+            items
+                .iter()
+                .map(|item| serde_json::to_string(item).expect("strings serialize"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut out = String::from(
+            "import os, sys, time, zipfile\n\n\
+             def _answer():\n",
+        );
+        for module in &self.imports {
+            _ = writeln!(out, "    import {module}");
+        }
+        if self.check_isolation {
+            out.push_str(
+                "    for name in os.environ:\n\
+                 \x20       if 'TOKEN' in name.upper() or name.startswith('PIP_INDEX') or name == 'PYTHONPATH':\n\
+                 \x20           raise RuntimeError('the build sees ' + name)\n",
+            );
+        }
+        if self.fail {
+            out.push_str("    print('compiling the thing')\n    raise RuntimeError('this backend always fails')\n");
+        }
+        if self.hang {
+            out.push_str("    time.sleep(3600)\n");
+        }
+        out.push_str(
+            "    with open('hashpin-test-metadata.txt', encoding='utf-8') as f:\n\
+             \x20       return f.read()\n\n",
+        );
+        _ = writeln!(
+            out,
+            "def get_requires_for_build_wheel(config_settings=None):\n    return [{}]\n",
+            list(&self.extra_requires)
+        );
+        out.push_str(
+            "def _dist_info():\n\
+             \x20   with open('hashpin-test-dist-info.txt', encoding='utf-8') as f:\n\
+             \x20       return f.read().strip()\n\n",
+        );
+        if !self.wheel_only {
+            out.push_str(
+                "def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):\n\
+                 \x20   metadata = _answer()\n\
+                 \x20   target = os.path.join(metadata_directory, _dist_info())\n\
+                 \x20   os.makedirs(target)\n\
+                 \x20   with open(os.path.join(target, 'METADATA'), 'w', encoding='utf-8') as f:\n\
+                 \x20       f.write(metadata)\n\
+                 \x20   return _dist_info()\n\n",
+            );
+        }
+        out.push_str(
+            "def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):\n\
+             \x20   metadata = _answer()\n\
+             \x20   name = _dist_info()[:-len('.dist-info')] + '-py3-none-any.whl'\n\
+             \x20   info = _dist_info()\n\
+             \x20   with zipfile.ZipFile(os.path.join(wheel_directory, name), 'w') as wheel:\n\
+             \x20       wheel.writestr(info + '/METADATA', metadata)\n\
+             \x20       wheel.writestr(info + '/WHEEL', 'Wheel-Version: 1.0\\nGenerator: hashpin-testkit\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n')\n\
+             \x20       wheel.writestr(info + '/RECORD', info + '/METADATA,,\\n' + info + '/WHEEL,,\\n' + info + '/RECORD,,\\n')\n\
+             \x20   return name\n\n\
+             def build_sdist(sdist_directory, config_settings=None):\n\
+             \x20   raise RuntimeError('not needed by the tests')\n",
+        );
+        out
+    }
 }
 
 impl SdistBuilder {
@@ -378,6 +476,15 @@ impl SdistBuilder {
         self
     }
 
+    /// Build with an in-tree backend: no `PKG-INFO`, `dependencies` dynamic, the metadata
+    /// known only by running the backend.
+    #[must_use]
+    pub fn in_tree_backend(mut self, backend: InTreeBackend) -> Self {
+        self.backend = Some(backend);
+        self.pkg_info = false;
+        self
+    }
+
     /// Build a `.zip` sdist instead of a `.tar.gz`.
     #[must_use]
     pub fn zip_format(mut self) -> Self {
@@ -389,9 +496,15 @@ impl SdistBuilder {
         let q = |s: &str| serde_json::to_string(s).expect("strings serialize");
         let list = |items: &[String]| items.iter().map(|s| q(s)).collect::<Vec<_>>().join(", ");
         let is_dynamic = |field: &str| self.pyproject_dynamic.iter().any(|d| d == field);
-        let mut out = String::from(
-            "[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\n",
-        );
+        let mut out = match &self.backend {
+            Some(backend) => format!(
+                "[build-system]\nrequires = [{}]\nbuild-backend = \"hashpin_test_backend\"\nbackend-path = [\"_backend\"]\n\n[project]\n",
+                list(&backend.requires)
+            ),
+            None => String::from(
+                "[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\n",
+            ),
+        };
         _ = writeln!(out, "name = {}", q(&self.name));
         if !is_dynamic("version") {
             _ = writeln!(out, "version = {}", q(&self.version));
@@ -399,17 +512,22 @@ impl SdistBuilder {
         if let (Some(rp), false) = (&self.meta.requires_python, is_dynamic("requires-python")) {
             _ = writeln!(out, "requires-python = {}", q(rp));
         }
-        if !is_dynamic("dependencies") {
+        if !is_dynamic("dependencies") && self.backend.is_none() {
             let deps = self
                 .pyproject_dependencies
                 .as_ref()
                 .unwrap_or(&self.meta.requires_dist);
             _ = writeln!(out, "dependencies = [{}]", list(deps));
         }
-        if !self.pyproject_dynamic.is_empty() {
+        if self.backend.is_some() {
+            out.push_str("dynamic = [\"dependencies\", \"optional-dependencies\"]\n");
+        } else if !self.pyproject_dynamic.is_empty() {
             _ = writeln!(out, "dynamic = [{}]", list(&self.pyproject_dynamic));
         }
-        if !self.pyproject_optional.is_empty() && !is_dynamic("optional-dependencies") {
+        if !self.pyproject_optional.is_empty()
+            && !is_dynamic("optional-dependencies")
+            && self.backend.is_none()
+        {
             out.push_str("\n[project.optional-dependencies]\n");
             for (extra, deps) in &self.pyproject_optional {
                 _ = writeln!(out, "{} = [{}]", q(extra), list(deps));
@@ -435,6 +553,17 @@ impl SdistBuilder {
             format!("{top}/{pkg}/__init__.py"),
             format!("__version__ = \"{}\"\n", self.version).into_bytes(),
         ));
+        if let Some(backend) = &self.backend {
+            entries.push((
+                format!("{top}/_backend/hashpin_test_backend.py"),
+                backend.module().into_bytes(),
+            ));
+            entries.push((format!("{top}/hashpin-test-metadata.txt"), metadata.clone()));
+            entries.push((
+                format!("{top}/hashpin-test-dist-info.txt"),
+                format!("{top}.dist-info\n").into_bytes(),
+            ));
+        }
         let (filename, bytes) = if self.zip {
             (format!("{top}.zip"), zip_bytes(&entries))
         } else {
@@ -481,6 +610,7 @@ impl Dist {
             pyproject_dynamic: Vec::new(),
             pyproject_optional: Vec::new(),
             zip: false,
+            backend: None,
         }
     }
 

@@ -22,7 +22,7 @@ mod index;
 mod scenario;
 mod server;
 
-pub use dist::{Dist, SdistBuilder, WheelBuilder};
+pub use dist::{Dist, InTreeBackend, SdistBuilder, WheelBuilder};
 pub use index::IndexBuilder;
 pub use server::{Canned, Failure, LAST_MODIFIED, Request, ServerOptions, TestIndex};
 

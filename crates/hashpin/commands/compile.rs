@@ -62,7 +62,15 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
         },
         None => Vec::new(),
     };
-    let (manifest, resolver_options) = manifest(args, &set, &previous)?;
+    let (manifest, mut resolver_options) = manifest(args, &set, &previous)?;
+    let builder;
+    (resolver_options.build, builder) = crate::settings::build_policy(
+        &args.build,
+        &client,
+        &args.index.python,
+        resolver_options.exclude_newer,
+    )?;
+    let _clean_up = super::CleanUp(&builder);
     let resolution = resolve(&manifest, &resolver_options, &target, &client).await?;
     let reuploaded = refuse_reuploads(args, &previous, &resolution);
     if resolver_options.exclude_newer.is_some() {
@@ -89,7 +97,10 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
         _ if text.is_empty() => {}
         _ => printer::data(text.trim_end_matches('\n'))?,
     }
-    printer::status(&super::summary("Locked", &lock, started));
+    printer::status(&super::with_builds(
+        super::summary("Locked", &lock, started),
+        &builder,
+    ));
     // The process ends next: freeing what the run read (pages, metadata, candidates) one
     // allocation at a time would only make it end later.
     std::mem::forget((client, resolution, lock, previous, manifest));
@@ -472,6 +483,8 @@ fn manifest(
         exclude_newer,
         allow_yanked,
         upgrade,
+        binary: crate::settings::binary_policy(&args.build, set)?,
+        build: hashpin_resolver::BuildPolicy::default(),
     };
     let manifest = Manifest {
         requirements: set

@@ -20,6 +20,32 @@ pub(crate) fn summary(
     )
 }
 
+/// Removes the builder's scratch directory when the command ends, whichever way it ends.
+pub(crate) struct CleanUp<'a>(pub(crate) &'a hashpin_build::Builder);
+
+impl Drop for CleanUp<'_> {
+    fn drop(&mut self) {
+        self.0.clean_up();
+    }
+}
+
+/// The summary line, with how many sdists were built for their metadata (and how many of
+/// those came from the cache), when any were.
+pub(crate) fn with_builds(summary: String, builder: &hashpin_build::Builder) -> String {
+    match (builder.built(), builder.from_cache()) {
+        (0, 0) => summary,
+        (built, 0) => format!("{summary}; built {}", count(built, "sdist", "sdists")),
+        (0, cached) => format!(
+            "{summary}; {} built before, from the cache",
+            count(cached, "sdist", "sdists")
+        ),
+        (built, cached) => format!(
+            "{summary}; built {}, {cached} more from the cache",
+            count(built, "sdist", "sdists")
+        ),
+    }
+}
+
 /// `1 package`, `2 packages`: a one-pin lock should not read "1 packages with 1 hashes".
 fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })

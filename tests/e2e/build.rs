@@ -1,0 +1,195 @@
+//! Sdists built for their metadata: an in-tree PEP 517 backend (so no backend is downloaded),
+//! build requirements served by the loopback index and installed with hashes, the cache that
+//! makes a warm run build nothing, failures, the time limit, isolation, and the controls.
+
+use std::time::{Duration, Instant};
+
+use hashpin_testkit::{Dist, InTreeBackend, IndexBuilder, TestIndex};
+
+use crate::compile::{Project, pin_list, pip_install, require_pip};
+use crate::run;
+
+/// `built` 1.0: an sdist whose dependencies only its backend tells, built with `helper`
+/// (declared) and `helper2` (from `get_requires_for_build_wheel`), both imported by it.
+fn index_with(backend: InTreeBackend) -> TestIndex {
+    IndexBuilder::new()
+        .dist(
+            Dist::sdist("built", "1.0")
+                .requires_dist("dep>=1")
+                .in_tree_backend(backend)
+                .build(),
+        )
+        .dist(Dist::wheel("dep", "1.0").build())
+        .dist(Dist::wheel("helper", "1.0").build())
+        .dist(Dist::wheel("helper2", "2.0").build())
+        .start()
+}
+
+fn full_backend() -> InTreeBackend {
+    InTreeBackend {
+        requires: vec!["helper".into()],
+        extra_requires: vec!["helper2>=2".into()],
+        imports: vec!["helper".into(), "helper2".into()],
+        ..InTreeBackend::default()
+    }
+}
+
+#[test]
+fn an_sdist_is_built_for_its_dependencies_and_pip_installs_the_lock() {
+    require_pip();
+    let index = index_with(full_backend());
+    let project = Project::new("built\n");
+    let args = ["-o", "requirements.txt", "--index-url", &index.url()];
+    let (output, _, stderr) = run(&mut project.bare(&args));
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("; built 1 sdist"), "{stderr}");
+    let lock = project.read("requirements.txt");
+    // The build requirements are not the project's requirements.
+    assert_eq!(pin_list(&lock), "built==1.0 dep==1.0", "{lock}");
+    assert!(lock.contains("    # via built\n"), "{lock}");
+
+    // Warm: the metadata comes from the cache, keyed by the sdist's hash; nothing is built.
+    let (output, _, stderr) = run(&mut project.bare(&args));
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("; 1 sdist built before, from the cache"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("; built"), "{stderr}");
+    assert_eq!(project.read("requirements.txt"), lock);
+
+    // pip builds the sdist itself at install time, from the lock's hash-checked file.
+    let target = tempfile::tempdir().expect("an install directory");
+    let (output, stdout, stderr) = pip_install(&project, &index, target.path());
+    assert!(
+        output.status.success(),
+        "pip refused the lock:\n{lock}\n{stdout}\n{stderr}"
+    );
+    assert!(
+        target.path().join("built-1.0.dist-info").exists(),
+        "{stdout}"
+    );
+    assert!(target.path().join("dep").exists(), "{stdout}");
+}
+
+#[test]
+fn metadata_comes_from_build_wheel_when_the_backend_cannot_prepare_it() {
+    let index = index_with(InTreeBackend {
+        wheel_only: true,
+        ..full_backend()
+    });
+    let project = Project::new("built\n");
+    let lock = project.lock(&index, &[]);
+    assert_eq!(pin_list(&lock), "built==1.0 dep==1.0", "{lock}");
+}
+
+#[test]
+fn a_failing_build_names_the_release_and_ends_with_its_log_and_the_lock_is_kept() {
+    let index = index_with(InTreeBackend {
+        fail: true,
+        ..full_backend()
+    });
+    let project = Project::new("built\n");
+    project.write("requirements.txt", "# the old lock\n");
+    let (output, _, stderr) = project.compile(&index, &["-o", "requirements.txt"]);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    for expected in [
+        "cannot build `built` 1.0 for its metadata",
+        "its build backend failed in prepare_metadata_for_build_wheel",
+        "  | compiling the thing",
+        "RuntimeError: this backend always fails",
+    ] {
+        assert!(stderr.contains(expected), "{expected}:\n{stderr}");
+    }
+    assert_eq!(project.read("requirements.txt"), "# the old lock\n");
+}
+
+#[test]
+fn a_build_past_its_time_limit_is_stopped() {
+    let index = index_with(InTreeBackend {
+        hang: true,
+        ..full_backend()
+    });
+    let project = Project::new("built\n");
+    let started = Instant::now();
+    let (output, _, stderr) = project.compile(&index, &["--build-timeout", "2"]);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(
+            "its build ran past the time limit of 2 s in prepare_metadata_for_build_wheel"
+        ),
+        "{stderr}"
+    );
+    assert!(started.elapsed() < Duration::from_mins(1), "{stderr}");
+}
+
+#[test]
+fn the_build_sees_no_tokens_index_settings_or_python_path() {
+    let index = index_with(InTreeBackend {
+        check_isolation: true,
+        ..full_backend()
+    });
+    let project = Project::new("built\n");
+    let (output, _, stderr) = run(project
+        .command(&index.url(), &[])
+        .env("DEPLOY_TOKEN", "secret")
+        .env("PYTHONPATH", "/nowhere"));
+    assert!(output.status.success(), "{stderr}");
+}
+
+#[test]
+fn no_build_passes_over_what_needs_a_build_and_says_so() {
+    let index = index_with(full_backend());
+    for flags in [&["--no-build"][..], &["--no-build-package", "built"]] {
+        let project = Project::new("built\n");
+        let (output, _, stderr) = project.compile(&index, flags);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        let flag = flags[0];
+        assert!(
+            stderr.contains(&format!(
+                "`built==1.0` must be built to tell its dependencies (its sdist does not declare them), and {flag} forbids it"
+            )),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains(&format!("warning: skipped built 1.0: its dependencies are known only by building it, and {flag} forbids it")),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn only_binary_and_no_binary_choose_which_files_are_locked() {
+    let wheel = Dist::wheel("both", "1.0").build();
+    let sdist = Dist::sdist("both", "1.0").build();
+    let index = IndexBuilder::new()
+        .dist(wheel.clone())
+        .dist(sdist.clone())
+        .dist(Dist::sdist("sdist-only", "1.0").build())
+        .start();
+    let project = Project::new("both\n");
+    let hashes = |lock: &str| (lock.contains(wheel.sha256()), lock.contains(sdist.sha256()));
+    assert_eq!(hashes(&project.lock(&index, &[])), (true, true));
+    assert_eq!(
+        hashes(&project.lock(&index, &["--only-binary", ":all:"])),
+        (true, false)
+    );
+    assert_eq!(
+        hashes(&project.lock(&index, &["--no-binary", "both"])),
+        (false, true)
+    );
+    // A name beats :all: of the other flag, and a requirements file may say it too.
+    project.write(
+        "requirements.in",
+        "--no-binary :all:\n--only-binary both\nboth\n",
+    );
+    assert_eq!(hashes(&project.lock(&index, &[])), (true, false));
+
+    let project = Project::new("sdist-only\n");
+    let (output, _, stderr) = project.compile(&index, &["--only-binary", ":all:"]);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("(sdist-only 1.0 has no file that --only-binary allows)"),
+        "{stderr}"
+    );
+}
