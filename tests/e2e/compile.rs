@@ -600,7 +600,7 @@ fn unsupported_lines_exit_2_with_file_and_line() {
         // Local projects are read for their dependencies; these have no pyproject.toml.
         (
             "-e ./x",
-            "cannot lock the dependencies of the local project `./x`: there is no pyproject.toml there",
+            "cannot lock the dependencies of the local project `./x`: there is no pyproject.toml, setup.py or setup.cfg there",
         ),
         (
             "-e git+https://example.com/repo.git#egg=pkg",
@@ -1024,21 +1024,13 @@ fn issue_10_local_projects_have_their_dependencies_locked() {
         "{lock}"
     );
 
-    // A project whose dependencies need a build, and setup.py given as input, are refused
-    // with what is wrong and where.
-    project.write("requirements.in", "-e ./legacy\n");
-    std::fs::create_dir_all(project.path("legacy")).expect("a directory");
-    project.write("legacy/setup.py", "from setuptools import setup\nsetup()\n");
+    // A directory with nothing to build is refused with what is wrong and where.
+    project.write("requirements.in", "-e ./empty\n");
+    std::fs::create_dir_all(project.path("empty")).expect("a directory");
     let (output, _, stderr) = project.compile(&index, &[]);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("requirements.in:1: cannot lock the dependencies of the local project `./legacy`: it is a setuptools project without a pyproject.toml"),
-        "{stderr}"
-    );
-    let (output, _, stderr) = project.compile(&index, &["legacy/setup.py"]);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("legacy/setup.py is a setuptools project file, not a requirements file"),
+        stderr.contains("requirements.in:1: cannot lock the dependencies of the local project `./empty`: there is no pyproject.toml, setup.py or setup.cfg there"),
         "{stderr}"
     );
 }

@@ -96,6 +96,8 @@ struct Inner {
     wheels: Mutex<HashMap<String, Arc<Downloaded>>>,
     built: AtomicUsize,
     from_cache: AtomicUsize,
+    built_projects: AtomicUsize,
+    projects_from_cache: AtomicUsize,
     records: Mutex<Vec<BuildRecord>>,
 }
 
@@ -125,6 +127,8 @@ impl Builder {
                 wheels: Mutex::default(),
                 built: AtomicUsize::new(0),
                 from_cache: AtomicUsize::new(0),
+                built_projects: AtomicUsize::new(0),
+                projects_from_cache: AtomicUsize::new(0),
                 records: Mutex::default(),
             }),
         }
@@ -138,6 +142,19 @@ impl Builder {
     /// Sdists whose built metadata came from the cache.
     pub fn from_cache(&self) -> usize {
         self.inner.from_cache.load(Ordering::Relaxed)
+    }
+
+    /// Local projects built in this run, and those whose built metadata came from the cache.
+    pub fn local_projects(&self) -> (usize, usize) {
+        (
+            self.inner.built_projects.load(Ordering::Relaxed),
+            self.inner.projects_from_cache.load(Ordering::Relaxed),
+        )
+    }
+
+    /// The metadata of the local project at `tree`, by building it (or from the cache).
+    pub async fn local_project(&self, tree: &Path) -> Result<CoreMetadata, BuildError> {
+        self.inner.build_tree(tree).await
     }
 
     /// Removes this run's scratch directory (sdists, environments, logs) now, rather than
@@ -293,40 +310,7 @@ impl Inner {
         }
         log::info!("building {} {} for its metadata", sdist.name, sdist.version);
         let (source, system) = self.source_tree(&archive, sdist.format, dir).await?;
-        let (first, first_installed) = self
-            .environment(&system.requires, python, &dir.join("env"))
-            .await?;
-        let runner = |environment: &BuildEnvironment| HookRunner {
-            python: environment.python.clone(),
-            source: &source,
-            scratch: dir,
-            system: &system,
-            timeout: self.options.timeout,
-        };
-        let extra = match runner(&first)
-            .run(Hook::GetRequiresForBuildWheel, &dir.join("out"))
-            .await?
-        {
-            HookResult::Returned { value } => requirement_list(&value)?,
-            _ => Vec::new(),
-        };
-        // What the backend adds is resolved together with what it declared, into a fresh
-        // environment: the two sets may need other versions together than apart.
-        let (environment, installed) = if extra.is_empty() {
-            (first, first_installed)
-        } else {
-            log::debug!(
-                "{} {} asks to build with {}",
-                sdist.name,
-                sdist.version,
-                join(&extra)
-            );
-            let mut all = system.requires.clone();
-            all.extend(extra);
-            self.environment(&all, python, &dir.join("env2")).await?
-        };
-        let runner = runner(&environment);
-        let bytes = self.run_metadata_hooks(&runner, dir).await?;
+        let (bytes, installed) = self.run_build(&source, &system, python, dir).await?;
         let metadata = check(file, &bytes).map_err(BuildError::Metadata)?;
         if let Some(cache) = &self.client.options().cache
             && let Err(error) = cache.write_built(&cache_key(&sha256, python), &bytes)
@@ -342,6 +326,95 @@ impl Inner {
             version: sdist.version.clone(),
             installed,
         });
+        Ok(metadata)
+    }
+
+    /// Builds the tree at `source` as `system` says, with `dir` as scratch: the `METADATA`
+    /// bytes, and what was installed to build it.
+    async fn run_build(
+        &self,
+        source: &Path,
+        system: &BuildSystem,
+        python: &BuildPython,
+        dir: &Path,
+    ) -> Result<(Vec<u8>, Vec<(PackageName, Version, DistFile)>), BuildError> {
+        let (first, first_installed) = self
+            .environment(&system.requires, python, &dir.join("env"))
+            .await?;
+        let runner = |environment: &BuildEnvironment| HookRunner {
+            python: environment.python.clone(),
+            source,
+            scratch: dir,
+            system,
+            timeout: self.options.timeout,
+        };
+        let extra = match runner(&first)
+            .run(Hook::GetRequiresForBuildWheel, &dir.join("out"))
+            .await?
+        {
+            HookResult::Returned { value } => requirement_list(&value)?,
+            _ => Vec::new(),
+        };
+        // What the backend adds is resolved together with what it declared, into a fresh
+        // environment: the two sets may need other versions together than apart.
+        let (environment, installed) = if extra.is_empty() {
+            (first, first_installed)
+        } else {
+            log::debug!("{} asks to build with {}", source.display(), join(&extra));
+            let mut all = system.requires.clone();
+            all.extend(extra);
+            self.environment(&all, python, &dir.join("env2")).await?
+        };
+        let bytes = self.run_metadata_hooks(&runner(&environment), dir).await?;
+        Ok((bytes, installed))
+    }
+
+    /// The metadata of the local project at `tree`, built in place (as pip and uv build
+    /// local projects). Cached by the contents of its `pyproject.toml`, `setup.py` and
+    /// `setup.cfg`, its path, and the interpreter, as uv keys its own.
+    async fn build_tree(&self, tree: &Path) -> Result<CoreMetadata, BuildError> {
+        let python = self.python().await?;
+        let key = tree_key(tree, python)?;
+        let cache = self.client.options().cache.as_ref();
+        if let Some(bytes) = cache.and_then(|cache| cache.read_built(&key))
+            && let Ok(metadata) = CoreMetadata::parse(&bytes)
+        {
+            self.projects_from_cache.fetch_add(1, Ordering::Relaxed);
+            return Ok(metadata);
+        }
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|error| BuildError::Io(std::io::Error::other(error)))?;
+        let scratch = tempfile::Builder::new()
+            .prefix("tree-")
+            .tempdir_in(self.scratch().await?)?;
+        let pyproject = read_small(&tree.join("pyproject.toml"), 1 << 20)?
+            .map(|bytes| {
+                String::from_utf8(bytes)
+                    .map_err(|_| BuildError::BuildSystem("pyproject.toml is not UTF-8".into()))
+            })
+            .transpose()?;
+        let system = BuildSystem::read(pyproject.as_deref()).map_err(BuildError::BuildSystem)?;
+        log::info!(
+            "building the local project {} for its metadata",
+            tree.display()
+        );
+        let (bytes, _) = self
+            .run_build(tree, &system, python, scratch.path())
+            .await?;
+        let metadata = CoreMetadata::parse(&bytes)
+            .map_err(|error| BuildError::Metadata(error_chain(&error)))?;
+        if let Some(cache) = cache
+            && let Err(error) = cache.write_built(&key, &bytes)
+        {
+            log::warn!(
+                "cannot write to the cache at {}: {error}",
+                cache.root().display()
+            );
+        }
+        self.built_projects.fetch_add(1, Ordering::Relaxed);
         Ok(metadata)
     }
 
@@ -487,6 +560,31 @@ impl Inner {
             source: message.into(),
         })
     }
+}
+
+/// The cache key of a local tree's built metadata: what uv keys it by by default.
+fn tree_key(tree: &Path, python: &BuildPython) -> Result<String, BuildError> {
+    use sha2::Digest as _;
+    let mut hasher = sha2::Sha256::new();
+    let absolute = std::path::absolute(tree)?;
+    hasher.update(absolute.as_os_str().as_encoded_bytes());
+    for name in ["pyproject.toml", "setup.py", "setup.cfg"] {
+        hasher.update(b"\0");
+        hasher.update(name.as_bytes());
+        if let Some(bytes) = read_small(&tree.join(name), 16 << 20)? {
+            hasher.update(bytes.len().to_le_bytes());
+            hasher.update(&bytes);
+        }
+    }
+    let digest = hasher
+        .finalize()
+        .iter()
+        .fold(String::new(), |mut out, byte| {
+            use std::fmt::Write as _;
+            let _ = write!(out, "{byte:02x}");
+            out
+        });
+    Ok(format!("tree-{digest}-{}", python.key))
 }
 
 fn cache_key(sha256: &HashDigest, python: &BuildPython) -> String {

@@ -54,8 +54,12 @@ pub struct PyProjectSelection {
 pub struct PyProject {
     /// `[project] name`, if any (for `# via name (pyproject.toml)`).
     pub name: Option<String>,
-    /// The selected requirements, each located at its line.
+    /// The selected requirements, each located at its line (with `needs_build`, those of
+    /// dependency groups only).
     pub requirements: Vec<Entry>,
+    /// `[project]` declares the dependencies (or the selected extras' ones) dynamic, or there
+    /// is no `[project]`: only a PEP 517 build of the project tells them.
+    pub needs_build: bool,
 }
 
 impl PyProject {
@@ -81,25 +85,24 @@ impl PyProject {
             source.fail(line, format!("invalid TOML: {}", error.message()))
         })?;
         let project = file.project.as_ref();
-        if project.is_none() && selection.groups.is_empty() {
-            return Err(source.fail(
-                1,
-                "no [project] table to lock (and no --group selected)".into(),
-            ));
-        }
         let mut requirements = Vec::new();
-        if let Some(project) = project {
-            if project.dynamic.iter().any(|field| field == "dependencies") {
-                return Err(source.fail(
-                    find_line(text, "dynamic"),
-                    "`[project] dependencies` is dynamic: only a build could tell them, and hashpin does not build; list them statically, or lock a requirements file".into(),
-                ));
+        let dynamic =
+            |field: &str| project.is_some_and(|project| project.dynamic.iter().any(|f| f == field));
+        // Only a build of the project tells dynamic dependencies; the caller runs it.
+        // Without a [project] table (a setuptools project's pyproject.toml of build settings),
+        // only a build tells anything, unless dependency groups were all that was asked for.
+        let needs_build = (project.is_none() && selection.groups.is_empty())
+            || dynamic("dependencies")
+            || (dynamic("optional-dependencies")
+                && (selection.all_extras || !selection.extras.is_empty()));
+        if !needs_build {
+            if let Some(project) = project {
+                let dependencies = project.dependencies.as_deref().unwrap_or_default();
+                source.add(&mut requirements, dependencies, "[project] dependencies")?;
             }
-            let dependencies = project.dependencies.as_deref().unwrap_or_default();
-            source.add(&mut requirements, dependencies, "[project] dependencies")?;
-        }
-        for (extra, dependencies) in source.extras(project, selection)? {
-            source.add(&mut requirements, dependencies, &format!("extra `{extra}`"))?;
+            for (extra, dependencies) in source.extras(project, selection)? {
+                source.add(&mut requirements, dependencies, &format!("extra `{extra}`"))?;
+            }
         }
         for (group, dependencies) in source.groups(&file, selection)? {
             source.add(
@@ -111,6 +114,7 @@ impl PyProject {
         Ok(Self {
             name: project.and_then(|project| project.name.clone()),
             requirements,
+            needs_build,
         })
     }
 }
@@ -409,18 +413,13 @@ loop-b = [{include-group = "loop-a"}]
             "{error}"
         );
         let dynamic = "[project]\nname = \"x\"\ndynamic = [\"dependencies\"]\n";
-        let error = PyProject::parse(
+        let read = PyProject::parse(
             Path::new("pyproject.toml"),
             dynamic,
             &PyProjectSelection::default(),
         )
-        .expect_err("dynamic");
-        assert!(
-            error
-                .to_string()
-                .starts_with("pyproject.toml:3: `[project] dependencies` is dynamic"),
-            "{error}"
-        );
+        .expect("dynamic");
+        assert!(read.needs_build && read.requirements.is_empty(), "{read:?}");
         let error = PyProject::parse(
             Path::new("pyproject.toml"),
             "[project\n",

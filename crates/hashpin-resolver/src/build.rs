@@ -119,6 +119,17 @@ impl fmt::Display for BuildRefusal {
 }
 
 impl BuildPolicy {
+    /// Whether a local project may be built (only `--no-build` forbids it: it is the user's
+    /// own code).
+    pub fn builder_for_local(&self) -> Result<&Arc<dyn MetadataBuilder>, BuildRefusal> {
+        let builder = self.builder.as_ref().ok_or(BuildRefusal::NoBuilder)?;
+        if self.no_build {
+            Err(BuildRefusal::NoBuild)
+        } else {
+            Ok(builder)
+        }
+    }
+
     /// The builder for `name`'s sdists, or why they may not be built.
     pub fn builder_for(
         &self,

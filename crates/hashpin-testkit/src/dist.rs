@@ -636,6 +636,21 @@ impl Dist {
         }
     }
 
+    /// Unpacks this sdist's single top directory's contents into `dir` (as a checked-out
+    /// project would be laid out).
+    pub fn unpack_into(&self, dir: &std::path::Path) {
+        assert!(!self.wheel, "unpack_into is for sdists");
+        let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(&self.bytes[..]));
+        for entry in archive.entries().expect("the sdist is a tar") {
+            let mut entry = entry.expect("a member");
+            let path = entry.path().expect("a path").into_owned();
+            let inner: std::path::PathBuf = path.components().skip(1).collect();
+            let target = dir.join(inner);
+            std::fs::create_dir_all(target.parent().expect("a parent")).expect("a directory");
+            entry.unpack(&target).expect("unpacked");
+        }
+    }
+
     /// The project name as given to the builder.
     pub fn name(&self) -> &str {
         &self.name

@@ -31,8 +31,9 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let Inputs {
         sources,
-        set,
-        via_names,
+        mut set,
+        mut via_names,
+        builds,
     } = read_inputs(args)?;
     if let Some(output) = &args.output_file {
         crate::output::refuse_input_as_output(output, &set.files)?;
@@ -62,15 +63,24 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
         },
         None => Vec::new(),
     };
-    let (manifest, mut resolver_options) = manifest(args, &set, &previous)?;
-    let builder;
-    (resolver_options.build, builder) = crate::settings::build_policy(
+    let (build_policy, builder) = crate::settings::build_policy(
         &args.build,
         &client,
         &args.index.python,
-        resolver_options.exclude_newer,
+        exclude_newer(args)?,
     )?;
     let _clean_up = super::CleanUp(&builder);
+    if !builds.is_empty() {
+        if let Err(refusal) = build_policy.builder_for_local() {
+            bail!(
+                "{} can only be locked by building it, and {refusal}",
+                builds[0].written
+            );
+        }
+        add_built_requirements(&builds, &builder, &mut set, &mut via_names).await?;
+    }
+    let (manifest, mut resolver_options) = manifest(args, &set, &previous)?;
+    resolver_options.build = build_policy;
     let resolution = resolve(&manifest, &resolver_options, &target, &client).await?;
     let reuploaded = refuse_reuploads(args, &previous, &resolution);
     if resolver_options.exclude_newer.is_some() {
@@ -160,26 +170,136 @@ struct Inputs {
     sources: Vec<PathBuf>,
     set: RequirementsSet,
     via_names: HashMap<PathBuf, String>,
+    /// Local projects whose dependencies only a build tells.
+    builds: Vec<LocalBuild>,
 }
 
-/// The dependencies of a local project (`-e .[extras]`, `./path`), from the static
-/// `[project]` table of its `pyproject.toml`.
-fn local_project(local: &LocalProject) -> anyhow::Result<PyProject> {
+/// A local project to build for its dependencies: its directory, the file that names it (for
+/// messages and `# via`), and the extras asked for.
+struct LocalBuild {
+    dir: PathBuf,
+    file: PathBuf,
+    extras: Extras,
+    /// How the input wrote it (`-e .[dev]`, `setup.py`), with where.
+    written: String,
+}
+
+/// Which extras of a built project to lock.
+enum Extras {
+    Some(Vec<String>),
+    All,
+}
+
+impl LocalBuild {
+    /// The project of a setup.py, setup.cfg or pyproject.toml given as input, with the
+    /// extras the command line selects.
+    fn input(source: &Path, selection: &PyProjectSelection) -> Self {
+        Self {
+            dir: parent_dir(source),
+            file: source.to_path_buf(),
+            extras: if selection.all_extras {
+                Extras::All
+            } else {
+                Extras::Some(selection.extras.clone())
+            },
+            written: display_path(source),
+        }
+    }
+
+    /// The project's requirements with the extras asked for, as entries of its file.
+    fn requirements(
+        &self,
+        metadata: &hashpin_pypi::CoreMetadata,
+    ) -> anyhow::Result<Vec<hashpin_formats::Entry>> {
+        let extras: Vec<hashpin_pypi::ExtraName> = match &self.extras {
+            Extras::All => metadata.provides_extra.clone(),
+            Extras::Some(names) => names
+                .iter()
+                .map(|name| {
+                    hashpin_pypi::ExtraName::from_str(name)
+                        .ok()
+                        .filter(|extra| metadata.provides_extra.contains(extra))
+                        .with_context(|| {
+                            let known: Vec<String> = metadata
+                                .provides_extra
+                                .iter()
+                                .map(ToString::to_string)
+                                .collect();
+                            format!(
+                                "{}: the local project has no extra `{name}` (it has: {})",
+                                self.written,
+                                if known.is_empty() {
+                                    "none".to_string()
+                                } else {
+                                    known.join(", ")
+                                }
+                            )
+                        })
+                })
+                .collect::<anyhow::Result<_>>()?,
+        };
+        Ok(metadata
+            .requires_dist
+            .iter()
+            .filter_map(|requirement| {
+                // Unconditional, or for an extra asked for: what is left of the marker after
+                // the extras asked for are taken as true names no other extra.
+                let mut requirement = requirement.clone();
+                requirement.marker = requirement.marker.simplify_extras(&extras);
+                (!marker_names_extra(&requirement.marker)).then_some(requirement)
+            })
+            .map(|requirement| hashpin_formats::Entry {
+                text: requirement.to_string(),
+                requirement,
+                hashes: Vec::new(),
+                location: hashpin_formats::Location {
+                    file: self.file.clone(),
+                    line: 1,
+                },
+            })
+            .collect())
+    }
+}
+
+/// Whether a marker depends on `extra` at all.
+fn marker_names_extra(marker: &pep508_rs::MarkerTree) -> bool {
+    marker.contents().is_some_and(|contents| {
+        let text = contents.to_string();
+        text.contains("extra ==") || text.contains("extra !=")
+    })
+}
+
+/// The directory a project file is in (`.` for a bare file name).
+fn parent_dir(file: &Path) -> PathBuf {
+    match file.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// What a local project (`-e .[extras]`, `./path`) depends on: the static `[project]` table
+/// of its `pyproject.toml`, or else a build of it.
+fn local_project(local: &LocalProject) -> anyhow::Result<Result<PyProject, LocalBuild>> {
     let place = format!(
         "{}:{}",
         display_path(&local.location.file),
         local.location.line
     );
+    let build = |file: PathBuf| LocalBuild {
+        dir: local.path.clone(),
+        file,
+        extras: Extras::Some(local.extras.clone()),
+        written: format!("{place}: `{}`", local.written),
+    };
     let pyproject = local.path.join("pyproject.toml");
     if !pyproject.is_file() {
-        let why = if local.path.join("setup.py").is_file() || local.path.join("setup.cfg").is_file()
-        {
-            "it is a setuptools project without a pyproject.toml, whose dependencies are known only by building it, which hashpin does not do yet"
-        } else {
-            "there is no pyproject.toml there"
-        };
+        for name in ["setup.py", "setup.cfg"] {
+            if local.path.join(name).is_file() {
+                return Ok(Err(build(local.path.join(name))));
+            }
+        }
         bail!(
-            "{place}: cannot lock the dependencies of the local project `{}`: {why}",
+            "{place}: cannot lock the dependencies of the local project `{}`: there is no pyproject.toml, setup.py or setup.cfg there",
             local.written
         );
     }
@@ -187,12 +307,31 @@ fn local_project(local: &LocalProject) -> anyhow::Result<PyProject> {
         extras: local.extras.clone(),
         ..PyProjectSelection::default()
     };
-    PyProject::read(&pyproject, &selection).with_context(|| {
+    let read = PyProject::read(&pyproject, &selection).with_context(|| {
         format!(
             "{place}: cannot lock the dependencies of the local project `{}`",
             local.written
         )
-    })
+    });
+    let read = read?;
+    if read.needs_build {
+        refuse_projectless(&read, &pyproject)?;
+        return Ok(Err(build(pyproject)));
+    }
+    Ok(Ok(read))
+}
+
+/// A pyproject.toml without `[project]` is a setuptools project's build settings; without
+/// a setup.py or setup.cfg beside it, there is nothing to build.
+fn refuse_projectless(read: &PyProject, pyproject: &Path) -> anyhow::Result<()> {
+    let dir = parent_dir(pyproject);
+    if read.name.is_none() && !dir.join("setup.py").is_file() && !dir.join("setup.cfg").is_file() {
+        bail!(
+            "{}: no [project] table to lock, no setup.py or setup.cfg beside it, and no --group selected",
+            display_path(pyproject)
+        );
+    }
+    Ok(())
 }
 
 /// What a lock says of the local projects whose dependencies it holds: pip's hash-checking
@@ -236,21 +375,29 @@ fn read_inputs(args: &CompileArgs) -> anyhow::Result<Inputs> {
     let mut inputs = Vec::new();
     let mut pyprojects = Vec::new();
     let mut pyproject_paths = Vec::new();
+    let mut builds = Vec::new();
     for source in &sources {
         if source
             .file_name()
             .is_some_and(|name| name == "pyproject.toml")
         {
-            pyprojects.push(PyProject::read(source, &selection)?);
+            let read = PyProject::read(source, &selection)?;
+            if read.needs_build {
+                refuse_projectless(&read, source)?;
+                builds.push(LocalBuild::input(source, &selection));
+            }
+            pyprojects.push(read);
             pyproject_paths.push(source.clone());
         } else if source
             .file_name()
             .is_some_and(|name| name == "setup.py" || name == "setup.cfg")
         {
-            bail!(
-                "{} is a setuptools project file, not a requirements file; its dependencies are known only by building it, which hashpin does not do yet (a pyproject.toml with a static [project] table can be locked)",
-                display_path(source)
-            );
+            // A setuptools project: its dependencies are what building it says.
+            if !source.is_file() {
+                bail!("{} does not exist", display_path(source));
+            }
+            builds.push(LocalBuild::input(source, &selection));
+            pyproject_paths.push(source.clone());
         } else if source == Path::new("-") {
             let text = crate::output::read_stdin()?;
             inputs.push(Input::Text {
@@ -265,6 +412,7 @@ fn read_inputs(args: &CompileArgs) -> anyhow::Result<Inputs> {
     let mut set = RequirementsSet::read(&inputs, variable)?;
     set.files.extend(pyproject_paths);
     if pyprojects.is_empty()
+        && builds.is_empty()
         && (!selection.extras.is_empty() || selection.all_extras || !selection.groups.is_empty())
     {
         bail!(
@@ -274,7 +422,10 @@ fn read_inputs(args: &CompileArgs) -> anyhow::Result<Inputs> {
     // A local project's dependencies are locked from its static [project]; the project
     // itself is not (see `local_project_notes`).
     for local in &set.local_projects {
-        pyprojects.push(local_project(local)?);
+        match local_project(local)? {
+            Ok(read) => pyprojects.push(read),
+            Err(build) => builds.push(build),
+        }
     }
     // pip-compile names a pyproject's requirements `name (pyproject.toml)` in `# via`.
     let mut via_names = HashMap::new();
@@ -300,7 +451,38 @@ fn read_inputs(args: &CompileArgs) -> anyhow::Result<Inputs> {
         sources,
         set,
         via_names,
+        builds,
     })
+}
+
+/// Builds the local projects that need it, and adds their requirements to `set`, each named
+/// `name (file)` in `# via` as pip-compile names them.
+async fn add_built_requirements(
+    builds: &[LocalBuild],
+    builder: &hashpin_build::Builder,
+    set: &mut RequirementsSet,
+    via_names: &mut HashMap<PathBuf, String>,
+) -> anyhow::Result<()> {
+    for build in builds {
+        let metadata = builder.local_project(&build.dir).await.with_context(|| {
+            format!(
+                "{}: cannot build the local project for its dependencies",
+                build.written
+            )
+        })?;
+        // `./legacy/setup.py` reads as `legacy/setup.py`, as pip-compile writes it.
+        let shown: PathBuf = build
+            .file
+            .components()
+            .filter(|part| *part != std::path::Component::CurDir)
+            .collect();
+        via_names.insert(
+            build.file.clone(),
+            format!("{} ({})", metadata.name, display_path(&shown)),
+        );
+        set.requirements.extend(build.requirements(&metadata)?);
+    }
+    Ok(())
 }
 
 /// Resolves, using cached pages without a request where an upload cutoff makes that safe.
@@ -468,12 +650,7 @@ fn manifest(
             })?,
         );
     }
-    let exclude_newer = args
-        .exclude_newer
-        .as_deref()
-        .map(Timestamp::from_str)
-        .transpose()
-        .context("invalid --exclude-newer")?;
+    let exclude_newer = exclude_newer(args)?;
     let options = ResolverOptions {
         prerelease: if args.pre || set.pre {
             PrereleaseMode::Allow
@@ -496,6 +673,14 @@ fn manifest(
         preferences,
     };
     Ok((manifest, options))
+}
+
+fn exclude_newer(args: &CompileArgs) -> anyhow::Result<Option<Timestamp>> {
+    args.exclude_newer
+        .as_deref()
+        .map(Timestamp::from_str)
+        .transpose()
+        .context("invalid --exclude-newer")
 }
 
 /// `name==version` parsed.

@@ -29,20 +29,29 @@ impl Drop for CleanUp<'_> {
     }
 }
 
-/// The summary line, with how many sdists were built for their metadata (and how many of
-/// those came from the cache), when any were.
+/// The summary line, with how many sdists (and local projects) were built for their
+/// metadata, and how many of those came from the cache, when any were.
 pub(crate) fn with_builds(summary: String, builder: &hashpin_build::Builder) -> String {
-    match (builder.built(), builder.from_cache()) {
-        (0, 0) => summary,
-        (built, 0) => format!("{summary}; built {}", count(built, "sdist", "sdists")),
-        (0, cached) => format!(
-            "{summary}; {} built before, from the cache",
-            count(cached, "sdist", "sdists")
-        ),
-        (built, cached) => format!(
-            "{summary}; built {}, {cached} more from the cache",
-            count(built, "sdist", "sdists")
-        ),
+    let mut parts = Vec::new();
+    let (projects, projects_cached) = builder.local_projects();
+    for (built, cached, one, many) in [
+        (builder.built(), builder.from_cache(), "sdist", "sdists"),
+        (projects, projects_cached, "local project", "local projects"),
+    ] {
+        match (built, cached) {
+            (0, 0) => {}
+            (built, 0) => parts.push(format!("built {}", count(built, one, many))),
+            (0, cached) => parts.push(format!("{} built before", count(cached, one, many))),
+            (built, cached) => parts.push(format!(
+                "built {} ({cached} more built before)",
+                count(built, one, many)
+            )),
+        }
+    }
+    if parts.is_empty() {
+        summary
+    } else {
+        format!("{summary}; {}", parts.join(", "))
     }
 }
 
