@@ -286,3 +286,100 @@ fn a_local_project_with_dynamic_dependencies_is_built_with_its_own_backend() {
     assert_eq!(pin_list(&lock), "dep==1.0 helper==1.0", "{lock}");
     assert!(lock.contains("# via mine (mine/pyproject.toml)"), "{lock}");
 }
+
+#[test]
+fn an_archive_by_url_is_locked_by_its_hash_and_pip_installs_it() {
+    require_pip();
+    let wheel = Dist::wheel("archive", "1.0").requires_dist("dep").build();
+    let sdist = Dist::sdist("dynamic", "0.5")
+        .requires_dist("dep")
+        .in_tree_backend(full_backend())
+        .build();
+    let index = IndexBuilder::new()
+        .dist(wheel.clone())
+        .dist(sdist.clone())
+        .dist(Dist::wheel("archive", "2.0").build())
+        .dist(Dist::wheel("dep", "1.0").build())
+        .dist(Dist::wheel("helper", "1.0").build())
+        .dist(Dist::wheel("helper2", "2.0").build())
+        .start();
+    let wheel_url = index.file_url(wheel.filename());
+    let sdist_url = index.file_url(sdist.filename());
+    let project = Project::new(&format!(
+        "archive @ {wheel_url}#sha256={}\ndynamic @ {sdist_url}\n",
+        wheel.sha256()
+    ));
+    let args = ["-o", "requirements.txt", "--index-url", &index.url()];
+    let (output, _, stderr) = run(&mut project.bare(&args));
+    assert!(output.status.success(), "{stderr}");
+    let lock = project.read("requirements.txt");
+    assert!(
+        lock.contains(&format!(
+            "archive @ {wheel_url} \\\n    --hash=sha256:{}\n",
+            wheel.sha256()
+        )),
+        "{lock}"
+    );
+    assert!(
+        lock.contains(&format!(
+            "dynamic @ {sdist_url} \\\n    --hash=sha256:{}\n",
+            sdist.sha256()
+        )),
+        "{lock}"
+    );
+    assert!(lock.contains("dep==1.0"), "{lock}");
+    assert!(stderr.contains("built 1 sdist"), "{stderr}");
+
+    let target = tempfile::tempdir().expect("an install directory");
+    let (output, stdout, stderr) = pip_install(&project, &index, target.path());
+    assert!(
+        output.status.success(),
+        "pip refused the lock:\n{lock}\n{stdout}\n{stderr}"
+    );
+    assert!(
+        target.path().join("archive-1.0.dist-info").exists(),
+        "{stdout}"
+    );
+
+    // A fragment or --hash that the file does not match is refused, naming the line.
+    let wrong = "0".repeat(64);
+    for line in [
+        format!("archive @ {wheel_url}#sha256={wrong}\n"),
+        format!("archive @ {wheel_url} --hash=sha256:{wrong}\n"),
+    ] {
+        project.write("requirements.in", &line);
+        let (output, _, stderr) = project.compile(&index, &[]);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("requirements.in:1: cannot lock `archive` by URL"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("hash"), "{stderr}");
+    }
+}
+
+#[test]
+fn credentials_in_an_archive_url_go_to_its_host_and_nowhere_else() {
+    let wheel = Dist::wheel("archive", "1.0").build();
+    let index = IndexBuilder::new().dist(wheel.clone()).start();
+    let url = index.file_url(wheel.filename());
+    let with_secret = url.replacen("http://", "http://user:s3cret@", 1);
+    let project = Project::new(&format!("archive @ {with_secret}\n"));
+    let (output, lock, stderr) = project.compile(&index, &["-v"]);
+    assert!(output.status.success(), "{stderr}");
+    assert!(lock.contains(&format!("archive @ {url} \\\n")), "{lock}");
+    assert!(
+        !lock.contains("s3cret") && !stderr.contains("s3cret"),
+        "{lock}{stderr}"
+    );
+    let sent = index
+        .requests()
+        .into_iter()
+        .find(|request| request.path.ends_with(wheel.filename()))
+        .expect("the archive was fetched");
+    assert!(
+        sent.header("authorization")
+            .is_some_and(|value| value.starts_with("Basic ")),
+        "{sent:?}"
+    );
+}

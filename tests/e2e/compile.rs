@@ -612,8 +612,8 @@ fn unsupported_lines_exit_2_with_file_and_line() {
             "is a VCS requirement",
         ),
         (
-            "pkg @ https://example.com/pkg-1.0.tar.gz",
-            "is a direct URL requirement",
+            "pkg @ file:///srv/pkg-1.0.tar.gz",
+            "is a direct URL requirement; hashpin locks archives by http or https URL",
         ),
         (
             "./local/pkg",

@@ -60,6 +60,7 @@ fn round_trip(set: &RequirementsSet, text: &str) {
                 marker: None,
                 hashes: entry.hashes.clone(),
                 via: vec![text.chars().take(200).collect()],
+                url: None,
             })
         })
         .collect();

@@ -46,6 +46,9 @@ pub struct LockEntry {
     pub hashes: Vec<HashDigest>,
     /// What required it: `-r requirements.in`, `-c constraints.txt`, or a project name.
     pub via: Vec<String>,
+    /// For a requirement by URL, the URL as a parsed URL serializes (no spaces or line
+    /// breaks), without credentials: written `name @ URL`.
+    pub url: Option<String>,
 }
 
 impl Lock {
@@ -72,7 +75,14 @@ impl Lock {
         let mut entries: Vec<&LockEntry> = self.entries.iter().collect();
         entries.sort_by(|a, b| a.name.cmp(&b.name));
         for entry in entries {
-            let _ = write!(out, "{}=={}", entry.name, entry.version);
+            match &entry.url {
+                Some(url) => {
+                    let _ = write!(out, "{} @ {url}", entry.name);
+                }
+                None => {
+                    let _ = write!(out, "{}=={}", entry.name, entry.version);
+                }
+            }
             if let Some(marker) = &entry.marker {
                 let _ = write!(out, " ; {marker}");
             }
@@ -162,6 +172,7 @@ mod tests {
                 })
                 .collect(),
             via: via.iter().map(|via| (*via).to_string()).collect(),
+            url: None,
         }
     }
 

@@ -536,7 +536,7 @@ fn requirement_line(
             });
         }
         return Err(fail(format!(
-            "`{requirement_text}` is a VCS requirement; hashpin locks releases from an index (publish it, or install it separately)"
+            "`{requirement_text}` is a VCS requirement, which pip cannot check against a hash; lock an archive of the commit instead (`name @ https://host/owner/repo/archive/COMMIT.tar.gz`), or publish it"
         )));
     }
     let head = requirement_text
@@ -575,20 +575,22 @@ fn requirement_line(
             hashpin_pypi::untrusted::excerpt(requirement_text, 200)
         ))
     })?;
-    if matches!(
-        requirement.version_or_url,
-        Some(pep508_rs::VersionOrUrl::Url(_))
-    ) {
-        if mode == Mode::Audit {
-            return Ok(RequirementLine {
-                entry: None,
-                unlockable: Some(unlockable(archive_or_directory(reference, hashes))),
-                local: None,
-            });
+    if let Some(pep508_rs::VersionOrUrl::Url(url)) = &requirement.version_or_url {
+        // An archive by URL is locked as that file, by its hash (pip's hash-checking mode
+        // accepts `name @ URL --hash=…`).
+        let lockable = mode == Mode::Strict && matches!(url.scheme(), "http" | "https");
+        if !lockable {
+            if mode == Mode::Audit {
+                return Ok(RequirementLine {
+                    entry: None,
+                    unlockable: Some(unlockable(archive_or_directory(reference, hashes))),
+                    local: None,
+                });
+            }
+            return Err(fail(format!(
+                "`{requirement_text}` is a direct URL requirement; hashpin locks archives by http or https URL (`name @ https://host/name-1.0.tar.gz`), local directories, and releases from an index"
+            )));
         }
-        return Err(fail(format!(
-            "`{requirement_text}` is a direct URL requirement; hashpin locks releases from an index"
-        )));
     }
     Ok(RequirementLine {
         entry: Some(Entry {

@@ -176,7 +176,7 @@ pub(crate) fn parse_netrc(text: &str) -> Vec<(Option<String>, Credential)> {
     entries
 }
 
-fn percent_decode(text: &str) -> String {
+pub(crate) fn percent_decode(text: &str) -> String {
     url::form_urlencoded::parse(format!("x={}", text.replace('+', "%2B")).as_bytes())
         .next()
         .map(|(_, value)| value.into_owned())

@@ -139,8 +139,8 @@ impl ProjectVersion {
         self.earliest_upload
     }
 
-    /// Whether a find-links location has files of it: they have no upload time, and an
-    /// upload cutoff does not apply to them ([`FileOrigin::FindLinks`]).
+    /// Whether a find-links location (or a direct URL) has files of it: they have no upload
+    /// time, and an upload cutoff does not apply to them ([`FileOrigin::FindLinks`]).
     pub fn in_find_links(&self) -> bool {
         self.in_find_links
     }
@@ -151,6 +151,16 @@ impl Project {
     /// test doubles.
     pub fn new(name: PackageName, files: &[DistFile]) -> Self {
         Self::from_sources(name, vec![Arc::new(PackedFiles::from_files(files))])
+    }
+
+    /// The project of a requirement by URL: that one file.
+    pub fn direct(file: &DistFile) -> Self {
+        Self::from_sources(
+            file.parsed.name().clone(),
+            vec![Arc::new(
+                PackedFiles::from_files(std::slice::from_ref(file)).found_at(FileOrigin::Direct),
+            )],
+        )
     }
 
     /// Merges the versions of several sources (in configuration order), newest first.
@@ -174,7 +184,7 @@ impl Project {
         }
         let mut versions: Vec<ProjectVersion> = Vec::new();
         for (version, earliest_upload, source, index) in parts {
-            let in_find_links = sources[source].origin() == FileOrigin::FindLinks;
+            let in_find_links = sources[source].origin() != FileOrigin::Index;
             match versions.last_mut() {
                 Some(last) if last.version == *version => {
                     last.earliest_upload = match (last.earliest_upload, earliest_upload) {
@@ -979,13 +989,29 @@ impl IndexClient {
 
     /// The whole file, hash-checked: in memory when small, else in a temporary file.
     async fn whole_file(&self, file: &DistFile) -> Result<Downloaded, Error> {
+        self.whole_file_with(file, None).await
+    }
+
+    /// [`Self::whole_file`], sending `credential` (a direct URL's own) to the file's host.
+    async fn whole_file_with(
+        &self,
+        file: &DistFile,
+        credential: Option<(String, Option<String>)>,
+    ) -> Result<Downloaded, Error> {
         let limit = BodyLimit {
             max: self.inner.options.limits.file_bytes,
             spill: true,
         };
         let fetched = self
             .inner
-            .fetch(&file.url, |request| request, limit)
+            .fetch(
+                &file.url,
+                |request| match &credential {
+                    Some((username, password)) => request.basic_auth(username, password.as_ref()),
+                    None => request,
+                },
+                limit,
+            )
             .await?;
         if !fetched.status.is_success() {
             return Err(Error::Status {
@@ -1053,6 +1079,117 @@ impl IndexClient {
         .map_err(io_error)
     }
 
+    /// The file a requirement names by URL (`name @ https://host/name-1.0-py3-none-any.whl`),
+    /// downloaded once: checked against `expected` (a `#sha256=` fragment, `--hash` options),
+    /// hashed, and its metadata read and cached under that hash when it is static, so that
+    /// resolving it reads nothing more.
+    pub async fn direct_file(
+        &self,
+        name: &PackageName,
+        url: &Url,
+        expected: &[HashDigest],
+    ) -> Result<DistFile, Error> {
+        let invalid = |why: String| Error::DirectUrl {
+            url: RedactedUrl::new(url),
+            why,
+        };
+        if !matches!(url.scheme(), "https" | "http") {
+            return Err(invalid(format!(
+                "only http and https archives can be locked, not `{}:`",
+                url.scheme()
+            )));
+        }
+        let last = url
+            .path_segments()
+            .and_then(|mut segments| segments.next_back())
+            .unwrap_or_default();
+        let filename = crate::auth::percent_decode(last);
+        if !filename
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || b"._+!-".contains(&byte))
+        {
+            return Err(invalid(format!(
+                "`{}` is not a distribution file name",
+                crate::untrusted::excerpt(&filename, 200)
+            )));
+        }
+        let parsed = DistFilename::parse(&filename, Some(name)).map_err(|_| {
+            invalid(format!(
+                "`{}` is not the file name of a wheel or sdist of `{name}`",
+                crate::untrusted::excerpt(&filename, 200)
+            ))
+        })?;
+        let mut hashes = expected.to_vec();
+        if let Some((algorithm, digest)) =
+            url.fragment().and_then(|fragment| fragment.split_once('='))
+        {
+            let hash: HashDigest = format!("{algorithm}:{digest}")
+                .parse()
+                .map_err(|_| invalid(format!("its fragment `#{algorithm}=…` is not a hash")))?;
+            hashes.push(hash);
+        }
+        hashes.sort();
+        hashes.dedup();
+        let mut bare = strip_credentials(url);
+        bare.set_fragment(None);
+        let mut file = DistFile {
+            filename,
+            parsed,
+            url: crate::simple::FileUrl::from(bare),
+            hashes,
+            requires_python: None,
+            yanked: crate::simple::Yanked::No,
+            core_metadata: MetadataAvailability::NotAdvertised,
+            size: None,
+            upload_time: None,
+            provenance: None,
+            origin: FileOrigin::Direct,
+        };
+        // The URL's own credentials go with it, to its host only (reqwest drops them on a
+        // redirect elsewhere); the URL is kept, and shown, without them.
+        let credential = (!url.username().is_empty()).then(|| {
+            (
+                crate::auth::percent_decode(url.username()),
+                url.password().map(crate::auth::percent_decode),
+            )
+        });
+        let downloaded = self.whole_file_with(&file, credential).await?;
+        let (sha256, downloaded) = tokio::task::spawn_blocking(move || hash_downloaded(downloaded))
+            .await
+            .map_err(|error| invalid(error.to_string()))?
+            .map_err(|error| invalid(format!("cannot read the download: {error}")))?;
+        if !file.hashes.contains(&sha256) {
+            file.hashes.push(sha256);
+            file.hashes.sort();
+        }
+        let limits = &self.inner.options.limits;
+        let metadata = match &file.parsed {
+            DistFilename::Wheel(wheel) => {
+                wheel::metadata_from_reader(downloaded, wheel, limits.metadata_bytes)
+                    .map_err(|source| Error::Wheel {
+                        filename: file.filename.clone(),
+                        source,
+                    })
+                    .map(Some)?
+            }
+            // Dynamic metadata is the builder's to find; it downloads the file again.
+            DistFilename::Sdist(sdist_name) => sdist::metadata(downloaded, sdist_name, limits).ok(),
+        };
+        if let (Some(bytes), Some(cache)) = (metadata, &self.inner.options.cache) {
+            Self::check_metadata(&file, &bytes)?;
+            if let Err(error) = cache.write_metadata(
+                &MetadataKey::store(&file, &MetadataSource::File).path(),
+                &bytes,
+            ) {
+                log::warn!(
+                    "cannot write to the cache at {}: {error}",
+                    cache.root().display()
+                );
+            }
+        }
+        Ok(file)
+    }
+
     fn verify_file(file: &DistFile, bytes: &[u8]) -> Result<(), Error> {
         verify(&file.hashes, bytes).map_err(|(expected, actual)| Error::FileHashMismatch {
             filename: file.filename.clone(),
@@ -1060,6 +1197,25 @@ impl IndexClient {
             actual,
         })
     }
+}
+
+/// The SHA-256 of a download, and the download rewound for reading again.
+fn hash_downloaded(mut downloaded: Downloaded) -> std::io::Result<(HashDigest, Downloaded)> {
+    use std::io::{Read as _, Seek as _};
+    let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
+    let mut buffer = vec![0_u8; 64 * 1024];
+    loop {
+        let read = downloaded.read(&mut buffer)?;
+        if read == 0 {
+            break;
+        }
+        sha2::Digest::update(&mut hasher, &buffer[..read]);
+    }
+    downloaded.rewind()?;
+    Ok((
+        HashDigest::sha256_from_bytes(&sha2::Digest::finalize(hasher).into()),
+        downloaded,
+    ))
 }
 
 /// What vouches for a file's metadata bytes, which decides where they may be cached.

@@ -168,6 +168,14 @@ pub enum Error {
         /// `name version` found in the metadata.
         found: String,
     },
+    /// A requirement's URL cannot be locked.
+    #[error("cannot lock {url}: {why}")]
+    DirectUrl {
+        /// The URL, credentials hidden.
+        url: RedactedUrl,
+        /// Why.
+        why: String,
+    },
     /// A local file (find-links) could not be read.
     #[error("cannot read {}", path.display())]
     Io {

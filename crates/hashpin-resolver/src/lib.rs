@@ -102,6 +102,9 @@ pub struct Manifest {
     /// Versions to try first (from an existing lock), so that re-locking changes only what it
     /// must.
     pub preferences: Vec<(PackageName, Version)>,
+    /// The files of requirements by URL (`name @ https://…`), already downloaded and hashed:
+    /// each is its project's only candidate.
+    pub direct: Vec<hashpin_pypi::DistFile>,
 }
 
 /// Resolves `manifest` for `target`, reading projects and metadata from `source`.
@@ -157,7 +160,7 @@ async fn solve_on_thread<S: PackageSource>(
     reporter: Arc<dyn Reporter>,
 ) -> Result<Resolution, ResolveError> {
     let context = Arc::clone(context);
-    let fetcher = Arc::new(Fetcher::new(source, reporter));
+    let fetcher = Arc::new(Fetcher::new(source, reporter, &manifest.direct));
     let runtime = tokio::runtime::Handle::current();
     let requirements = manifest.requirements.clone();
     let (sender, receiver) = tokio::sync::oneshot::channel();
@@ -253,13 +256,23 @@ fn solve<S: PackageSource>(
         .iter()
         .filter(|requirement| requirement.marker.evaluate(&markers, &[]))
         .collect();
-    if let Some(url) = applicable
-        .iter()
-        .find(|requirement| matches!(requirement.version_or_url, Some(VersionOrUrl::Url(_))))
-    {
-        return Err(ResolveError::UnsupportedRequirement(url.to_string()));
+    // A requirement by URL stands for its file, which is its project's only candidate.
+    let mut by_name = Vec::with_capacity(applicable.len());
+    for requirement in &applicable {
+        if matches!(requirement.version_or_url, Some(VersionOrUrl::Url(_))) {
+            if !provider.fetcher.is_direct(&requirement.name) {
+                return Err(ResolveError::UnsupportedRequirement(
+                    requirement.to_string(),
+                ));
+            }
+            let mut bare = (*requirement).clone();
+            bare.version_or_url = None;
+            by_name.push(bare);
+        } else {
+            by_name.push((*requirement).clone());
+        }
     }
-    provider.root = provider.dependencies_of(applicable.iter().copied());
+    provider.root = provider.dependencies_of(by_name.iter());
     provider.root_edges = applicable
         .iter()
         .map(|requirement| (requirement.name.clone(), (*requirement).clone()))

@@ -55,11 +55,17 @@ pub(crate) struct Fetcher<S> {
     projects: Slots<PackageName, Project>,
     metadata: Slots<String, CoreMetadata>,
     built: Slots<String, CoreMetadata, BuildFailure>,
+    /// Projects of requirements by URL: their one file, never asked of the source.
+    direct: HashMap<PackageName, Arc<Project>>,
 }
 
 impl<S: PackageSource> Fetcher<S> {
-    pub(crate) fn new(source: S, reporter: Arc<dyn Reporter>) -> Self {
+    pub(crate) fn new(source: S, reporter: Arc<dyn Reporter>, direct: &[DistFile]) -> Self {
         Self {
+            direct: direct
+                .iter()
+                .map(|file| (file.parsed.name().clone(), Arc::new(Project::direct(file))))
+                .collect(),
             source,
             reporter,
             projects: Mutex::new(HashMap::new()),
@@ -68,7 +74,15 @@ impl<S: PackageSource> Fetcher<S> {
         }
     }
 
+    /// Whether `name` is required by URL.
+    pub(crate) fn is_direct(&self, name: &PackageName) -> bool {
+        self.direct.contains_key(name)
+    }
+
     pub(crate) async fn project(&self, name: &PackageName) -> Shared<Project> {
+        if let Some(project) = self.direct.get(name) {
+            return Ok(Arc::clone(project));
+        }
         let slot = slot(&self.projects, name.clone());
         slot.get_or_init(|| async {
             log::debug!("fetching the files of `{name}`");

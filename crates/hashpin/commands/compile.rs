@@ -79,8 +79,9 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
         }
         add_built_requirements(&builds, &builder, &mut set, &mut via_names).await?;
     }
-    let (manifest, mut resolver_options) = manifest(args, &set, &previous)?;
+    let (mut manifest, mut resolver_options) = manifest(args, &set, &previous)?;
     resolver_options.build = build_policy;
+    manifest.direct = direct_files(&set, &client).await?;
     let resolution = resolve(&manifest, &resolver_options, &target, &client).await?;
     let reuploaded = refuse_reuploads(args, &previous, &resolution);
     if resolver_options.exclude_newer.is_some() {
@@ -455,6 +456,43 @@ fn read_inputs(args: &CompileArgs) -> anyhow::Result<Inputs> {
     })
 }
 
+/// Downloads and hashes the archives that requirements name by URL, all at once.
+async fn direct_files(
+    set: &RequirementsSet,
+    client: &IndexClient,
+) -> anyhow::Result<Vec<DistFile>> {
+    let mut downloads = tokio::task::JoinSet::new();
+    for entry in &set.requirements {
+        let Some(pep508_rs::VersionOrUrl::Url(url)) = &entry.requirement.version_or_url else {
+            continue;
+        };
+        let (client, name, url, hashes) = (
+            client.clone(),
+            entry.requirement.name.clone(),
+            url.to_url(),
+            entry.hashes.clone(),
+        );
+        let place = entry.location.to_string();
+        downloads.spawn(async move {
+            client
+                .direct_file(&name, &url, &hashes)
+                .await
+                .with_context(|| {
+                    format!(
+                        "{place}: cannot lock `{name}` by URL {}",
+                        hashpin_pypi::RedactedUrl::new(&url)
+                    )
+                })
+        });
+    }
+    let mut files = Vec::new();
+    while let Some(joined) = downloads.join_next().await {
+        files.push(joined.context("a download task failed")??);
+    }
+    files.sort_by(|a, b| a.filename.cmp(&b.filename));
+    Ok(files)
+}
+
 /// Builds the local projects that need it, and adds their requirements to `set`, each named
 /// `name (file)` in `# via` as pip-compile names them.
 async fn add_built_requirements(
@@ -671,6 +709,7 @@ fn manifest(
             .collect(),
         constraints,
         preferences,
+        direct: Vec::new(),
     };
     Ok((manifest, options))
 }
@@ -977,12 +1016,19 @@ fn lock_entry(
         }
         _ => None,
     };
+    // A requirement by URL is locked as that URL (credentials were never kept in it).
+    let url = package
+        .files
+        .iter()
+        .find(|file| file.origin == hashpin_pypi::FileOrigin::Direct)
+        .map(|file| hashpin_pypi::strip_credentials(&file.url).to_string());
     LockEntry {
         name: package.name.clone(),
         version: package.version.clone(),
         marker,
         hashes,
         via: via.into_iter().collect(),
+        url,
     }
 }
 

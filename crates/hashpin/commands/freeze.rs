@@ -129,6 +129,7 @@ fn pin(
                             .get(&installed.name)
                             .map(|names| names.iter().cloned().collect())
                             .unwrap_or_default(),
+                        url: None,
                     });
                     continue;
                 }

@@ -51,7 +51,17 @@ fn unsupported_lines_name_file_and_line() {
     assert!(error("pkg @ git+https://example.com/repo.git\n").contains("VCS requirement"));
     assert!(error("./local/dir.tar.gz\n").contains("is a path or URL"));
     assert!(error("https://example.com/x-1.0.tar.gz\n").contains("is a path or URL"));
-    assert!(error("x @ https://example.com/x-1.0.tar.gz\n").contains("direct URL requirement"));
+    assert!(error("x @ file:///srv/x-1.0.tar.gz\n").contains("direct URL requirement"));
+    let set = RequirementsSet::read(
+        &[Input::Text {
+            name: "requirements.in".into(),
+            text: "x @ https://example.com/x-1.0.tar.gz --hash=sha256:{}\n"
+                .replace("{}", &"a".repeat(64)),
+        }],
+        |_| None,
+    )
+    .expect("an archive by URL is a requirement");
+    assert_eq!(set.requirements[0].hashes.len(), 1);
     assert_eq!(
         error("\n\nfoo >>= 1\n")
             .split(':')

@@ -88,6 +88,9 @@ pub enum FileOrigin {
     /// In a `--find-links` directory or page: a source the user configured, whose files have
     /// no upload time, so an upload cutoff does not apply to them (as uv treats them).
     FindLinks,
+    /// Named by URL in a requirement (`name @ https://…`): the user chose this very file, so
+    /// an upload cutoff does not apply to it either.
+    Direct,
 }
 
 /// One distribution file (a wheel or an sdist) of one version, as an index lists it.
