@@ -10,6 +10,29 @@ use clap::Parser as _;
 use crate::cli::{Cli, Command};
 use crate::{commands, logging, printer};
 
+/// Resolves on Ctrl-C, or SIGTERM on Unix.
+async fn interrupted() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
 pub(crate) fn run() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -36,13 +59,27 @@ pub(crate) fn run() -> ExitCode {
         }
     };
     let outcome = runtime.block_on(async {
-        match cli.command {
-            Command::Compile(args) => commands::compile::run(&args).await,
-            Command::Show(args) => commands::show::run(&args).await,
-            Command::Check(args) => commands::check::run(&args).await,
-            Command::Freeze(args) => commands::freeze::run(&args).await,
+        let command = async {
+            match cli.command {
+                Command::Compile(args) => commands::compile::run(&args).await,
+                Command::Show(args) => commands::show::run(&args).await,
+                Command::Check(args) => commands::check::run(&args).await,
+                Command::Freeze(args) => commands::freeze::run(&args).await,
+            }
+        };
+        tokio::select! {
+            outcome = command => Some(outcome),
+            () = interrupted() => None,
         }
     });
+    let Some(outcome) = outcome else {
+        // Builds run in process groups of their own, which the terminal's signal does not
+        // reach: they are stopped here, and their scratch directories removed.
+        hashpin_build::stop_all();
+        printer::status("interrupted");
+        runtime.shutdown_background();
+        return ExitCode::from(130);
+    };
     // The answer is in: prefetches still in flight (and a DNS lookup they may be blocked in)
     // are abandoned rather than waited for, which could hold the exit for seconds.
     runtime.shutdown_background();

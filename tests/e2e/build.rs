@@ -92,7 +92,7 @@ fn a_failing_build_names_the_release_and_ends_with_its_log_and_the_lock_is_kept(
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     for expected in [
         "cannot build `built` 1.0 for its metadata",
-        "its build backend failed in prepare_metadata_for_build_wheel",
+        "its build backend failed in prepare_metadata_for_build_wheel (exit code 1)",
         "  | compiling the thing",
         "RuntimeError: this backend always fails",
     ] {
@@ -144,7 +144,7 @@ fn no_build_passes_over_what_needs_a_build_and_says_so() {
         let flag = flags[0];
         assert!(
             stderr.contains(&format!(
-                "`built==1.0` must be built to tell its dependencies (its sdist does not declare them), and {flag} forbids it"
+                "no usable version of `built` exists (built 1.0 must be built to tell its dependencies, and {flag} forbids it)"
             )),
             "{stderr}"
         );
@@ -382,4 +382,59 @@ fn credentials_in_an_archive_url_go_to_its_host_and_nowhere_else() {
             .is_some_and(|value| value.starts_with("Basic ")),
         "{sent:?}"
     );
+}
+
+/// Whether any process's command line mentions `text` (Linux: /proc).
+fn any_process_mentions(text: &str) -> bool {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| std::fs::read(entry.path().join("cmdline")).ok())
+        .any(|cmdline| String::from_utf8_lossy(&cmdline).contains(text))
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn an_interrupted_run_stops_its_builds_and_removes_their_scratch() {
+    let index = index_with(InTreeBackend {
+        hang: true,
+        ..full_backend()
+    });
+    let project = Project::new("built\n");
+    let tmp = tempfile::tempdir().expect("a temporary directory");
+    let child = project
+        .command(&index.url(), &[])
+        .env("TMPDIR", tmp.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("hashpin starts");
+    let marker = tmp.path().to_string_lossy().into_owned();
+    let started = Instant::now();
+    // Until the hook is running (its command line names the scratch directory).
+    while !any_process_mentions(&format!("{marker}/hashpin-build-")) {
+        assert!(
+            started.elapsed() < Duration::from_mins(1),
+            "the build never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let output = child.wait_with_output().expect("hashpin ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .expect("readable")
+        .flatten()
+        .map(|entry| entry.file_name())
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(!any_process_mentions(&marker), "a build outlived the run");
 }

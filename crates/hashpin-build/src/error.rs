@@ -70,7 +70,7 @@ pub enum BuildError {
     #[error("cannot create the build environment: {0}")]
     Environment(String),
     /// A hook failed.
-    #[error("its build backend failed in {hook}: {message}{}", tail(log))]
+    #[error("its build backend failed in {hook} ({message}){}", tail(log))]
     Hook {
         /// The hook.
         hook: &'static str,

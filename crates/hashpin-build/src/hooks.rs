@@ -69,6 +69,13 @@ impl HookRunner<'_> {
         self.scratch.join("build.log")
     }
 
+    /// The end of the build log, without the runner's own traceback frames, and with paths
+    /// in the scratch directory (gone once the run ends) shown relative to it.
+    fn log_tail(&self) -> String {
+        let scratch = format!("{}{}", self.scratch.display(), std::path::MAIN_SEPARATOR);
+        log_tail(&self.log_path(), &scratch)
+    }
+
     /// Runs `hook`, with `out_dir` as its output directory.
     pub(crate) async fn run(&self, hook: Hook, out_dir: &Path) -> Result<HookResult, BuildError> {
         let runner = self.scratch.join("hashpin_hook_runner.py");
@@ -118,12 +125,15 @@ impl HookRunner<'_> {
             python: self.python.clone(),
             source,
         })?;
+        if let Some(id) = child.id() {
+            crate::running::add_group(id);
+        }
         let Ok(status) = tokio::time::timeout(self.timeout, child.wait()).await else {
             kill_group(&mut child).await;
             return Err(BuildError::TimedOut {
                 hook: hook.name(),
                 after: self.timeout,
-                log: log_tail(&self.log_path()),
+                log: self.log_tail(),
             });
         };
         let status = status.map_err(BuildError::Io)?;
@@ -138,13 +148,16 @@ impl HookRunner<'_> {
             Some(HookResult::Failed { error }) => Err(BuildError::Hook {
                 hook: hook.name(),
                 message: error,
-                log: log_tail(&self.log_path()),
+                log: self.log_tail(),
             }),
             Some(result) if status.success() => Ok(result),
             _ => Err(BuildError::Hook {
                 hook: hook.name(),
-                message: format!("the backend failed ({status})"),
-                log: log_tail(&self.log_path()),
+                message: match status.code() {
+                    Some(code) => format!("exit code {code}"),
+                    None => "stopped by a signal".into(),
+                },
+                log: self.log_tail(),
             }),
         }
     }
@@ -152,14 +165,9 @@ impl HookRunner<'_> {
 
 /// Kills the hook's process group (the backend may have started compilers).
 async fn kill_group(child: &mut tokio::process::Child) {
-    #[cfg(unix)]
-    if let Some(id) = child.id().and_then(|id| libc::pid_t::try_from(id).ok()) {
-        // SAFETY: killpg takes plain integers and touches no memory of ours; the group is the
-        // one `process_group(0)` made for this child, which has not been reaped yet.
-        #[allow(unsafe_code)]
-        unsafe {
-            libc::killpg(id, libc::SIGKILL);
-        }
+    if let Some(id) = child.id() {
+        crate::running::kill_group(id);
+        crate::running::remove_group(id);
     }
     let _ = child.kill().await;
 }
@@ -236,8 +244,9 @@ pub(crate) fn build_environment(
     kept
 }
 
-/// The last lines of the build log, neutralized for the terminal.
-pub(crate) fn log_tail(path: &Path) -> String {
+/// The last lines of the build log, neutralized for the terminal: the runner's traceback
+/// frames are left out, and `scratch` is cut from the front of paths.
+pub(crate) fn log_tail(path: &Path, scratch: &str) -> String {
     use std::io::{Read as _, Seek as _};
     const TAIL_BYTES: u64 = 8 * 1024;
     const TAIL_LINES: usize = 20;
@@ -249,10 +258,21 @@ pub(crate) fn log_tail(path: &Path) -> String {
     let mut bytes = Vec::new();
     let _ = file.take(TAIL_BYTES).read_to_end(&mut bytes);
     let text = String::from_utf8_lossy(&bytes);
-    let lines: Vec<&str> = text
-        .lines()
-        .filter(|line| !line.trim().is_empty())
-        .collect();
+    let mut lines: Vec<String> = Vec::new();
+    let mut skip_code_line = false;
+    for line in text.lines() {
+        if std::mem::take(&mut skip_code_line) {
+            continue;
+        }
+        if line.contains("hashpin_hook_runner.py\"") {
+            // A frame's `File …` line, then the line of code it shows.
+            skip_code_line = true;
+            continue;
+        }
+        if !line.trim().is_empty() {
+            lines.push(line.replace(scratch, ""));
+        }
+    }
     lines[lines.len().saturating_sub(TAIL_LINES)..]
         .iter()
         .map(|line| format!("  | {}", hashpin_pypi::untrusted::for_terminal(line)))
@@ -325,10 +345,20 @@ mod tests {
             .join("\n");
         text.push('\n');
         text.push_str("evil \u{1b}[31mred\n");
+        text.push_str("  File \"/scratch/hashpin_hook_runner.py\", line 1, in main\n    main()\n");
+        text.push_str("  File \"/scratch/env/lib/x.py\", line 2\n");
         std::fs::write(&log, text).expect("write");
-        let tail = log_tail(&log);
+        let tail = log_tail(&log, "/scratch/");
         assert_eq!(tail.lines().count(), 20);
-        assert!(tail.starts_with("  | line 81"), "{tail}");
+        assert!(tail.starts_with("  | line 82"), "{tail}");
         assert!(!tail.contains('\u{1b}'), "{tail}");
+        assert!(
+            !tail.contains("runner") && !tail.contains("main()"),
+            "{tail}"
+        );
+        assert!(
+            tail.ends_with("  |   File \"env/lib/x.py\", line 2"),
+            "{tail}"
+        );
     }
 }

@@ -25,6 +25,7 @@ mod backend;
 mod environment;
 mod error;
 mod hooks;
+mod running;
 mod unpack;
 
 use std::collections::HashMap;
@@ -47,6 +48,7 @@ use crate::backend::BuildSystem;
 use crate::environment::BuildEnvironment;
 pub use crate::error::BuildError;
 use crate::hooks::{Hook, HookResult, HookRunner};
+pub use crate::running::stop_all;
 pub use crate::unpack::UnpackError;
 use crate::unpack::UnpackLimits;
 
@@ -241,10 +243,12 @@ impl Inner {
         let scratch = self
             .scratch
             .get_or_init(|| async {
-                tempfile::Builder::new()
+                let dir = tempfile::Builder::new()
                     .prefix("hashpin-build-")
                     .tempdir()
-                    .map_err(|error| error.to_string())
+                    .map_err(|error| error.to_string())?;
+                running::add_scratch(dir.path().to_path_buf());
+                Ok(dir)
             })
             .await;
         scratch
@@ -588,9 +592,7 @@ fn tree_key(tree: &Path, python: &BuildPython) -> Result<String, BuildError> {
 }
 
 fn cache_key(sha256: &HashDigest, python: &BuildPython) -> String {
-    let hex = sha256.to_string();
-    let hex = hex.rsplit(':').next().unwrap_or(&hex).to_string();
-    format!("{hex}-{}", python.key)
+    format!("{}-{}", sha256.hex(), python.key)
 }
 
 /// Parses built metadata and checks that it is about `file`'s project and version.

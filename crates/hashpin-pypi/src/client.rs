@@ -31,6 +31,7 @@ use crate::filename::{DistFilename, WheelFilename};
 use crate::hash::{HashAlgorithm, HashDigest};
 use crate::metadata::CoreMetadata;
 use crate::redact::{RedactedUrl, strip_credentials};
+use crate::sdist::SdistError;
 use crate::simple::{ACCEPT, DistFile, FileOrigin, MetadataAvailability, PackedFiles, ProjectPage};
 use crate::timestamp::Timestamp;
 use crate::{sdist, wheel};
@@ -778,18 +779,36 @@ impl IndexClient {
         let (bytes, source) = match &file.parsed {
             DistFilename::Wheel(wheel) => self.wheel_metadata(file, wheel).await?,
             DistFilename::Sdist(sdist_name) => {
+                let sdist_error = |source| Error::Sdist {
+                    name: sdist_name.name.clone(),
+                    version: sdist_name.version.clone(),
+                    filename: file.filename.clone(),
+                    source,
+                };
+                // That an sdist needs a build is known from its bytes: a warm run does not
+                // download it again to find out (the builder's cache has its metadata).
+                let verdict_key = file
+                    .sha256()
+                    .map(|sha256| format!("dynamic-{}", sha256.hex()));
+                if let (Some(cache), Some(key)) = (cache, &verdict_key)
+                    && let Some(why) = cache.read_metadata(key)
+                {
+                    return Err(sdist_error(SdistError::Dynamic(
+                        String::from_utf8_lossy(&why).into_owned(),
+                    )));
+                }
                 let downloaded = self.whole_file(file).await?;
                 let limits = &self.inner.options.limits;
-                let metadata =
-                    sdist::metadata(downloaded, sdist_name, limits).map_err(|source| {
-                        Error::Sdist {
-                            name: sdist_name.name.clone(),
-                            version: sdist_name.version.clone(),
-                            filename: file.filename.clone(),
-                            source,
+                match sdist::metadata(downloaded, sdist_name, limits) {
+                    Ok(metadata) => (metadata, MetadataSource::whole_file(file)),
+                    Err(SdistError::Dynamic(why)) => {
+                        if let (Some(cache), Some(key)) = (cache, &verdict_key) {
+                            let _ = cache.write_metadata(key, why.as_bytes());
                         }
-                    })?;
-                (metadata, MetadataSource::whole_file(file))
+                        return Err(sdist_error(SdistError::Dynamic(why)));
+                    }
+                    Err(other) => return Err(sdist_error(other)),
+                }
             }
         };
         let metadata = Self::check_metadata(file, &bytes)?;

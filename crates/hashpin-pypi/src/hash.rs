@@ -134,6 +134,11 @@ impl HashDigest {
         })
     }
 
+    /// The digest in lowercase hex, without the algorithm.
+    pub fn hex(&self) -> &str {
+        &self.digest
+    }
+
     /// The raw bytes of the digest (half the size of its hex).
     pub(crate) fn to_bytes(&self) -> Vec<u8> {
         // `new` and `from_bytes` only ever store lowercase hex of even length.

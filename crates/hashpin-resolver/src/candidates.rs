@@ -75,11 +75,9 @@ impl fmt::Display for Unusable {
             Self::NoCompatibleFile => {
                 f.write_str("has no wheel for the target platform and no sdist")
             }
-            Self::NeedsBuild(refusal) => write!(
-                f,
-                "must be built to tell its dependencies (its sdist does not declare them), \
-                 and {refusal}"
-            ),
+            Self::NeedsBuild(refusal) => {
+                write!(f, "must be built to tell its dependencies, and {refusal}")
+            }
             Self::NotAllowed { flag } => write!(f, "has no file that {flag} allows"),
             Self::Metadata(why) => write!(f, "has unusable metadata: {why}"),
             Self::Constrained {

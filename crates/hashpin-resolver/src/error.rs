@@ -46,7 +46,9 @@ pub enum ResolveError {
         source: Arc<hashpin_pypi::Error>,
     },
     /// An sdist built for its metadata failed to build.
-    #[error("cannot build `{package}` {version} for its metadata")]
+    #[error(
+        "cannot build `{package}` {version} for its metadata (if another version would do, a constraint `{package}!={version}` passes it over)"
+    )]
     Build {
         /// The project.
         package: PackageName,

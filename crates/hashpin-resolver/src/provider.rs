@@ -146,6 +146,7 @@ fn prefetch<S: PackageSource>(
     context: &Arc<Context>,
     name: &PackageName,
     extras: &[ExtraName],
+    range: Ranges<Version>,
 ) {
     let units: Vec<Option<ExtraName>> = {
         // A poisoned lock holds whole names.
@@ -169,11 +170,12 @@ fn prefetch<S: PackageSource>(
         let Ok(candidates) = Context::candidates(project, context.options.exclude_newer) else {
             return;
         };
-        let range = context
-            .constraints
-            .get(&name)
-            .cloned()
-            .unwrap_or_else(Ranges::full);
+        // Within what the requirement that found it allows: a build of a version no
+        // requirement wants would run a package's code for nothing.
+        let range = match context.constraints.get(&name) {
+            Some(constraint) => range.intersection(constraint),
+            None => range,
+        };
         let best = context
             .choose(
                 &name,
@@ -218,7 +220,20 @@ fn prefetch<S: PackageSource>(
                         .evaluate(&context.target.markers, unit.as_slice())
                 });
                 if applies {
-                    prefetch(&fetcher, &context, &requirement.name, &requirement.extras);
+                    let range = match &requirement.version_or_url {
+                        Some(VersionOrUrl::VersionSpecifier(specifiers)) => {
+                            specifiers::to_ranges(specifiers)
+                        }
+                        Some(VersionOrUrl::Url(_)) => continue,
+                        None => Ranges::full(),
+                    };
+                    prefetch(
+                        &fetcher,
+                        &context,
+                        &requirement.name,
+                        &requirement.extras,
+                        range,
+                    );
                 }
             }
         }
@@ -315,19 +330,19 @@ impl<S: PackageSource> Provider<S> {
             for extra in &requirement.extras {
                 add(Package::Extra(name.clone(), extra.clone()), range.clone());
             }
-            self.prefetch(name, &requirement.extras);
+            self.prefetch(name, &requirement.extras, range.clone());
         }
         Ok(merged)
     }
 
-    fn prefetch(&self, name: &PackageName, extras: &[ExtraName]) {
+    fn prefetch(&self, name: &PackageName, extras: &[ExtraName], range: Ranges<Version>) {
         let next = self.discovered.borrow().len();
         self.discovered
             .borrow_mut()
             .entry(Package::Project(name.clone()))
             .or_insert(next);
         let _runtime = self.runtime.enter();
-        prefetch(&self.fetcher, &self.context, name, extras);
+        prefetch(&self.fetcher, &self.context, name, extras, range);
     }
 
     fn candidates(&self, name: &PackageName) -> Result<Rc<Candidates>, ResolveError> {
@@ -373,7 +388,7 @@ impl<S: PackageSource> Provider<S> {
                         ..
                     } => match self.context.options.build.builder_for(name) {
                         Ok(builder) => {
-                            log::debug!("building {name} {version}: {why}");
+                            log::debug!("{name} {version} needs a build ({why})");
                             match self
                                 .runtime
                                 .block_on(self.fetcher.built_metadata(file, builder))
@@ -499,28 +514,44 @@ impl<S: PackageSource> DependencyProvider for Provider<S> {
         let candidates = self.candidates(name)?;
         let explicit = self.explicit_prerelease.borrow().contains(name)
             || self.context.prerelease_constraints.contains(name);
-        let unusable_metadata = self
-            .unusable_metadata
-            .borrow()
-            .get(name)
-            .cloned()
-            .unwrap_or_default();
-        let needs_build: HashSet<Version> = self
-            .needs_build
-            .borrow()
-            .get(name)
-            .map(|versions| versions.keys().cloned().collect())
-            .unwrap_or_default();
-        if let Some(candidate) = self.context.choose(
-            name,
-            &candidates,
-            range,
-            explicit,
-            &unusable_metadata,
-            &needs_build,
-        ) {
-            log::trace!("choosing {name} {}", candidate.version);
-            return Ok(Some(candidate.version.clone()));
+        // A version whose build is refused is passed over here, as a yanked one is, rather than
+        // chosen and found unavailable: the explanation then says so once for all of them.
+        let refuses_builds = self.context.options.build.builder_for(name).is_err();
+        loop {
+            let unusable_metadata = self
+                .unusable_metadata
+                .borrow()
+                .get(name)
+                .cloned()
+                .unwrap_or_default();
+            let needs_build: HashSet<Version> = self
+                .needs_build
+                .borrow()
+                .get(name)
+                .map(|versions| versions.keys().cloned().collect())
+                .unwrap_or_default();
+            let Some(candidate) = self.context.choose(
+                name,
+                &candidates,
+                range,
+                explicit,
+                &unusable_metadata,
+                &needs_build,
+            ) else {
+                break;
+            };
+            let version = candidate.version.clone();
+            let from_sdist = candidate
+                .metadata_file()
+                .is_some_and(|file| matches!(file.parsed, hashpin_pypi::DistFilename::Sdist(_)));
+            if refuses_builds
+                && from_sdist
+                && let Err(Unusable::NeedsBuild(_)) = self.metadata(name, &version)?
+            {
+                continue;
+            }
+            log::trace!("choosing {name} {version}");
+            return Ok(Some(version));
         }
         // Nothing usable: keep why, for the explanation, and refuse a yanked `==` pin outright.
         let mut skipped = Vec::new();
@@ -545,6 +576,18 @@ impl<S: PackageSource> DependencyProvider for Provider<S> {
                 }
                 skipped.push((candidate.version.clone(), unusable.clone()));
             }
+        }
+        if let Some(refused) = self.needs_build.borrow().get(name) {
+            let mut refused: Vec<(&Version, &BuildRefusal)> = refused
+                .iter()
+                .filter(|(version, _)| range.contains(version))
+                .collect();
+            refused.sort_unstable_by(|a, b| b.0.cmp(a.0));
+            skipped.extend(
+                refused
+                    .into_iter()
+                    .map(|(version, refusal)| (version.clone(), Unusable::NeedsBuild(*refusal))),
+            );
         }
         self.skipped
             .borrow_mut()

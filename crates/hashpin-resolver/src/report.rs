@@ -122,13 +122,39 @@ impl Explainer {
         if self.missing.contains(name) {
             return format!("`{name}` was not found in the package index");
         }
-        let reasons: Vec<String> = self
+        // One clause per reason, naming the versions it rules out: a reason shared by many
+        // versions (every release needs a build) is said once.
+        let mut groups: Vec<(String, Vec<&Version>)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (version, why) in self
             .skipped
             .get(name)
             .into_iter()
             .flatten()
             .filter(|(version, _)| range.contains(version))
-            .map(|(version, why)| format!("{name} {version} {why}"))
+        {
+            if !seen.insert(version) {
+                continue;
+            }
+            let why = why.to_string();
+            match groups.iter_mut().find(|(known, _)| *known == why) {
+                Some((_, versions)) => versions.push(version),
+                None => groups.push((why, vec![version])),
+            }
+        }
+        let reasons: Vec<String> = groups
+            .iter()
+            .map(|(why, versions)| match versions.as_slice() {
+                [one] => format!("{name} {one} {why}"),
+                many => {
+                    let shown: Vec<String> = many.iter().take(3).map(ToString::to_string).collect();
+                    let more = match many.len() - shown.len() {
+                        0 => String::new(),
+                        more => format!(" and {more} more"),
+                    };
+                    format!("{name} {}{more}: each {why}", shown.join(", "))
+                }
+            })
             .collect();
         let wanted = requirement(package, range);
         if reasons.is_empty() {

@@ -1118,6 +1118,17 @@ fn command_line(args: &CompileArgs, sources: &[PathBuf]) -> String {
     for release in &args.allow_reupload {
         words.push(format!("--allow-reupload={release}"));
     }
+    // What may be built, and which files used, change what is locked.
+    if args.build.no_build {
+        words.push("--no-build".into());
+    }
+    for (flag, values) in [
+        ("--no-build-package", &args.build.no_build_package),
+        ("--only-binary", &args.build.only_binary),
+        ("--no-binary", &args.build.no_binary),
+    ] {
+        words.extend(values.iter().map(|value| format!("{flag}={value}")));
+    }
     if args.all_extras {
         words.push("--all-extras".into());
     }
