@@ -143,6 +143,8 @@ pub(crate) struct CheckArgs {
     #[command(flatten)]
     pub(crate) target: TargetArgs,
     #[command(flatten)]
+    pub(crate) build: BuildArgs,
+    #[command(flatten)]
     pub(crate) index: IndexArgs,
 }
 

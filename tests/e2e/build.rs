@@ -438,3 +438,32 @@ fn an_interrupted_run_stops_its_builds_and_removes_their_scratch() {
     std::thread::sleep(Duration::from_millis(200));
     assert!(!any_process_mentions(&marker), "a build outlived the run");
 }
+
+#[test]
+fn check_complete_builds_what_it_must_to_know_the_dependencies() {
+    let index = index_with(full_backend());
+    let project = Project::new("built\n");
+    let sdist = index.dist("built-1.0.tar.gz").expect("served");
+    project.write(
+        "requirements.txt",
+        &format!("built==1.0 --hash=sha256:{}\n", sdist.sha256()),
+    );
+    let check = |extra: &[&str]| {
+        run(crate::hashpin(project.cache.path())
+            .current_dir(project.dir.path())
+            .args(["check", "requirements.txt", "--complete"])
+            .args(extra)
+            .args(crate::compile::TARGET)
+            .args(["--index-url", &index.url()]))
+    };
+    let (output, stdout, stderr) = check(&[]);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("`built==1.0` requires `dep>=1`, which is not pinned"),
+        "{stdout}"
+    );
+    // Not allowed to build: the dependencies are unknown, and the lock is not complete.
+    let (output, stdout, stderr) = check(&["--no-build"]);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("not known to be complete"), "{stdout}");
+}

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use anyhow::Context as _;
 use hashpin_pypi::{CoreMetadata, ExtraName, IndexClient, PackageName};
-use hashpin_resolver::TargetEnvironment;
+use hashpin_resolver::{BuildPolicy, TargetEnvironment};
 use pep508_rs::VersionOrUrl;
 
 use super::finding::{Finding, Rule};
@@ -16,6 +16,7 @@ use super::local::Pin;
 /// asks for and the extras its dependents ask for.
 pub(super) async fn check(
     client: &IndexClient,
+    builds: &BuildPolicy,
     pins: &[Pin<'_>],
     listings: &HashMap<PackageName, Listing>,
     target: &TargetEnvironment,
@@ -28,7 +29,7 @@ pub(super) async fn check(
         .map(|pin| (pin.name(), pin))
         .collect();
     let mut findings = Vec::new();
-    let metadata = metadata(client, &installed, listings, target, &mut findings).await?;
+    let metadata = metadata(client, builds, &installed, listings, target, &mut findings).await?;
 
     let mut queue: VecDeque<(&PackageName, Option<ExtraName>)> = VecDeque::new();
     for pin in installed.values() {
@@ -103,6 +104,7 @@ pub(super) async fn check(
 /// warning: its dependencies go unchecked.
 async fn metadata<'a>(
     client: &IndexClient,
+    builds: &BuildPolicy,
     installed: &HashMap<&'a PackageName, &Pin<'_>>,
     listings: &HashMap<PackageName, Listing>,
     target: &TargetEnvironment,
@@ -122,8 +124,20 @@ async fn metadata<'a>(
             .or_else(|| files.first());
         let Some(file) = best else { continue };
         let (client, file) = (client.clone(), (*file).clone());
+        let builder = builds.builder_for(name).ok().cloned();
         let id = reads
-            .spawn(async move { client.metadata(&file).await })
+            .spawn(async move {
+                match (client.metadata(&file).await, builder) {
+                    (
+                        Err(hashpin_pypi::Error::Sdist {
+                            source: hashpin_pypi::SdistError::Dynamic(_),
+                            ..
+                        }),
+                        Some(builder),
+                    ) => builder.build_metadata(file).await.map_err(Unread::Build),
+                    (read, _) => read.map_err(Unread::Index),
+                }
+            })
             .id();
         names.insert(id, (*name, pin.release(), pin.location().clone()));
     }
@@ -137,10 +151,39 @@ async fn metadata<'a>(
             Ok(read) => {
                 metadata.insert(name, read);
             }
-            Err(error) => findings.push(unreadable(&error, name, &release, &location)?),
+            Err(Unread::Index(error)) => {
+                findings.push(unreadable(&error, name, &release, &location)?);
+            }
+            Err(Unread::Build(failure)) => {
+                let mut causes = vec![failure.to_string()];
+                let mut source = failure.source();
+                while let Some(cause) = source {
+                    causes.push(cause.to_string());
+                    source = cause.source();
+                }
+                findings.push(
+                    Finding::new(
+                        Rule::UnknownDependencies,
+                        &location,
+                        format!(
+                            "cannot build `{release}` for its dependencies, so the lock is not known to be complete: {}",
+                            causes.join(": ")
+                        ),
+                    )
+                    .about(name, release.split_once("==").map(|(_, version)| version)),
+                );
+            }
         }
     }
     Ok(metadata)
+}
+
+/// Why a release's metadata was not read.
+enum Unread {
+    /// The index client's error (including "needs a build" where none may run).
+    Index(hashpin_pypi::Error),
+    /// Its build failed.
+    Build(hashpin_resolver::BuildFailure),
 }
 
 /// A metadata read that failed: a broken or tampered file is a finding; a network failure

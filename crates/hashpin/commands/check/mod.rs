@@ -53,7 +53,11 @@ pub(crate) async fn run(args: &CheckArgs) -> anyhow::Result<()> {
         if args.complete {
             let target =
                 target_environment(&args.target, &args.index.python, interpreter.as_ref().ok())?;
-            findings.extend(complete::check(&client, &pins, &listings, &target).await?);
+            // Dependencies only a build tells are built, as compile builds them.
+            let (policy, builder) =
+                crate::settings::build_policy(&args.build, &client, &args.index.python, cutoff)?;
+            let _clean_up = super::CleanUp(&builder);
+            findings.extend(complete::check(&client, &policy, &pins, &listings, &target).await?);
         }
     }
 
