@@ -168,6 +168,8 @@ pub(crate) struct ShowArgs {
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub(crate) versions: usize,
     #[command(flatten)]
+    pub(crate) build: BuildArgs,
+    #[command(flatten)]
     pub(crate) index: IndexArgs,
 }
 

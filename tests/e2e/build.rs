@@ -467,3 +467,20 @@ fn check_complete_builds_what_it_must_to_know_the_dependencies() {
     assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
     assert!(stdout.contains("not known to be complete"), "{stdout}");
 }
+
+#[test]
+fn show_marks_sdist_only_versions_and_builds_for_their_metadata() {
+    let index = index_with(full_backend());
+    let project = Project::new("");
+    let (output, stdout, stderr) = run(crate::hashpin(project.cache.path())
+        .current_dir(project.dir.path())
+        .args(["show", "built", "--index-url", &index.url()]));
+    assert!(output.status.success(), "{stderr}");
+    assert!(stdout.contains("  1.0  1 file, sdist only"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "metadata of built 1.0 (from built-1.0.tar.gz, built):\n  Requires-Dist: dep>=1"
+        ),
+        "{stdout}"
+    );
+}

@@ -31,7 +31,7 @@ fn shows_versions_files_and_dependencies() {
     assert!(output.status.success(), "{stderr}");
     assert!(stdout.starts_with("demo-pkg: 3 versions\n"), "{stdout}");
     assert!(
-        stdout.contains("  2.0  1 files (yanked: broken)"),
+        stdout.contains("  2.0  1 file (yanked: broken)"),
         "{stdout}"
     );
     // The newest release that is neither yanked nor a pre-release is shown.

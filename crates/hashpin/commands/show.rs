@@ -43,7 +43,20 @@ pub(crate) async fn run(args: &ShowArgs) -> anyhow::Result<()> {
             _ if yanked => " (yanked)".to_string(),
             _ => String::new(),
         };
-        let _ = writeln!(out, "  {}  {} files{note}", version.version(), files.len());
+        // Only an sdist: pip builds it to install it (and hashpin, for its metadata, when
+        // that is not declared statically).
+        let sdist_only = !files.is_empty()
+            && files
+                .iter()
+                .all(|file| matches!(file.parsed, hashpin_pypi::DistFilename::Sdist(_)));
+        let sdist_only = if sdist_only { ", sdist only" } else { "" };
+        let count = if files.len() == 1 { "file" } else { "files" };
+        let _ = writeln!(
+            out,
+            "  {}  {} {count}{sdist_only}{note}",
+            version.version(),
+            files.len()
+        );
     }
     if versions.len() > args.versions {
         let _ = writeln!(
@@ -83,10 +96,32 @@ pub(crate) async fn run(args: &ShowArgs) -> anyhow::Result<()> {
             hashpin_pypi::DistFilename::Sdist(_) => 0,
         })
         .context("the version has no files")?;
-    let metadata = client.metadata(source).await?;
+    let (metadata, built) = match client.metadata(source).await {
+        Err(hashpin_pypi::Error::Sdist {
+            source: hashpin_pypi::SdistError::Dynamic(why),
+            ..
+        }) => {
+            let (policy, builder) =
+                crate::settings::build_policy(&args.build, &client, &args.index.python, None)?;
+            let _clean_up = super::CleanUp(&builder);
+            let builder = policy.builder_for(&name).map_err(|refusal| {
+                anyhow::anyhow!(
+                    "the metadata of {name} {chosen} is known only by building {} ({why}), and {refusal}",
+                    source.filename
+                )
+            })?;
+            let metadata = builder
+                .build_metadata(source.clone())
+                .await
+                .map_err(|failure| anyhow::anyhow!(failure))
+                .with_context(|| format!("cannot build {} for its metadata", source.filename))?;
+            (metadata, ", built")
+        }
+        read => (read?, ""),
+    };
     let _ = writeln!(
         out,
-        "\nmetadata of {name} {chosen} (from {}):",
+        "\nmetadata of {name} {chosen} (from {}{built}):",
         source.filename
     );
     if let Some(requires_python) = &metadata.requires_python {
