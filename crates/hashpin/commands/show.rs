@@ -35,36 +35,7 @@ pub(crate) async fn run(args: &ShowArgs) -> anyhow::Result<()> {
 
     let mut out = String::new();
     let _ = writeln!(out, "{name}: {} versions", versions.len());
-    for (index, version) in versions.iter().enumerate().take(args.versions) {
-        let files = project.files_at(index);
-        let yanked = files.iter().all(|file| file.yanked.is_yanked());
-        let note = match files.first().and_then(|file| file.yanked.reason()) {
-            Some(reason) if yanked => format!(" (yanked: {reason})"),
-            _ if yanked => " (yanked)".to_string(),
-            _ => String::new(),
-        };
-        // Only an sdist: pip builds it to install it (and hashpin, for its metadata, when
-        // that is not declared statically).
-        let sdist_only = !files.is_empty()
-            && files
-                .iter()
-                .all(|file| matches!(file.parsed, hashpin_pypi::DistFilename::Sdist(_)));
-        let sdist_only = if sdist_only { ", sdist only" } else { "" };
-        let count = if files.len() == 1 { "file" } else { "files" };
-        let _ = writeln!(
-            out,
-            "  {}  {} {count}{sdist_only}{note}",
-            version.version(),
-            files.len()
-        );
-    }
-    if versions.len() > args.versions {
-        let _ = writeln!(
-            out,
-            "  … {} older (--versions N lists more)",
-            versions.len() - args.versions
-        );
-    }
+    list_versions(&mut out, &project, args.versions);
     let _ = writeln!(out, "\nfiles of {name} {chosen}:");
     for file in &files {
         let hash = file
@@ -96,29 +67,7 @@ pub(crate) async fn run(args: &ShowArgs) -> anyhow::Result<()> {
             hashpin_pypi::DistFilename::Sdist(_) => 0,
         })
         .context("the version has no files")?;
-    let (metadata, built) = match client.metadata(source).await {
-        Err(hashpin_pypi::Error::Sdist {
-            source: hashpin_pypi::SdistError::Dynamic(why),
-            ..
-        }) => {
-            let (policy, builder) =
-                crate::settings::build_policy(&args.build, &client, &args.index.python, None)?;
-            let _clean_up = super::CleanUp(&builder);
-            let builder = policy.builder_for(&name).map_err(|refusal| {
-                anyhow::anyhow!(
-                    "the metadata of {name} {chosen} is known only by building {} ({why}), and {refusal}",
-                    source.filename
-                )
-            })?;
-            let metadata = builder
-                .build_metadata(source.clone())
-                .await
-                .map_err(|failure| anyhow::anyhow!(failure))
-                .with_context(|| format!("cannot build {} for its metadata", source.filename))?;
-            (metadata, ", built")
-        }
-        read => (read?, ""),
-    };
+    let (metadata, built) = metadata(args, &client, &name, &chosen, source).await?;
     let _ = writeln!(
         out,
         "\nmetadata of {name} {chosen} (from {}{built}):",
@@ -138,6 +87,75 @@ pub(crate) async fn run(args: &ShowArgs) -> anyhow::Result<()> {
     }
     printer::text(out.trim_end())?;
     Ok(())
+}
+
+/// One line per version, newest first, at most `limit`.
+fn list_versions(out: &mut String, project: &Project, limit: usize) {
+    let versions = project.versions();
+    for (index, version) in versions.iter().enumerate().take(limit) {
+        let files = project.files_at(index);
+        let yanked = files.iter().all(|file| file.yanked.is_yanked());
+        let note = match files.first().and_then(|file| file.yanked.reason()) {
+            Some(reason) if yanked => format!(" (yanked: {reason})"),
+            _ if yanked => " (yanked)".to_string(),
+            _ => String::new(),
+        };
+        // Only an sdist: pip builds it to install it (and hashpin, for its metadata, when
+        // that is not declared statically).
+        let sdist_only = !files.is_empty()
+            && files
+                .iter()
+                .all(|file| matches!(file.parsed, hashpin_pypi::DistFilename::Sdist(_)));
+        let sdist_only = if sdist_only { ", sdist only" } else { "" };
+        let count = if files.len() == 1 { "file" } else { "files" };
+        let _ = writeln!(
+            out,
+            "  {}  {} {count}{sdist_only}{note}",
+            version.version(),
+            files.len()
+        );
+    }
+    if versions.len() > limit {
+        let _ = writeln!(
+            out,
+            "  … {} older (--versions N lists more)",
+            versions.len() - limit
+        );
+    }
+}
+
+/// The metadata of `source`, built when it is known only by building it; with ", built" to
+/// say so.
+async fn metadata(
+    args: &ShowArgs,
+    client: &hashpin_pypi::IndexClient,
+    name: &PackageName,
+    chosen: &Version,
+    source: &hashpin_pypi::DistFile,
+) -> anyhow::Result<(hashpin_pypi::CoreMetadata, &'static str)> {
+    Ok(match client.metadata(source).await {
+        Err(hashpin_pypi::Error::Sdist {
+            source: hashpin_pypi::SdistError::Dynamic(why),
+            ..
+        }) => {
+            let (policy, builder) =
+                crate::settings::build_policy(&args.build, client, &args.index.python, None)?;
+            let _clean_up = super::CleanUp(&builder);
+            let builder = policy.builder_for(name).map_err(|refusal| {
+                anyhow::anyhow!(
+                    "the metadata of {name} {chosen} is known only by building {} ({why}), and {refusal}",
+                    source.filename
+                )
+            })?;
+            let metadata = builder
+                .build_metadata(source.clone())
+                .await
+                .map_err(|failure| anyhow::anyhow!(failure))
+                .with_context(|| format!("cannot build {} for its metadata", source.filename))?;
+            (metadata, ", built")
+        }
+        read => (read?, ""),
+    })
 }
 
 /// The newest final release with a file that is not yanked, else the newest version.
