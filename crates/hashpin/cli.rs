@@ -92,6 +92,11 @@ pub(crate) struct CompileArgs {
     pub(crate) target: TargetArgs,
     #[command(flatten)]
     pub(crate) build: BuildArgs,
+    /// Also write the build requirements of every sdist the lock would build at install
+    /// time, resolved together and pinned with hashes, to this file: build constraints for
+    /// `uv pip install --build-constraints` or `pip install --build-constraint`.
+    #[arg(long, value_name = "FILE", help_heading = "Builds")]
+    pub(crate) write_build_constraints: Option<PathBuf>,
     /// Print the lockfile instead of writing it.
     #[arg(long)]
     pub(crate) dry_run: bool,

@@ -484,3 +484,51 @@ fn show_marks_sdist_only_versions_and_builds_for_their_metadata() {
         "{stdout}"
     );
 }
+
+#[test]
+fn build_constraints_pin_what_the_lock_s_sdists_build_with_by_hash() {
+    let index = index_with(full_backend());
+    let project = Project::new("built\n");
+    let (output, lock, stderr) = project.compile(
+        &index,
+        &["--write-build-constraints", "build-constraints.txt"],
+    );
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(pin_list(&lock), "built==1.0 dep==1.0", "{lock}");
+    let constraints = project.read("build-constraints.txt");
+    assert_eq!(
+        pin_list(&constraints),
+        "helper==1.0 helper2==2.0",
+        "{constraints}"
+    );
+    for name in ["helper", "helper2"] {
+        let wheel = index
+            .dists()
+            .into_iter()
+            .find(|dist| dist.name() == name)
+            .expect("served");
+        assert!(
+            constraints.contains(&format!("--hash=sha256:{}", wheel.sha256())),
+            "{constraints}"
+        );
+    }
+    assert!(
+        constraints.contains("# via build of built==1.0"),
+        "{constraints}"
+    );
+    assert!(
+        constraints.contains("--write-build-constraints=build-constraints.txt"),
+        "{constraints}"
+    );
+
+    // A lock of wheels only builds nothing at install: nothing to write.
+    project.write("requirements.in", "dep\n");
+    std::fs::remove_file(project.path("build-constraints.txt")).expect("removed");
+    let (output, _, stderr) = project.compile(
+        &index,
+        &["--write-build-constraints", "build-constraints.txt"],
+    );
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("no build constraints to write"), "{stderr}");
+    assert!(!project.path("build-constraints.txt").exists());
+}

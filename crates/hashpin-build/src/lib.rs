@@ -159,6 +159,15 @@ impl Builder {
         self.inner.build_tree(tree).await
     }
 
+    /// What building a wheel of the sdist `file` requires: `[build-system] requires` and
+    /// what `get_requires_for_build_wheel` adds (which runs the backend, isolated).
+    pub async fn build_requirements(
+        &self,
+        file: &DistFile,
+    ) -> Result<Vec<Requirement>, BuildError> {
+        self.inner.build_requirements(file).await
+    }
+
     /// Removes this run's scratch directory (sdists, environments, logs) now, rather than
     /// when the last task holding the builder lets go of it.
     pub fn clean_up(&self) {
@@ -342,35 +351,125 @@ impl Inner {
         python: &BuildPython,
         dir: &Path,
     ) -> Result<(Vec<u8>, Vec<(PackageName, Version, DistFile)>), BuildError> {
-        let (first, first_installed) = self
-            .environment(&system.requires, python, &dir.join("env"))
+        let (environment, installed, _) = self
+            .prepared_environment(source, system, python, dir)
             .await?;
-        let runner = |environment: &BuildEnvironment| HookRunner {
+        let runner = self.runner(&environment, source, system, dir);
+        let bytes = self.run_metadata_hooks(&runner, dir).await?;
+        Ok((bytes, installed))
+    }
+
+    fn runner<'a>(
+        &self,
+        environment: &BuildEnvironment,
+        source: &'a Path,
+        system: &'a BuildSystem,
+        dir: &'a Path,
+    ) -> HookRunner<'a> {
+        HookRunner {
             python: environment.python.clone(),
             source,
             scratch: dir,
             system,
             timeout: self.options.timeout,
-        };
-        let extra = match runner(&first)
+        }
+    }
+
+    /// The environment a wheel of `source` is built in: what `system` declares, plus what
+    /// `get_requires_for_build_wheel` adds; what was installed; and all those requirements.
+    async fn prepared_environment(
+        &self,
+        source: &Path,
+        system: &BuildSystem,
+        python: &BuildPython,
+        dir: &Path,
+    ) -> Result<
+        (
+            BuildEnvironment,
+            Vec<(PackageName, Version, DistFile)>,
+            Vec<Requirement>,
+        ),
+        BuildError,
+    > {
+        let (first, first_installed) = self
+            .environment(&system.requires, python, &dir.join("env"))
+            .await?;
+        let extra = match self
+            .runner(&first, source, system, dir)
             .run(Hook::GetRequiresForBuildWheel, &dir.join("out"))
             .await?
         {
             HookResult::Returned { value } => requirement_list(&value)?,
             _ => Vec::new(),
         };
+        let mut all = system.requires.clone();
         // What the backend adds is resolved together with what it declared, into a fresh
         // environment: the two sets may need other versions together than apart.
-        let (environment, installed) = if extra.is_empty() {
-            (first, first_installed)
-        } else {
-            log::debug!("{} asks to build with {}", source.display(), join(&extra));
-            let mut all = system.requires.clone();
-            all.extend(extra);
-            self.environment(&all, python, &dir.join("env2")).await?
+        if extra.is_empty() {
+            return Ok((first, first_installed, all));
+        }
+        log::debug!("{} asks to build with {}", source.display(), join(&extra));
+        all.extend(extra);
+        let (environment, installed) = self.environment(&all, python, &dir.join("env2")).await?;
+        Ok((environment, installed, all))
+    }
+
+    /// What building a wheel of the sdist `file` requires (`[build-system] requires` and
+    /// what `get_requires_for_build_wheel` adds), cached as its metadata is.
+    async fn build_requirements(&self, file: &DistFile) -> Result<Vec<Requirement>, BuildError> {
+        let DistFilename::Sdist(sdist) = &file.parsed else {
+            return Ok(Vec::new());
         };
-        let bytes = self.run_metadata_hooks(&runner(&environment), dir).await?;
-        Ok((bytes, installed))
+        let python = self.python().await?;
+        let cache = self.client.options().cache.as_ref();
+        let cached = |sha256: &HashDigest| {
+            let bytes = cache?.read_built(&format!("requires-{}", cache_key(sha256, python)))?;
+            String::from_utf8(bytes)
+                .ok()?
+                .lines()
+                .map(|line| hashpin_pypi::parse_requirement(line).ok())
+                .collect::<Option<Vec<_>>>()
+        };
+        if let Some(requirements) = file.sha256().and_then(cached) {
+            return Ok(requirements);
+        }
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|error| BuildError::Io(std::io::Error::other(error)))?;
+        let scratch = tempfile::Builder::new()
+            .prefix("sdist-")
+            .tempdir_in(self.scratch().await?)?;
+        let dir = scratch.path();
+        let archive = dir.join(&file.filename);
+        let sha256 = self
+            .client
+            .download(file, &archive)
+            .await
+            .map_err(BuildError::Download)?;
+        if let Some(requirements) = cached(&sha256) {
+            return Ok(requirements);
+        }
+        let (source, system) = self.source_tree(&archive, sdist.format, dir).await?;
+        let (_, _, requirements) = self
+            .prepared_environment(&source, &system, python, dir)
+            .await?;
+        if let Some(cache) = cache {
+            let text = requirements
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n");
+            let key = format!("requires-{}", cache_key(&sha256, python));
+            if let Err(error) = cache.write_built(&key, text.as_bytes()) {
+                log::warn!(
+                    "cannot write to the cache at {}: {error}",
+                    cache.root().display()
+                );
+            }
+        }
+        Ok(requirements)
     }
 
     /// The metadata of the local project at `tree`, built in place (as pip and uv build

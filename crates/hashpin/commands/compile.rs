@@ -102,12 +102,22 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
         return check_up_to_date(args, &sources, &text, reuploaded.err());
     }
     reuploaded?;
+    let build_constraints = super::build_constraints::for_args(
+        args,
+        &set,
+        &lock,
+        (&resolution, &target, &resolver_options),
+        &builder,
+        &client,
+    )
+    .await?;
     match &args.output_file {
         Some(path) if !args.dry_run => crate::output::write_atomically(path, &text)?,
         // An empty lock (no requirements, no header) prints nothing, not an empty line.
         _ if text.is_empty() => {}
         _ => printer::data(text.trim_end_matches('\n'))?,
     }
+    super::build_constraints::write(args, build_constraints)?;
     printer::status(&super::with_builds(
         super::summary("Locked", &lock, started),
         &builder,
@@ -1117,6 +1127,9 @@ fn command_line(args: &CompileArgs, sources: &[PathBuf]) -> String {
     }
     for release in &args.allow_reupload {
         words.push(format!("--allow-reupload={release}"));
+    }
+    if let Some(path) = &args.write_build_constraints {
+        words.push(format!("--write-build-constraints={}", relative_path(path)));
     }
     // What may be built, and which files used, change what is locked.
     if args.build.no_build {
