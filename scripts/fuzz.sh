@@ -9,7 +9,8 @@
 # corpus grown by earlier runs on this machine (FUZZ_WORK, default /tmp/hashpin-fuzz), which
 # is not committed. A crash stops the target and leaves its input in fuzz/artifacts/TARGET/:
 # fix the bug, then copy the input to fuzz/regressions/TARGET/, where every test run replays
-# it (crates/hashpin-pypi/tests/it/fuzz_corpus.rs, crates/hashpin-formats/src/fuzz.rs).
+# it (crates/hashpin-pypi/tests/it/fuzz_corpus.rs, crates/hashpin-formats/src/fuzz.rs,
+# crates/hashpin-build/src/fuzz.rs).
 #
 # Limits: 10 s per input, 2 GiB per allocation (an input that takes longer or more is a bug of
 # its own), and RSS_MB (default 6144) for the whole process: pep508_rs interns every marker it

@@ -24,6 +24,8 @@
 mod backend;
 mod environment;
 mod error;
+#[doc(hidden)]
+pub mod fuzz;
 mod hooks;
 mod running;
 mod unpack;
