@@ -55,13 +55,15 @@ impl Explainer {
         let cause1 = self.without_local_gaps(Arc::unwrap_or_clone(derived.cause1));
         let cause2 = self.without_local_gaps(Arc::unwrap_or_clone(derived.cause2));
         let (gap, other) = match (&cause1, &cause2) {
-            (DerivationTree::External(External::NoVersions(package, range)), _)
-                if self.is_local_gap(package, range) =>
+            (DerivationTree::External(External::NoVersions(package, range)), other)
+                if self.is_local_gap(package, range)
+                    || self.is_empty_gap(package, range, other) =>
             {
                 ((package.clone(), range.clone()), cause2)
             }
-            (_, DerivationTree::External(External::NoVersions(package, range)))
-                if self.is_local_gap(package, range) =>
+            (other, DerivationTree::External(External::NoVersions(package, range)))
+                if self.is_local_gap(package, range)
+                    || self.is_empty_gap(package, range, other) =>
             {
                 ((package.clone(), range.clone()), cause1)
             }
@@ -96,6 +98,32 @@ impl Explainer {
                 DerivationTree::Derived(derived)
             }
         }
+    }
+
+    /// A range of `package` that holds none of its versions (the index has some, none in
+    /// it, none passed over), next to a fact about `package` itself that it can join: "no
+    /// `botocore` between 1.29.0 and 1.29.1, …" is what turns 165 `==` versions that depend
+    /// on something into one range that does (`botocore>=1.29.0,<1.30.0`).
+    fn is_empty_gap(&self, package: &Package, range: &Ranges<Version>, other: &Tree) -> bool {
+        let Some(name) = package.name() else {
+            return false;
+        };
+        let joins = match other {
+            DerivationTree::External(External::FromDependencyOf(depender, ..)) => {
+                depender == package
+            }
+            DerivationTree::External(External::Custom(about, ..)) => about == package,
+            _ => false,
+        };
+        joins
+            && !self.missing.contains(name)
+            && self.available.get(name).is_some_and(|versions| {
+                !versions.is_empty() && !versions.iter().any(|version| range.contains(version))
+            })
+            && !self
+                .skipped
+                .get(name)
+                .is_some_and(|skipped| skipped.iter().any(|(version, _)| range.contains(version)))
     }
 
     fn is_local_gap(&self, package: &Package, range: &Ranges<Version>) -> bool {

@@ -156,3 +156,28 @@ async fn only_other_platforms() {
     let text = explain(&index, &["winlib"]).await;
     assert_snapshot("other_platform", &text);
 }
+
+#[tokio::test]
+async fn issue_10_many_releases_with_one_dependency_read_as_one_range() {
+    // boto3 1.26.0 needs botocore 1.29.x, and every one of its 40 releases pins urllib3 below
+    // what the root requires: one range, not 40 versions listed twice.
+    let mut index = IndexBuilder::new()
+        .dist(
+            Dist::wheel("boto", "1.26.0")
+                .requires_dist("botocore>=1.29.0,<1.30.0")
+                .build(),
+        )
+        .dist(Dist::wheel("urllib3", "1.26.0").build())
+        .dist(Dist::wheel("urllib3", "2.0.0").build())
+        .dist(Dist::wheel("botocore", "1.30.0").build());
+    for patch in 0..40 {
+        index = index.dist(
+            Dist::wheel("botocore", &format!("1.29.{patch}"))
+                .requires_dist("urllib3>=1.25.4,<1.27")
+                .build(),
+        );
+    }
+    let text = explain(&index.start(), &["boto==1.26.0", "urllib3>=2"]).await;
+    assert_snapshot("many_releases_one_range", &text);
+    assert!(text.len() < 400, "{text}");
+}
