@@ -238,3 +238,21 @@ async fn a_failure_for_a_version_never_considered_does_not_matter() {
     .await;
     assert_eq!(pins(&resolution), ["foo==1.0"]);
 }
+
+#[tokio::test]
+async fn issue_10_a_dependency_whose_releases_all_need_a_build_names_who_requires_it() {
+    // sqlitedict's shape: every release an sdist that must be built, required by another
+    // package. The explanation says once why, over the versions, and names that package.
+    let mut index = IndexBuilder::new().dist(
+        Dist::wheel("app", "1.0")
+            .requires_dist("store>=1")
+            .build(),
+    );
+    for version in ["1.0", "1.1", "1.2", "2.0", "2.1"] {
+        index = index.dist(dynamic_sdist("store", version));
+    }
+    let text = no_solution(lock(&index.start(), &["app"]).await);
+    assert_snapshot("every_release_needs_a_build", &text);
+    assert!(text.contains("`app==1.0` depends on `store>=1`"), "{text}");
+    assert_eq!(text.matches("must be built").count(), 1, "{text}");
+}
