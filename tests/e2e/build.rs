@@ -532,3 +532,30 @@ fn build_constraints_pin_what_the_lock_s_sdists_build_with_by_hash() {
     assert!(stderr.contains("no build constraints to write"), "{stderr}");
     assert!(!project.path("build-constraints.txt").exists());
 }
+
+#[test]
+fn a_local_project_by_file_url_is_locked_without_its_absolute_path() {
+    let index = IndexBuilder::new()
+        .dist(Dist::wheel("dep", "1.0").build())
+        .start();
+    let project = Project::new("");
+    std::fs::create_dir_all(project.path("libs/mine")).expect("a directory");
+    project.write(
+        "libs/mine/pyproject.toml",
+        "[project]\nname = \"mine\"\nversion = \"1\"\ndependencies = [\"dep\"]\n",
+    );
+    let absolute = std::fs::canonicalize(project.path("libs/mine")).expect("exists");
+    let url = url::Url::from_directory_path(&absolute).expect("a file URL");
+    project.write("requirements.in", &format!("mine @ {url}\n"));
+    let lock = project.lock(&index, &[]);
+    assert_eq!(pin_list(&lock), "dep==1.0", "{lock}");
+    assert!(
+        lock.contains("run `pip install --no-deps libs/mine`"),
+        "{lock}"
+    );
+    let home = absolute.to_string_lossy();
+    assert!(
+        !lock.contains(&*home),
+        "an absolute path in the lock: {lock}"
+    );
+}

@@ -579,6 +579,22 @@ fn requirement_line(
         // An archive by URL is locked as that file, by its hash (pip's hash-checking mode
         // accepts `name @ URL --hash=…`).
         let lockable = mode == Mode::Strict && matches!(url.scheme(), "http" | "https");
+        // `name @ file:///path/to/project`: a local project, as `./path` is.
+        if mode == Mode::Strict
+            && url.scheme() == "file"
+            && hashes.is_empty()
+            && let Ok(path) = url.to_file_path()
+            && path.is_dir()
+        {
+            return Ok(RequirementLine {
+                entry: None,
+                unlockable: None,
+                local: Some((
+                    path.to_string_lossy().into_owned(),
+                    requirement.extras.iter().map(ToString::to_string).collect(),
+                )),
+            });
+        }
         if !lockable {
             if mode == Mode::Audit {
                 return Ok(RequirementLine {

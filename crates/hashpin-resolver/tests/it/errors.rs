@@ -243,11 +243,8 @@ async fn a_failure_for_a_version_never_considered_does_not_matter() {
 async fn issue_10_a_dependency_whose_releases_all_need_a_build_names_who_requires_it() {
     // sqlitedict's shape: every release an sdist that must be built, required by another
     // package. The explanation says once why, over the versions, and names that package.
-    let mut index = IndexBuilder::new().dist(
-        Dist::wheel("app", "1.0")
-            .requires_dist("store>=1")
-            .build(),
-    );
+    let mut index =
+        IndexBuilder::new().dist(Dist::wheel("app", "1.0").requires_dist("store>=1").build());
     for version in ["1.0", "1.1", "1.2", "2.0", "2.1"] {
         index = index.dist(dynamic_sdist("store", version));
     }
