@@ -384,14 +384,17 @@ fn credentials_in_an_archive_url_go_to_its_host_and_nowhere_else() {
     );
 }
 
-/// Whether any process's command line mentions `text` (Linux: /proc).
-fn any_process_mentions(text: &str) -> bool {
+/// Whether any process's command line mentions every one of `texts` (Linux: /proc).
+fn any_process_mentions(texts: &[&str]) -> bool {
     std::fs::read_dir("/proc")
         .into_iter()
         .flatten()
         .flatten()
         .filter_map(|entry| std::fs::read(entry.path().join("cmdline")).ok())
-        .any(|cmdline| String::from_utf8_lossy(&cmdline).contains(text))
+        .any(|cmdline| {
+            let cmdline = String::from_utf8_lossy(&cmdline);
+            texts.iter().all(|text| cmdline.contains(text))
+        })
 }
 
 #[cfg(target_os = "linux")]
@@ -412,8 +415,11 @@ fn an_interrupted_run_stops_its_builds_and_removes_their_scratch() {
         .expect("hashpin starts");
     let marker = tmp.path().to_string_lossy().into_owned();
     let started = Instant::now();
-    // Until the hook is running (its command line names the scratch directory).
-    while !any_process_mentions(&format!("{marker}/hashpin-build-")) {
+    // Until the hook is running (its command line names the runner in the scratch directory).
+    while !any_process_mentions(&[
+        &format!("{marker}/hashpin-build-"),
+        "hashpin_hook_runner.py",
+    ]) {
         assert!(
             started.elapsed() < Duration::from_mins(1),
             "the build never started"
@@ -436,7 +442,10 @@ fn an_interrupted_run_stops_its_builds_and_removes_their_scratch() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
     std::thread::sleep(Duration::from_millis(200));
-    assert!(!any_process_mentions(&marker), "a build outlived the run");
+    assert!(
+        !any_process_mentions(&[&marker]),
+        "a build outlived the run"
+    );
 }
 
 #[test]

@@ -20,16 +20,17 @@ pub(crate) struct BuildEnvironment {
 impl BuildEnvironment {
     /// Creates a virtual environment at `root` from `base` (`python -m venv --without-pip`).
     pub(crate) async fn create(base: &Path, root: &Path) -> Result<Self, BuildError> {
-        let output = tokio::process::Command::new(base)
-            .args(["-I", "-m", "venv", "--without-pip", "--clear"])
-            .arg(root)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .await
-            .map_err(|source| BuildError::Spawn {
-                python: base.to_path_buf(),
-                source,
-            })?;
+        let output = crate::running::output(
+            tokio::process::Command::new(base)
+                .args(["-I", "-m", "venv", "--without-pip", "--clear"])
+                .arg(root)
+                .stdin(std::process::Stdio::null()),
+        )
+        .await
+        .map_err(|source| BuildError::Spawn {
+            python: base.to_path_buf(),
+            source,
+        })?;
         if !output.status.success() {
             return Err(BuildError::Environment(format!(
                 "`{} -m venv` failed: {}",
@@ -42,19 +43,20 @@ impl BuildEnvironment {
         } else {
             root.join("bin").join("python")
         };
-        let output = tokio::process::Command::new(&python)
-            .args([
-                "-I",
-                "-c",
-                "import sysconfig; print(sysconfig.get_path('purelib'))",
-            ])
-            .stdin(std::process::Stdio::null())
-            .output()
-            .await
-            .map_err(|source| BuildError::Spawn {
-                python: python.clone(),
-                source,
-            })?;
+        let output = crate::running::output(
+            tokio::process::Command::new(&python)
+                .args([
+                    "-I",
+                    "-c",
+                    "import sysconfig; print(sysconfig.get_path('purelib'))",
+                ])
+                .stdin(std::process::Stdio::null()),
+        )
+        .await
+        .map_err(|source| BuildError::Spawn {
+            python: python.clone(),
+            source,
+        })?;
         let site_packages = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
         if !output.status.success() || !site_packages.starts_with(root) {
             return Err(BuildError::Environment(format!(

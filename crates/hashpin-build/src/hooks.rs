@@ -111,23 +111,18 @@ impl HookRunner<'_> {
             .envs(build_environment(std::env::vars_os(), &home, &tmp))
             .stdin(Stdio::null())
             .stdout(Stdio::from(log))
-            .stderr(Stdio::from(log_err))
-            .kill_on_drop(true);
-        #[cfg(unix)]
-        command.process_group(0);
+            .stderr(Stdio::from(log_err));
         log::debug!(
             "running {} of `{}` in {}",
             hook.name(),
             self.system.backend,
             self.source.display()
         );
-        let mut child = command.spawn().map_err(|source| BuildError::Spawn {
-            python: self.python.clone(),
-            source,
-        })?;
-        if let Some(id) = child.id() {
-            crate::running::add_group(id);
-        }
+        let mut child =
+            crate::running::spawn(&mut command).map_err(|source| BuildError::Spawn {
+                python: self.python.clone(),
+                source,
+            })?;
         let Ok(status) = tokio::time::timeout(self.timeout, child.wait()).await else {
             kill_group(&mut child).await;
             return Err(BuildError::TimedOut {

@@ -6,13 +6,16 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 struct Running {
-    /// Process groups of running hooks.
+    /// The process is stopping: whatever starts now is killed at once.
+    stopping: bool,
+    /// Process groups of running build processes.
     groups: Vec<u32>,
     /// Scratch directories of this run.
     scratch: Vec<PathBuf>,
 }
 
 static RUNNING: Mutex<Running> = Mutex::new(Running {
+    stopping: false,
     groups: Vec::new(),
     scratch: Vec::new(),
 });
@@ -23,8 +26,40 @@ fn running() -> std::sync::MutexGuard<'static, Running> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-pub(crate) fn add_group(id: u32) {
-    running().groups.push(id);
+/// Starts `command` in a process group of its own, registered so that [`stop_all`] kills
+/// it; one started while the process is stopping is killed at once.
+pub(crate) fn spawn(
+    command: &mut tokio::process::Command,
+) -> std::io::Result<tokio::process::Child> {
+    #[cfg(unix)]
+    command.process_group(0);
+    command.kill_on_drop(true);
+    let child = command.spawn()?;
+    if let Some(id) = child.id() {
+        let mut running = running();
+        if running.stopping {
+            kill_group(id);
+        } else {
+            running.groups.push(id);
+        }
+    }
+    Ok(child)
+}
+
+/// Runs `command` to its end (as [`spawn`]), with its output.
+pub(crate) async fn output(
+    command: &mut tokio::process::Command,
+) -> std::io::Result<std::process::Output> {
+    command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = spawn(command)?;
+    let id = child.id();
+    let output = child.wait_with_output().await;
+    if let Some(id) = id {
+        remove_group(id);
+    }
+    output
 }
 
 pub(crate) fn remove_group(id: u32) {
@@ -32,13 +67,19 @@ pub(crate) fn remove_group(id: u32) {
 }
 
 pub(crate) fn add_scratch(path: PathBuf) {
-    running().scratch.push(path);
+    let mut running = running();
+    if running.stopping {
+        let _ = std::fs::remove_dir_all(&path);
+    } else {
+        running.scratch.push(path);
+    }
 }
 
 /// Kills every running build's process group and removes every scratch directory: for a
 /// process about to exit on a signal.
 pub fn stop_all() {
     let mut running = running();
+    running.stopping = true;
     for group in running.groups.drain(..) {
         kill_group(group);
     }

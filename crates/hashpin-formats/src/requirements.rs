@@ -579,21 +579,11 @@ fn requirement_line(
         // An archive by URL is locked as that file, by its hash (pip's hash-checking mode
         // accepts `name @ URL --hash=…`).
         let lockable = mode == Mode::Strict && matches!(url.scheme(), "http" | "https");
-        // `name @ file:///path/to/project`: a local project, as `./path` is.
         if mode == Mode::Strict
-            && url.scheme() == "file"
             && hashes.is_empty()
-            && let Ok(path) = url.to_file_path()
-            && path.is_dir()
+            && let Some(local) = local_project_url(url, &requirement)
         {
-            return Ok(RequirementLine {
-                entry: None,
-                unlockable: None,
-                local: Some((
-                    path.to_string_lossy().into_owned(),
-                    requirement.extras.iter().map(ToString::to_string).collect(),
-                )),
-            });
+            return Ok(local);
         }
         if !lockable {
             if mode == Mode::Audit {
@@ -617,6 +607,22 @@ fn requirement_line(
         }),
         unlockable: malformed.map(unlockable),
         local: None,
+    })
+}
+
+/// `name @ file:///path/to/project`: a local project, as `./path` is.
+fn local_project_url(
+    url: &pep508_rs::VerbatimUrl,
+    requirement: &hashpin_pypi::Requirement,
+) -> Option<RequirementLine> {
+    let path = url.to_file_path().ok().filter(|path| path.is_dir())?;
+    (url.scheme() == "file").then(|| RequirementLine {
+        entry: None,
+        unlockable: None,
+        local: Some((
+            path.to_string_lossy().into_owned(),
+            requirement.extras.iter().map(ToString::to_string).collect(),
+        )),
     })
 }
 
