@@ -302,21 +302,9 @@ impl Inner {
             self.from_cache.fetch_add(1, Ordering::Relaxed);
             return Ok(metadata);
         }
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|error| BuildError::Io(std::io::Error::other(error)))?;
-        let scratch = tempfile::Builder::new()
-            .prefix("sdist-")
-            .tempdir_in(self.scratch().await?)?;
+        let _permit = self.permit().await?;
+        let (scratch, archive, sha256) = self.download_sdist(file).await?;
         let dir = scratch.path();
-        let archive = dir.join(&file.filename);
-        let sha256 = self
-            .client
-            .download(file, &archive)
-            .await
-            .map_err(BuildError::Download)?;
         if file.sha256().is_none()
             && let Some(metadata) = self.cached(&sha256, python, file)
         {
@@ -435,21 +423,9 @@ impl Inner {
         if let Some(requirements) = file.sha256().and_then(cached) {
             return Ok(requirements);
         }
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|error| BuildError::Io(std::io::Error::other(error)))?;
-        let scratch = tempfile::Builder::new()
-            .prefix("sdist-")
-            .tempdir_in(self.scratch().await?)?;
+        let _permit = self.permit().await?;
+        let (scratch, archive, sha256) = self.download_sdist(file).await?;
         let dir = scratch.path();
-        let archive = dir.join(&file.filename);
-        let sha256 = self
-            .client
-            .download(file, &archive)
-            .await
-            .map_err(BuildError::Download)?;
         if let Some(requirements) = cached(&sha256) {
             return Ok(requirements);
         }
@@ -487,11 +463,7 @@ impl Inner {
             self.projects_from_cache.fetch_add(1, Ordering::Relaxed);
             return Ok(metadata);
         }
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|error| BuildError::Io(std::io::Error::other(error)))?;
+        let _permit = self.permit().await?;
         let scratch = tempfile::Builder::new()
             .prefix("tree-")
             .tempdir_in(self.scratch().await?)?;
@@ -521,6 +493,32 @@ impl Inner {
         }
         self.built_projects.fetch_add(1, Ordering::Relaxed);
         Ok(metadata)
+    }
+
+    /// A turn to build: at most `jobs` at once.
+    async fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, BuildError> {
+        self.permits
+            .acquire()
+            .await
+            .map_err(|error| BuildError::Io(std::io::Error::other(error)))
+    }
+
+    /// The sdist `file` downloaded (hash-checked) into a scratch directory of its own: the
+    /// directory, the archive's path, and its SHA-256.
+    async fn download_sdist(
+        &self,
+        file: &DistFile,
+    ) -> Result<(tempfile::TempDir, PathBuf, HashDigest), BuildError> {
+        let scratch = tempfile::Builder::new()
+            .prefix("sdist-")
+            .tempdir_in(self.scratch().await?)?;
+        let archive = scratch.path().join(&file.filename);
+        let sha256 = self
+            .client
+            .download(file, &archive)
+            .await
+            .map_err(BuildError::Download)?;
+        Ok((scratch, archive, sha256))
     }
 
     /// The sdist `archive` unpacked under `dir`: its tree, and how to build it.

@@ -1075,23 +1075,10 @@ impl IndexClient {
             source,
         };
         tokio::task::spawn_blocking(move || -> std::io::Result<HashDigest> {
-            use std::io::{Read as _, Write as _};
-            let path = target;
-            let mut out = std::fs::File::create(&path)?;
-            let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
-            let mut buffer = vec![0_u8; 64 * 1024];
-            loop {
-                let read = downloaded.read(&mut buffer)?;
-                if read == 0 {
-                    break;
-                }
-                sha2::Digest::update(&mut hasher, &buffer[..read]);
-                out.write_all(&buffer[..read])?;
-            }
+            let mut out = std::fs::File::create(&target)?;
+            let sha256 = copy_hashing(&mut downloaded, &mut out)?;
             out.sync_all()?;
-            Ok(HashDigest::sha256_from_bytes(
-                &sha2::Digest::finalize(hasher).into(),
-            ))
+            Ok(sha256)
         })
         .await
         .map_err(|error| io_error(std::io::Error::other(error)))?
@@ -1220,20 +1207,29 @@ impl IndexClient {
 
 /// The SHA-256 of a download, and the download rewound for reading again.
 fn hash_downloaded(mut downloaded: Downloaded) -> std::io::Result<(HashDigest, Downloaded)> {
-    use std::io::{Read as _, Seek as _};
+    use std::io::Seek as _;
+    let sha256 = copy_hashing(&mut downloaded, &mut std::io::sink())?;
+    downloaded.rewind()?;
+    Ok((sha256, downloaded))
+}
+
+/// Copies `from` to `to`, and returns the SHA-256 of what was copied.
+fn copy_hashing(
+    from: &mut impl std::io::Read,
+    to: &mut impl std::io::Write,
+) -> std::io::Result<HashDigest> {
     let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
     let mut buffer = vec![0_u8; 64 * 1024];
     loop {
-        let read = downloaded.read(&mut buffer)?;
+        let read = from.read(&mut buffer)?;
         if read == 0 {
             break;
         }
         sha2::Digest::update(&mut hasher, &buffer[..read]);
+        to.write_all(&buffer[..read])?;
     }
-    downloaded.rewind()?;
-    Ok((
-        HashDigest::sha256_from_bytes(&sha2::Digest::finalize(hasher).into()),
-        downloaded,
+    Ok(HashDigest::sha256_from_bytes(
+        &sha2::Digest::finalize(hasher).into(),
     ))
 }
 
