@@ -56,17 +56,22 @@ fn an_sdist_is_built_for_its_dependencies_and_pip_installs_the_lock() {
     assert_eq!(project.read("requirements.txt"), lock);
 
     // pip builds the sdist itself at install time, from the lock's hash-checked file.
+    assert_pip_installs(&project, &index, &["built-1.0.dist-info", "dep"]);
+}
+
+/// Real pip installs the project's `requirements.txt` with `--require-hashes`, and these
+/// paths are in what it installed.
+fn assert_pip_installs(project: &Project, index: &TestIndex, installed: &[&str]) {
     let target = tempfile::tempdir().expect("an install directory");
-    let (output, stdout, stderr) = pip_install(&project, &index, target.path());
+    let (output, stdout, stderr) = pip_install(project, index, target.path());
+    let lock = project.read("requirements.txt");
     assert!(
         output.status.success(),
         "pip refused the lock:\n{lock}\n{stdout}\n{stderr}"
     );
-    assert!(
-        target.path().join("built-1.0.dist-info").exists(),
-        "{stdout}"
-    );
-    assert!(target.path().join("dep").exists(), "{stdout}");
+    for path in installed {
+        assert!(target.path().join(path).exists(), "no {path}: {stdout}");
+    }
 }
 
 #[test]
@@ -330,15 +335,10 @@ fn an_archive_by_url_is_locked_by_its_hash_and_pip_installs_it() {
     assert!(lock.contains("dep==1.0"), "{lock}");
     assert!(stderr.contains("built 1 sdist"), "{stderr}");
 
-    let target = tempfile::tempdir().expect("an install directory");
-    let (output, stdout, stderr) = pip_install(&project, &index, target.path());
-    assert!(
-        output.status.success(),
-        "pip refused the lock:\n{lock}\n{stdout}\n{stderr}"
-    );
-    assert!(
-        target.path().join("archive-1.0.dist-info").exists(),
-        "{stdout}"
+    assert_pip_installs(
+        &project,
+        &index,
+        &["archive-1.0.dist-info", "dynamic-0.5.dist-info"],
     );
 
     // A fragment or --hash that the file does not match is refused, naming the line.

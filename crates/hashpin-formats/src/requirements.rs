@@ -566,7 +566,7 @@ fn requirement_line(
             });
         }
         return Err(fail(format!(
-            "`{requirement_text}` is a path or URL, not a requirement; hashpin locks releases from an index"
+            "`{requirement_text}` is a path or URL, not a requirement; hashpin locks releases from an index, archives by URL with their project's name (`name @ https://host/name-1.0.tar.gz`), and local project directories (`./path`)"
         )));
     }
     let requirement = hashpin_pypi::parse_requirement(requirement_text).map_err(|error| {
