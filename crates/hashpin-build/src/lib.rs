@@ -254,8 +254,13 @@ impl Inner {
         let scratch = self
             .scratch
             .get_or_init(|| async {
+                running::remove_abandoned(&std::env::temp_dir());
                 let dir = tempfile::Builder::new()
-                    .prefix("hashpin-build-")
+                    .prefix(&format!(
+                        "{}{}-",
+                        running::SCRATCH_PREFIX,
+                        std::process::id()
+                    ))
                     .tempdir()
                     .map_err(|error| error.to_string())?;
                 running::add_scratch(dir.path().to_path_buf());

@@ -75,6 +75,44 @@ pub(crate) fn add_scratch(path: PathBuf) {
     }
 }
 
+/// Scratch directories are `hashpin-build-PID-RANDOM` in the temporary directory.
+pub(crate) const SCRATCH_PREFIX: &str = "hashpin-build-";
+
+/// Removes the scratch directories of runs that were killed outright (SIGKILL, a crash):
+/// those whose process is gone, and that nothing has touched for an hour (a process of
+/// another PID namespace sharing the directory is not visible here, and is left alone
+/// while it works).
+pub(crate) fn remove_abandoned(temp: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(temp) else {
+        return;
+    };
+    let can_tell = std::path::Path::new("/proc/self").exists();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|name| name.strip_prefix(SCRATCH_PREFIX))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let gone = can_tell
+            && pid != std::process::id()
+            && !std::path::Path::new(&format!("/proc/{pid}")).exists();
+        let idle = entry
+            .metadata()
+            .and_then(|meta| meta.modified())
+            .ok()
+            .and_then(|modified| modified.elapsed().ok())
+            .is_some_and(|age| age > std::time::Duration::from_hours(1));
+        if gone && idle {
+            log::debug!("removing {}, left by a killed run", entry.path().display());
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// Kills every running build's process group and removes every scratch directory: for a
 /// process about to exit on a signal.
 pub fn stop_all() {
@@ -101,4 +139,30 @@ pub(crate) fn kill_group(id: u32) {
     }
     #[cfg(not(unix))]
     let _ = id;
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_idle_scratch_of_processes_that_are_gone_is_removed() {
+        let temp = tempfile::tempdir().expect("a temporary directory");
+        let make = |name: &str, hours_ago: u64| {
+            let dir = temp.path().join(name);
+            std::fs::create_dir_all(dir.join("sdist-x")).expect("made");
+            let then = std::time::SystemTime::now() - std::time::Duration::from_hours(hours_ago);
+            std::fs::File::open(&dir)
+                .and_then(|file| file.set_modified(then))
+                .expect("dated");
+            dir
+        };
+        let abandoned = make("hashpin-build-4000000000-aaaa", 2);
+        let fresh = make("hashpin-build-4000000001-bbbb", 0);
+        let ours = make(&format!("hashpin-build-{}-cccc", std::process::id()), 2);
+        let other = make("something-else", 2);
+        remove_abandoned(temp.path());
+        assert!(!abandoned.exists());
+        assert!(fresh.exists() && ours.exists() && other.exists());
+    }
 }
