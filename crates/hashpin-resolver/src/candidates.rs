@@ -16,7 +16,7 @@ use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use hashpin_pypi::{
-    DistFile, FileOrigin, PackageName, Project, Timestamp, UntrustedText, Version,
+    DistFile, DistFilename, FileOrigin, PackageName, Project, Timestamp, UntrustedText, Version,
     VersionSpecifiers,
 };
 
@@ -98,7 +98,7 @@ pub(crate) struct Candidate {
     /// Every file of the version that exists under the cutoff, for hashing.
     files: Vec<DistFile>,
     /// The file to read metadata from (an index into `files`): the best installable wheel,
-    /// else the sdist.
+    /// else (installed from the sdist) any other wheel of the version, else the sdist.
     metadata_file: Option<usize>,
     pub(crate) unusable: Option<Unusable>,
     /// Every file is yanked (so, if usable, the yank was explicitly allowed).
@@ -308,11 +308,23 @@ fn candidate(
             }),
         )
     };
+    // Installed from its sdist, the version still tells its dependencies through a wheel
+    // built for another platform or Python, as uv reads them: a wheel's METADATA is static,
+    // costs a range read instead of the whole sdist, and runs no build.
+    let metadata_file = match installable {
+        Some(index) if matches!(files[index].parsed, DistFilename::Sdist(_)) => live
+            .iter()
+            .copied()
+            .filter(|&index| matches!(files[index].parsed, DistFilename::Wheel(_)))
+            .min_by_key(|&index| (files[index].size.unwrap_or(u64::MAX), index))
+            .or(installable),
+        other => other,
+    };
     Candidate {
         version,
         yanked: files.iter().all(|file| file.yanked.is_yanked()),
         files,
-        metadata_file: installable,
+        metadata_file,
         unusable,
     }
 }

@@ -253,3 +253,39 @@ async fn issue_10_a_dependency_whose_releases_all_need_a_build_names_who_require
     assert!(text.contains("`app==1.0` depends on `store>=1`"), "{text}");
     assert_eq!(text.matches("must be built").count(), 1, "{text}");
 }
+
+#[tokio::test]
+async fn issue_10_a_wheel_for_another_platform_tells_the_dependencies_without_a_build() {
+    // pandas 1.3.5 on a newer Python: wheels up to cp310, and an sdist that needs a build.
+    // As uv does, the other wheel's static METADATA is read; nothing is built.
+    let index = IndexBuilder::new()
+        .dist(
+            Dist::sdist("old", "1.0")
+                .requires_dist("dep")
+                .dynamic("Requires-Dist")
+                .pyproject_dynamic(&["dependencies"])
+                .build(),
+        )
+        .dist(
+            Dist::wheel("old", "1.0")
+                .tag("cp39-cp39-win_amd64")
+                .requires_dist("dep")
+                .build(),
+        )
+        .dist(Dist::wheel("dep", "1.0").build())
+        .start();
+    let resolution = lock_checked(
+        &index,
+        &manifest(&["old"]),
+        &ResolverOptions::default(),
+        &linux("3.12.1"),
+    )
+    .await;
+    assert_eq!(pins(&resolution), ["dep==1.0", "old==1.0"]);
+    let files = &resolution.packages[&"old".parse().expect("a name")].files;
+    assert_eq!(
+        files.len(),
+        2,
+        "the sdist and the wheel are both locked: {files:?}"
+    );
+}
