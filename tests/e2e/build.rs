@@ -568,3 +568,20 @@ fn a_local_project_by_file_url_is_locked_without_its_absolute_path() {
         "an absolute path in the lock: {lock}"
     );
 }
+
+#[test]
+fn an_upload_cutoff_does_not_apply_to_an_archive_by_url() {
+    let wheel = Dist::wheel("archive", "1.0").requires_dist("dep").build();
+    let index = IndexBuilder::new()
+        .dist(wheel.clone())
+        .dist(
+            Dist::wheel("dep", "1.0")
+                .upload_time("2024-01-01T00:00:00Z")
+                .build(),
+        )
+        .start();
+    let project = Project::new(&format!("archive @ {}\n", index.file_url(wheel.filename())));
+    let lock = project.lock(&index, &["--exclude-newer", "2025-01-01"]);
+    assert_eq!(pin_list(&lock), "dep==1.0", "{lock}");
+    assert!(lock.contains("\narchive @ http"), "{lock}");
+}

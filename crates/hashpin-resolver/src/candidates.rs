@@ -250,7 +250,7 @@ fn candidate(
         .filter(|file| match (exclude_newer, file.upload_time) {
             (None, _) => true,
             (Some(cutoff), Some(uploaded)) => uploaded <= cutoff,
-            (Some(_), None) => file.origin == FileOrigin::FindLinks,
+            (Some(_), None) => file.origin != FileOrigin::Index,
         })
         // Files the user ruled out are left out of the lock too: pip would not install them.
         .filter(|file| {
