@@ -585,3 +585,46 @@ fn an_upload_cutoff_does_not_apply_to_an_archive_by_url() {
     assert_eq!(pin_list(&lock), "dep==1.0", "{lock}");
     assert!(lock.contains("\narchive @ http"), "{lock}");
 }
+
+#[test]
+fn a_local_project_satisfies_a_requirement_on_its_name_never_the_index() {
+    // Dependency confusion: `app` requires `six`, which is also a local project here. The
+    // index's `six` must not be locked in its place, nor even looked up.
+    let index = IndexBuilder::new()
+        .dist(Dist::wheel("six", "1.17.0").build())
+        .dist(Dist::wheel("dep", "1.0").build())
+        .start();
+    let project = Project::new("./app\n./six_local\n");
+    for (dir, text) in [
+        (
+            "app",
+            "[project]\nname = \"app\"\nversion = \"1\"\ndependencies = [\"six>=1\"]\n",
+        ),
+        (
+            "six_local",
+            "[project]\nname = \"six\"\nversion = \"99.0\"\ndependencies = [\"dep\"]\n",
+        ),
+    ] {
+        std::fs::create_dir_all(project.path(dir)).expect("a directory");
+        project.write(&format!("{dir}/pyproject.toml"), text);
+    }
+    let lock = project.lock(&index, &[]);
+    assert_eq!(pin_list(&lock), "dep==1.0", "{lock}");
+    assert!(!lock.contains("six=="), "{lock}");
+    assert!(
+        !index
+            .requests()
+            .iter()
+            .any(|request| request.path.contains("/six")),
+        "the index was asked for six: {:?}",
+        index.requests()
+    );
+    // A requirement the local project does not satisfy is an error, not the index's answer.
+    project.write(
+        "app/pyproject.toml",
+        "[project]\nname = \"app\"\nversion = \"1\"\ndependencies = [\"six>=100\"]\n",
+    );
+    let (output, _, stderr) = project.compile(&index, &[]);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("six"), "{stderr}");
+}

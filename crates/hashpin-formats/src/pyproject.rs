@@ -21,6 +21,7 @@ struct File {
 #[serde(rename_all = "kebab-case")]
 struct Project {
     name: Option<String>,
+    version: Option<String>,
     dependencies: Option<Vec<String>>,
     #[serde(default)]
     optional_dependencies: BTreeMap<String, Vec<String>>,
@@ -54,6 +55,8 @@ pub struct PyProjectSelection {
 pub struct PyProject {
     /// `[project] name`, if any (for `# via name (pyproject.toml)`).
     pub name: Option<String>,
+    /// `[project] version`, when it is static.
+    pub version: Option<String>,
     /// The selected requirements, each located at its line (with `needs_build`, those of
     /// dependency groups only).
     pub requirements: Vec<Entry>,
@@ -113,6 +116,9 @@ impl PyProject {
         }
         Ok(Self {
             name: project.and_then(|project| project.name.clone()),
+            version: project
+                .filter(|_| !dynamic("version"))
+                .and_then(|project| project.version.clone()),
             requirements,
             needs_build,
         })

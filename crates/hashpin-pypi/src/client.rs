@@ -154,12 +154,12 @@ impl Project {
         Self::from_sources(name, vec![Arc::new(PackedFiles::from_files(files))])
     }
 
-    /// The project of a requirement by URL: that one file.
+    /// The project of a requirement by URL, or of a local project: that one file.
     pub fn direct(file: &DistFile) -> Self {
         Self::from_sources(
             file.parsed.name().clone(),
             vec![Arc::new(
-                PackedFiles::from_files(std::slice::from_ref(file)).found_at(FileOrigin::Direct),
+                PackedFiles::from_files(std::slice::from_ref(file)).found_at(file.origin),
             )],
         )
     }

@@ -105,6 +105,9 @@ pub struct Manifest {
     /// The files of requirements by URL (`name @ https://…`), already downloaded and hashed:
     /// each is its project's only candidate.
     pub direct: Vec<hashpin_pypi::DistFile>,
+    /// Local projects, each as a stand-in file and its metadata: the only candidate of its
+    /// name, so that a requirement on it is never answered from an index.
+    pub local: Vec<(hashpin_pypi::DistFile, hashpin_pypi::CoreMetadata)>,
 }
 
 /// Resolves `manifest` for `target`, reading projects and metadata from `source`.
@@ -160,7 +163,12 @@ async fn solve_on_thread<S: PackageSource>(
     reporter: Arc<dyn Reporter>,
 ) -> Result<Resolution, ResolveError> {
     let context = Arc::clone(context);
-    let fetcher = Arc::new(Fetcher::new(source, reporter, &manifest.direct));
+    let fetcher = Arc::new(Fetcher::new(
+        source,
+        reporter,
+        &manifest.direct,
+        &manifest.local,
+    ));
     let runtime = tokio::runtime::Handle::current();
     let requirements = manifest.requirements.clone();
     let (sender, receiver) = tokio::sync::oneshot::channel();

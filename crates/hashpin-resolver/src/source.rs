@@ -60,16 +60,29 @@ pub(crate) struct Fetcher<S> {
 }
 
 impl<S: PackageSource> Fetcher<S> {
-    pub(crate) fn new(source: S, reporter: Arc<dyn Reporter>, direct: &[DistFile]) -> Self {
+    pub(crate) fn new(
+        source: S,
+        reporter: Arc<dyn Reporter>,
+        direct: &[DistFile],
+        local: &[(DistFile, CoreMetadata)],
+    ) -> Self {
+        let files = direct.iter().chain(local.iter().map(|(file, _)| file));
+        // A local project's metadata is known already: its slot starts filled.
+        let metadata = local
+            .iter()
+            .map(|(file, metadata)| {
+                let filled = OnceCell::new_with(Some(Ok(Arc::new(metadata.clone()))));
+                (file.url.to_string(), Arc::new(filled))
+            })
+            .collect();
         Self {
-            direct: direct
-                .iter()
+            direct: files
                 .map(|file| (file.parsed.name().clone(), Arc::new(Project::direct(file))))
                 .collect(),
             source,
             reporter,
             projects: Mutex::new(HashMap::new()),
-            metadata: Mutex::new(HashMap::new()),
+            metadata: Mutex::new(metadata),
             built: Mutex::new(HashMap::new()),
         }
     }

@@ -79,6 +79,7 @@ async fn build_constraints(
     let built: Vec<_> = resolution
         .packages
         .values()
+        .filter(|package| !super::compile::is_local(package))
         .filter_map(|package| {
             let has_wheel = package.files.iter().any(|file| {
                 matches!(file.parsed, DistFilename::Wheel(_)) && target.can_install(file)

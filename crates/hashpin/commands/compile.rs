@@ -34,6 +34,7 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
         mut set,
         mut via_names,
         builds,
+        locals,
     } = read_inputs(args)?;
     if let Some(output) = &args.output_file {
         crate::output::refuse_input_as_output(output, &set.files)?;
@@ -70,6 +71,7 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
         exclude_newer(args)?,
     )?;
     let _clean_up = super::CleanUp(&builder);
+    let mut built = Vec::new();
     if !builds.is_empty() {
         if let Err(refusal) = build_policy.builder_for_local() {
             bail!(
@@ -77,9 +79,16 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
                 builds[0].written
             );
         }
-        add_built_requirements(&builds, &builder, &mut set, &mut via_names).await?;
+        built = add_built_requirements(&builds, &builder, &mut set, &mut via_names).await?;
     }
     let (mut manifest, mut resolver_options) = manifest(args, &set, &previous)?;
+    manifest.local = local_candidates(
+        &locals,
+        built,
+        &builder,
+        build_policy.builder_for_local().is_ok(),
+    )
+    .await?;
     resolver_options.build = build_policy;
     manifest.direct = direct_files(&set, &client).await?;
     let resolution = resolve(&manifest, &resolver_options, &target, &client).await?;
@@ -183,6 +192,8 @@ struct Inputs {
     via_names: HashMap<PathBuf, String>,
     /// Local projects whose dependencies only a build tells.
     builds: Vec<LocalBuild>,
+    /// Local projects whose dependencies were read statically.
+    locals: Vec<StaticLocal>,
 }
 
 /// A local project to build for its dependencies: its directory, the file that names it (for
@@ -432,9 +443,13 @@ fn read_inputs(args: &CompileArgs) -> anyhow::Result<Inputs> {
     }
     // A local project's dependencies are locked from its static [project]; the project
     // itself is not (see `local_project_notes`).
+    let mut locals = Vec::new();
     for local in &set.local_projects {
         match local_project(local)? {
-            Ok(read) => pyprojects.push(read),
+            Ok(read) => {
+                locals.push(StaticLocal::of(local, &read));
+                pyprojects.push(read);
+            }
             Err(build) => builds.push(build),
         }
     }
@@ -463,6 +478,101 @@ fn read_inputs(args: &CompileArgs) -> anyhow::Result<Inputs> {
         set,
         via_names,
         builds,
+        locals,
+    })
+}
+
+/// A local project read statically: what a stand-in for it needs.
+struct StaticLocal {
+    dir: PathBuf,
+    name: Option<String>,
+    version: Option<String>,
+    requirements: Vec<Requirement>,
+}
+
+impl StaticLocal {
+    fn of(local: &LocalProject, read: &PyProject) -> Self {
+        Self {
+            dir: local.path.clone(),
+            name: read.name.clone(),
+            version: read.version.clone(),
+            requirements: read
+                .requirements
+                .iter()
+                .map(|entry| entry.requirement.clone())
+                .collect(),
+        }
+    }
+}
+
+/// The local projects as the resolver's only candidates for their names, so that a package
+/// requiring one gets it, never a same-named project from an index (dependency confusion).
+/// A project read statically without a static version is built for it, where builds may run.
+async fn local_candidates(
+    locals: &[StaticLocal],
+    built: Vec<(PathBuf, hashpin_pypi::CoreMetadata)>,
+    builder: &hashpin_build::Builder,
+    builds_allowed: bool,
+) -> anyhow::Result<Vec<(DistFile, hashpin_pypi::CoreMetadata)>> {
+    let mut candidates = Vec::new();
+    for (dir, metadata) in built {
+        candidates.push((local_file(&dir, &metadata)?, metadata));
+    }
+    for local in locals {
+        let Some(name) = &local.name else { continue };
+        let metadata = match &local.version {
+            Some(version) => {
+                let mut text = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n");
+                for requirement in &local.requirements {
+                    let _ = writeln!(text, "Requires-Dist: {requirement}");
+                }
+                match hashpin_pypi::CoreMetadata::parse(text.as_bytes()) {
+                    Ok(metadata) => metadata,
+                    Err(error) => {
+                        log::debug!("not standing in for {name}: {error}");
+                        continue;
+                    }
+                }
+            }
+            None if builds_allowed => {
+                builder.local_project(&local.dir).await.with_context(|| {
+                    format!(
+                        "cannot build the local project {} for its version",
+                        display_path(&local.dir)
+                    )
+                })?
+            }
+            None => continue,
+        };
+        candidates.push((local_file(&local.dir, &metadata)?, metadata));
+    }
+    Ok(candidates)
+}
+
+/// A stand-in file for the local project at `dir`: never fetched, never locked.
+fn local_file(dir: &Path, metadata: &hashpin_pypi::CoreMetadata) -> anyhow::Result<DistFile> {
+    let filename = format!(
+        "{}-{}.tar.gz",
+        metadata.name.as_ref().replace('-', "_"),
+        metadata.version
+    );
+    let parsed = hashpin_pypi::DistFilename::parse(&filename, Some(&metadata.name))
+        .map_err(|error| anyhow::anyhow!("the local project {filename}: {error}"))?;
+    let absolute = std::path::absolute(dir)?;
+    let url = url::Url::from_directory_path(&absolute)
+        .map_err(|()| anyhow::anyhow!("{} is not a local path", absolute.display()))?;
+    Ok(DistFile {
+        filename,
+        parsed,
+        url: url.into(),
+        hashes: Vec::new(),
+        requires_python: None,
+        yanked: hashpin_pypi::Yanked::No,
+        core_metadata: hashpin_pypi::MetadataAvailability::NotAdvertised,
+        size: None,
+        upload_time: None,
+        provenance: None,
+        origin: hashpin_pypi::FileOrigin::Local,
     })
 }
 
@@ -510,7 +620,8 @@ async fn add_built_requirements(
     builder: &hashpin_build::Builder,
     set: &mut RequirementsSet,
     via_names: &mut HashMap<PathBuf, String>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<(PathBuf, hashpin_pypi::CoreMetadata)>> {
+    let mut built = Vec::new();
     for build in builds {
         let metadata = builder.local_project(&build.dir).await.with_context(|| {
             format!(
@@ -529,8 +640,9 @@ async fn add_built_requirements(
             format!("{} ({})", metadata.name, display_path(&shown)),
         );
         set.requirements.extend(build.requirements(&metadata)?);
+        built.push((build.dir.clone(), metadata));
     }
-    Ok(())
+    Ok(built)
 }
 
 /// Resolves, using cached pages without a request where an upload cutoff makes that safe.
@@ -720,6 +832,7 @@ fn manifest(
         constraints,
         preferences,
         direct: Vec::new(),
+        local: Vec::new(),
     };
     Ok((manifest, options))
 }
@@ -897,9 +1010,12 @@ fn lock(
     config: &hashpin_pypi::IndexConfig,
 ) -> anyhow::Result<Lock> {
     let mut unhashed = Vec::new();
+    // A local project another package requires is installed after the lock (see the
+    // header's notes), never from it.
     let entries: Vec<LockEntry> = resolution
         .packages
         .values()
+        .filter(|package| !is_local(package))
         .map(|package| lock_entry(package, set, via_names, &mut unhashed))
         .collect();
     if !unhashed.is_empty() {
@@ -1040,6 +1156,14 @@ fn lock_entry(
         via: via.into_iter().collect(),
         url,
     }
+}
+
+/// Whether the package is one of the local projects.
+pub(crate) fn is_local(package: &ResolvedPackage) -> bool {
+    package
+        .files
+        .iter()
+        .any(|file| file.origin == hashpin_pypi::FileOrigin::Local)
 }
 
 /// Says which locked releases have files from find-links locations, which the upload cutoff

@@ -91,6 +91,9 @@ pub enum FileOrigin {
     /// Named by URL in a requirement (`name @ https://…`): the user chose this very file, so
     /// an upload cutoff does not apply to it either.
     Direct,
+    /// A local project (`-e .`, `./path`): it satisfies requirements on its name, and is
+    /// never locked or fetched.
+    Local,
 }
 
 /// One distribution file (a wheel or an sdist) of one version, as an index lists it.
