@@ -258,11 +258,24 @@ fn a_setuptools_project_is_built_with_the_legacy_backend_for_its_dependencies() 
     let (output, _, stderr) = project.compile(&index, &[]);
     assert!(output.status.success(), "{stderr}");
     assert!(stderr.contains("; built 1 local project\n"), "{stderr}");
+    // A file beside setup.py that it reads (here, the stand-in backend's answer) counts too;
+    // --refresh builds again whatever the cache holds.
+    project.write(
+        "legacy/metadata-for-test.txt",
+        "Metadata-Version: 2.1\nName: legacy\nVersion: 0.1\nRequires-Dist: dep\nRequires-Dist: devtool\nProvides-Extra: dev\n",
+    );
+    let (output, lock, stderr) = project.compile(&index, &[]);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("; built 1 local project\n"), "{stderr}");
+    assert_eq!(pin_list(&lock), "dep==1.0 devtool==2.0", "{lock}");
+    let (output, _, stderr) = project.compile(&index, &["--refresh"]);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("; built 1 local project\n"), "{stderr}");
 
     // setup.py as the input: the project's own dependencies, no extra unless asked.
     let (output, lock, stderr) = project.compile(&index, &["legacy/setup.py"]);
     assert!(output.status.success(), "{stderr}");
-    assert_eq!(pin_list(&lock), "dep==1.0", "{lock}");
+    assert_eq!(pin_list(&lock), "dep==1.0 devtool==2.0", "{lock}");
 
     let (output, _, stderr) = project.compile(&index, &["--no-build"]);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
@@ -627,4 +640,31 @@ fn a_local_project_satisfies_a_requirement_on_its_name_never_the_index() {
     let (output, _, stderr) = project.compile(&index, &[]);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("six"), "{stderr}");
+}
+
+#[test]
+fn a_project_whose_backend_keeps_its_dependencies_elsewhere_is_built() {
+    // poetry's shape: no [project] table, a backend that reads its own table.
+    let index = IndexBuilder::new()
+        .dist(Dist::wheel("dep", "1.0").build())
+        .start();
+    let project = Project::new("-e ./poet\n");
+    std::fs::create_dir_all(project.path("poet")).expect("a directory");
+    project.write(
+        "poet/pyproject.toml",
+        "[tool.fake]\nname = \"poet\"\n\n[build-system]\nrequires = []\nbuild-backend = \"backend\"\nbackend-path = [\".\"]\n",
+    );
+    project.write(
+        "poet/backend.py",
+        "import os\n\ndef prepare_metadata_for_build_wheel(directory, config_settings=None):\n    os.makedirs(os.path.join(directory, 'poet-0.1.dist-info'))\n    with open(os.path.join(directory, 'poet-0.1.dist-info', 'METADATA'), 'w') as f:\n        f.write('Metadata-Version: 2.1\\nName: poet\\nVersion: 0.1\\nRequires-Dist: dep\\n')\n    return 'poet-0.1.dist-info'\n",
+    );
+    let lock = project.lock(&index, &[]);
+    assert_eq!(pin_list(&lock), "dep==1.0", "{lock}");
+    assert!(lock.contains("# via poet (poet/pyproject.toml)"), "{lock}");
+
+    // Nothing to build at all: said plainly.
+    project.write("poet/pyproject.toml", "[tool.fake]\nname = \"poet\"\n");
+    let (output, _, stderr) = project.compile(&index, &[]);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("there is nothing to lock"), "{stderr}");
 }

@@ -456,13 +456,17 @@ impl Inner {
     }
 
     /// The metadata of the local project at `tree`, built in place (as pip and uv build
-    /// local projects). Cached by the contents of its `pyproject.toml`, `setup.py` and
-    /// `setup.cfg`, its path, and the interpreter, as uv keys its own.
+    /// local projects). Cached by the contents of the files at its top level, its path, and
+    /// the interpreter (see `tree_key`); `--refresh` builds it again.
     async fn build_tree(&self, tree: &Path) -> Result<CoreMetadata, BuildError> {
         let python = self.python().await?;
         let key = tree_key(tree, python)?;
         let cache = self.client.options().cache.as_ref();
-        if let Some(bytes) = cache.and_then(|cache| cache.read_built(&key))
+        // `--refresh` builds the project again, whatever the cache holds.
+        let refresh = self.client.options().cache_mode == hashpin_pypi::CacheMode::Refresh;
+        if let Some(bytes) = cache
+            .filter(|_| !refresh)
+            .and_then(|cache| cache.read_built(&key))
             && let Ok(metadata) = CoreMetadata::parse(&bytes)
         {
             self.projects_from_cache.fetch_add(1, Ordering::Relaxed);
@@ -670,18 +674,34 @@ impl Inner {
     }
 }
 
-/// The cache key of a local tree's built metadata: what uv keys it by by default.
+/// The cache key of a local tree's built metadata: the tree's path, the interpreter, and
+/// the contents of every file at its top level (`pyproject.toml`, `setup.py`, `setup.cfg`,
+/// and the `requirements.txt` or `VERSION` a setup.py reads). Files in subdirectories do
+/// not count: they are the package's code, rarely its dependencies.
 fn tree_key(tree: &Path, python: &BuildPython) -> Result<String, BuildError> {
     use sha2::Digest as _;
+    const MAX_FILES: usize = 1000;
     let mut hasher = sha2::Sha256::new();
     let absolute = std::path::absolute(tree)?;
     hasher.update(absolute.as_os_str().as_encoded_bytes());
-    for name in ["pyproject.toml", "setup.py", "setup.cfg"] {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(tree)?
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_file()))
+        .map(|entry| entry.path())
+        .collect();
+    files.sort();
+    files.truncate(MAX_FILES);
+    for file in files {
         hasher.update(b"\0");
-        hasher.update(name.as_bytes());
-        if let Some(bytes) = read_small(&tree.join(name), 16 << 20)? {
+        hasher.update(file.file_name().unwrap_or_default().as_encoded_bytes());
+        if let Ok(Some(bytes)) = read_small(&file, 16 << 20) {
             hasher.update(bytes.len().to_le_bytes());
             hasher.update(&bytes);
+        } else {
+            // A large file counts by its size and modification time.
+            let stat = std::fs::metadata(&file)?;
+            hasher.update(stat.len().to_le_bytes());
+            hasher.update(format!("{:?}", stat.modified().ok()).as_bytes());
         }
     }
     let digest = hasher

@@ -13,8 +13,18 @@ use crate::requirements::{Entry, FormatError, Location};
 #[derive(Deserialize)]
 struct File {
     project: Option<Project>,
+    #[serde(rename = "build-system")]
+    build_system: Option<BuildSystemTable>,
     #[serde(rename = "dependency-groups", default)]
     dependency_groups: BTreeMap<String, Vec<GroupItem>>,
+}
+
+/// Only whether it names a backend matters here (a poetry or other backend's project keeps
+/// its dependencies outside `[project]`, and only a build tells them).
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct BuildSystemTable {
+    build_backend: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -63,6 +73,8 @@ pub struct PyProject {
     /// `[project]` declares the dependencies (or the selected extras' ones) dynamic, or there
     /// is no `[project]`: only a PEP 517 build of the project tells them.
     pub needs_build: bool,
+    /// `[build-system]` names a `build-backend`.
+    pub has_backend: bool,
 }
 
 impl PyProject {
@@ -121,6 +133,10 @@ impl PyProject {
                 .and_then(|project| project.version.clone()),
             requirements,
             needs_build,
+            has_backend: file
+                .build_system
+                .as_ref()
+                .is_some_and(|table| table.build_backend.is_some()),
         })
     }
 }

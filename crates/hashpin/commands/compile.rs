@@ -343,13 +343,18 @@ fn local_project(local: &LocalProject) -> anyhow::Result<Result<PyProject, Local
     Ok(Ok(read))
 }
 
-/// A pyproject.toml without `[project]` is a setuptools project's build settings; without
-/// a setup.py or setup.cfg beside it, there is nothing to build.
+/// A pyproject.toml without `[project]` is built (a poetry project keeps its dependencies
+/// elsewhere, a setuptools one in setup.py), unless it names no backend and has no setup.py
+/// or setup.cfg beside it: then there is nothing to build.
 fn refuse_projectless(read: &PyProject, pyproject: &Path) -> anyhow::Result<()> {
     let dir = parent_dir(pyproject);
-    if read.name.is_none() && !dir.join("setup.py").is_file() && !dir.join("setup.cfg").is_file() {
+    if read.name.is_none()
+        && !read.has_backend
+        && !dir.join("setup.py").is_file()
+        && !dir.join("setup.cfg").is_file()
+    {
         bail!(
-            "{}: no [project] table to lock, no setup.py or setup.cfg beside it, and no --group selected",
+            "{}: there is nothing to lock: no [project] table, no [build-system] backend, and no setup.py or setup.cfg beside it",
             display_path(pyproject)
         );
     }
