@@ -668,3 +668,46 @@ fn a_project_whose_backend_keeps_its_dependencies_elsewhere_is_built() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("there is nothing to lock"), "{stderr}");
 }
+
+#[test]
+fn an_archive_of_a_commit_is_built_for_its_version_and_locked_by_its_hash() {
+    // What the VCS message suggests: a forge's archive of a commit, `COMMIT.tar.gz`, whose
+    // name tells no version.
+    let index = index_with(full_backend());
+    let tree = Dist::sdist("forged", "3.1")
+        .requires_dist("dep")
+        .in_tree_backend(full_backend())
+        .build();
+    index.serve(
+        "/owner/forged/archive/0e322af87745.tar.gz",
+        hashpin_testkit::Canned::new("application/gzip", tree.bytes().to_vec()),
+    );
+    let url = format!(
+        "{}/owner/forged/archive/0e322af87745.tar.gz",
+        index.base_url()
+    );
+    let project = Project::new(&format!("forged @ {url}\n"));
+    let (output, lock, stderr) = project.compile(&index, &[]);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        lock.contains(&format!(
+            "forged @ {url} \\\n    --hash=sha256:{}\n",
+            tree.sha256()
+        )),
+        "{lock}"
+    );
+    assert_eq!(pin_list(&lock), "dep==1.0", "{lock}");
+    // Warm: built before.
+    let (output, _, stderr) = project.compile(&index, &[]);
+    assert!(output.status.success(), "{stderr}");
+    assert!(!stderr.contains("; built"), "{stderr}");
+
+    // It must be the project the line names.
+    project.write("requirements.in", &format!("other @ {url}\n"));
+    let (output, _, stderr) = project.compile(&index, &[]);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("the archive is a distribution of `forged`, not of `other`"),
+        "{stderr}"
+    );
+}

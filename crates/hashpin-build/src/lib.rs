@@ -156,6 +156,21 @@ impl Builder {
         )
     }
 
+    /// The metadata of a downloaded source archive whose name does not tell its version (a
+    /// forge's `COMMIT.tar.gz`), by building it (or from the cache, under its SHA-256). It
+    /// must be a distribution of `name`.
+    pub async fn source_archive_metadata(
+        &self,
+        archive: &Path,
+        format: SdistFormat,
+        sha256: &HashDigest,
+        name: &PackageName,
+    ) -> Result<CoreMetadata, BuildError> {
+        self.inner
+            .source_archive_metadata(archive, format, sha256, name)
+            .await
+    }
+
     /// The metadata of the local project at `tree`, by building it (or from the cache).
     pub async fn local_project(&self, tree: &Path) -> Result<CoreMetadata, BuildError> {
         self.inner.build_tree(tree).await
@@ -501,6 +516,52 @@ impl Inner {
             );
         }
         self.built_projects.fetch_add(1, Ordering::Relaxed);
+        Ok(metadata)
+    }
+
+    async fn source_archive_metadata(
+        &self,
+        archive: &Path,
+        format: SdistFormat,
+        sha256: &HashDigest,
+        name: &PackageName,
+    ) -> Result<CoreMetadata, BuildError> {
+        let python = self.python().await?;
+        let key = cache_key(sha256, python);
+        let cache = self.client.options().cache.as_ref();
+        let parse = |bytes: &[u8]| -> Result<CoreMetadata, BuildError> {
+            let metadata = CoreMetadata::parse(bytes)
+                .map_err(|error| BuildError::Metadata(error_chain(&error)))?;
+            if &metadata.name != name {
+                return Err(BuildError::Metadata(format!(
+                    "the archive is a distribution of `{}`, not of `{name}`",
+                    metadata.name
+                )));
+            }
+            Ok(metadata)
+        };
+        if let Some(bytes) = cache.and_then(|cache| cache.read_built(&key)) {
+            self.from_cache.fetch_add(1, Ordering::Relaxed);
+            return parse(&bytes);
+        }
+        let _permit = self.permit().await?;
+        let scratch = tempfile::Builder::new()
+            .prefix("archive-")
+            .tempdir_in(self.scratch().await?)?;
+        let dir = scratch.path();
+        log::info!("building the source archive of {name} for its metadata");
+        let (source, system) = self.source_tree(archive, format, dir).await?;
+        let (bytes, _) = self.run_build(&source, &system, python, dir).await?;
+        let metadata = parse(&bytes)?;
+        if let Some(cache) = cache
+            && let Err(error) = cache.write_built(&key, &bytes)
+        {
+            log::warn!(
+                "cannot write to the cache at {}: {error}",
+                cache.root().display()
+            );
+        }
+        self.built.fetch_add(1, Ordering::Relaxed);
         Ok(metadata)
     }
 

@@ -442,7 +442,7 @@ impl<F: Fn(&str) -> Option<String>> Reader<'_, F> {
                     }
                     if self.mode == Mode::Strict {
                         return Err(fail(format!(
-                            "editable requirement `{target}` cannot be locked with hashes; install it separately"
+                            "editable requirement `{target}` cannot be locked with hashes (pip cannot check a VCS checkout or a URL's tree against one); lock an archive of the commit instead (`name @ https://host/owner/repo/archive/COMMIT.tar.gz`), or install it separately"
                         )));
                     }
                     self.set.unlockable.push(Unlockable {

@@ -27,7 +27,7 @@ use crate::body::{Body, BodyError, BodyLimit, Limits};
 use crate::cache::{Cache, CacheMode, CachedPage, PageInfo, key_of};
 use crate::config::{FindLinks, IndexConfig, IndexUrl};
 use crate::error::Error;
-use crate::filename::{DistFilename, WheelFilename};
+use crate::filename::{DistFilename, SdistFilename, WheelFilename};
 use crate::hash::{HashAlgorithm, HashDigest};
 use crate::metadata::CoreMetadata;
 use crate::redact::{RedactedUrl, strip_credentials};
@@ -1094,7 +1094,7 @@ impl IndexClient {
         name: &PackageName,
         url: &Url,
         expected: &[HashDigest],
-    ) -> Result<DistFile, Error> {
+    ) -> Result<Direct, Error> {
         let invalid = |why: String| Error::DirectUrl {
             url: RedactedUrl::new(url),
             why,
@@ -1105,37 +1105,8 @@ impl IndexClient {
                 url.scheme()
             )));
         }
-        let last = url
-            .path_segments()
-            .and_then(|mut segments| segments.next_back())
-            .unwrap_or_default();
-        let filename = crate::auth::percent_decode(last);
-        if !filename
-            .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || b"._+!-".contains(&byte))
-        {
-            return Err(invalid(format!(
-                "`{}` is not a distribution file name",
-                crate::untrusted::excerpt(&filename, 200)
-            )));
-        }
-        let parsed = DistFilename::parse(&filename, Some(name)).map_err(|_| {
-            invalid(format!(
-                "`{}` is not the file name of a wheel or sdist of `{name}`",
-                crate::untrusted::excerpt(&filename, 200)
-            ))
-        })?;
-        let mut hashes = expected.to_vec();
-        if let Some((algorithm, digest)) =
-            url.fragment().and_then(|fragment| fragment.split_once('='))
-        {
-            let hash: HashDigest = format!("{algorithm}:{digest}")
-                .parse()
-                .map_err(|_| invalid(format!("its fragment `#{algorithm}=…` is not a hash")))?;
-            hashes.push(hash);
-        }
-        hashes.sort();
-        hashes.dedup();
+        let (filename, parsed, source) = direct_filename(name, url)?;
+        let hashes = direct_hashes(url, expected)?;
         let mut bare = strip_credentials(url);
         bare.set_fragment(None);
         let mut file = DistFile {
@@ -1159,7 +1130,17 @@ impl IndexClient {
                 url.password().map(crate::auth::percent_decode),
             )
         });
-        let downloaded = self.whole_file_with(&file, credential).await?;
+        let downloaded = match self.whole_file_with(&file, credential).await {
+            // The hashes are the user's here, not an index's.
+            Err(Error::FileHashMismatch {
+                expected, actual, ..
+            }) => {
+                return Err(invalid(format!(
+                    "the file does not match the hash given (expected {expected}, got {actual})"
+                )));
+            }
+            downloaded => downloaded?,
+        };
         let (sha256, downloaded) = tokio::task::spawn_blocking(move || hash_downloaded(downloaded))
             .await
             .map_err(|error| invalid(error.to_string()))?
@@ -1167,6 +1148,22 @@ impl IndexClient {
         if !file.hashes.contains(&sha256) {
             file.hashes.push(sha256);
             file.hashes.sort();
+        }
+        if let Some(format) = source {
+            let archive = tokio::task::spawn_blocking(move || -> std::io::Result<_> {
+                let mut downloaded = downloaded;
+                let mut archive = tempfile::NamedTempFile::new()?;
+                std::io::copy(&mut downloaded, archive.as_file_mut())?;
+                Ok(archive)
+            })
+            .await
+            .map_err(|error| invalid(error.to_string()))?
+            .map_err(|error| invalid(format!("cannot keep the download: {error}")))?;
+            return Ok(Direct::Source(SourceArchive {
+                file,
+                archive,
+                format,
+            }));
         }
         let limits = &self.inner.options.limits;
         let metadata = match &file.parsed {
@@ -1193,7 +1190,7 @@ impl IndexClient {
                 );
             }
         }
-        Ok(file)
+        Ok(Direct::File(file))
     }
 
     fn verify_file(file: &DistFile, bytes: &[u8]) -> Result<(), Error> {
@@ -1203,6 +1200,132 @@ impl IndexClient {
             actual,
         })
     }
+}
+
+/// The file name a requirement's URL ends in, parsed as a distribution of `name`, or as a
+/// source archive (with its format) whose name does not tell its version.
+fn direct_filename(
+    name: &PackageName,
+    url: &Url,
+) -> Result<(String, DistFilename, Option<crate::filename::SdistFormat>), Error> {
+    let invalid = |why: String| Error::DirectUrl {
+        url: RedactedUrl::new(url),
+        why,
+    };
+    let last = url
+        .path_segments()
+        .and_then(|mut segments| segments.next_back())
+        .unwrap_or_default();
+    let filename = crate::auth::percent_decode(last);
+    if !filename
+        .bytes()
+        .all(|byte| byte.is_ascii_alphanumeric() || b"._+!-".contains(&byte))
+    {
+        return Err(invalid(format!(
+            "`{}` is not a distribution file name",
+            crate::untrusted::excerpt(&filename, 200)
+        )));
+    }
+    // An archive of a source tree named otherwise (a forge's archive of a commit,
+    // `COMMIT.tar.gz`) tells its version only when built: the caller builds it.
+    let (parsed, source) = match DistFilename::parse(&filename, Some(name)) {
+        Ok(parsed) => (parsed, None),
+        Err(_) => match source_format(&filename) {
+            Some(format) => (
+                DistFilename::Sdist(SdistFilename {
+                    name: name.clone(),
+                    version: pep440_rs::Version::new([0]),
+                    format,
+                }),
+                Some(format),
+            ),
+            None => {
+                return Err(invalid(format!(
+                    "`{}` is not the file name of a wheel or sdist of `{name}`, nor a source archive (.tar.gz, .zip)",
+                    crate::untrusted::excerpt(&filename, 200)
+                )));
+            }
+        },
+    };
+    Ok((filename, parsed, source))
+}
+
+/// The hashes a requirement's URL must match: `--hash` options and a `#sha256=` fragment.
+fn direct_hashes(url: &Url, expected: &[HashDigest]) -> Result<Vec<HashDigest>, Error> {
+    let invalid = |why: String| Error::DirectUrl {
+        url: RedactedUrl::new(url),
+        why,
+    };
+    let mut hashes = expected.to_vec();
+    if let Some((algorithm, digest)) = url.fragment().and_then(|fragment| fragment.split_once('='))
+    {
+        let hash: HashDigest = format!("{algorithm}:{digest}").parse().map_err(|_| {
+            invalid(format!(
+                "its fragment `#{}=…` is not a sha256, sha384 or sha512 hash (the ones pip checks)",
+                crate::untrusted::excerpt(algorithm, 20)
+            ))
+        })?;
+        hashes.push(hash);
+    }
+    hashes.sort();
+    hashes.dedup();
+    Ok(hashes)
+}
+
+/// What a requirement by URL names.
+#[derive(Debug)]
+pub enum Direct {
+    /// A wheel or sdist, by its file name.
+    File(DistFile),
+    /// An archive of a source tree whose name does not tell its version.
+    Source(SourceArchive),
+}
+
+/// A downloaded, hash-checked archive of a source tree (`COMMIT.tar.gz`), to build for its
+/// name and version.
+#[derive(Debug)]
+pub struct SourceArchive {
+    /// The file as locked, with a provisional version until [`SourceArchive::named`].
+    pub file: DistFile,
+    /// The download.
+    pub archive: tempfile::NamedTempFile,
+    /// Its format, from the URL.
+    pub format: crate::filename::SdistFormat,
+}
+
+impl SourceArchive {
+    /// The file, once its build said which version it is: named as an sdist of that
+    /// version would be (its URL is kept as it is).
+    pub fn named(mut self, version: &pep440_rs::Version) -> DistFile {
+        use crate::filename::SdistFormat;
+        if let DistFilename::Sdist(sdist) = &mut self.file.parsed {
+            sdist.version = version.clone();
+            let extension = match sdist.format {
+                SdistFormat::Zip => "zip",
+                SdistFormat::Tar => "tar",
+                _ => "tar.gz",
+            };
+            self.file.filename = format!(
+                "{}-{version}.{extension}",
+                sdist.name.as_ref().replace('-', "_")
+            );
+        }
+        self.file
+    }
+}
+
+/// The format of a source archive by its name's ending.
+fn source_format(filename: &str) -> Option<crate::filename::SdistFormat> {
+    use crate::filename::SdistFormat;
+    let lower = filename.to_ascii_lowercase();
+    [
+        (".tar.gz", SdistFormat::TarGz),
+        (".tgz", SdistFormat::TarGz),
+        (".tar", SdistFormat::Tar),
+        (".zip", SdistFormat::Zip),
+    ]
+    .into_iter()
+    .find_map(|(suffix, format)| lower.ends_with(suffix).then_some(format))
 }
 
 /// The SHA-256 of a download, and the download rewound for reading again.

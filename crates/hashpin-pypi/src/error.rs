@@ -168,8 +168,8 @@ pub enum Error {
         /// `name version` found in the metadata.
         found: String,
     },
-    /// A requirement's URL cannot be locked.
-    #[error("cannot lock {url}: {why}")]
+    /// A requirement's URL cannot be locked (the caller names the URL).
+    #[error("{why}")]
     DirectUrl {
         /// The URL, credentials hidden.
         url: RedactedUrl,

@@ -44,7 +44,10 @@ mod wheel;
 
 pub use body::{Limits, MIB};
 pub use cache::{Cache, CacheMode};
-pub use client::{ClientOptions, IndexClient, IndexStrategy, Project, ProjectVersion, prepare_tls};
+pub use client::{
+    ClientOptions, Direct, IndexClient, IndexStrategy, Project, ProjectVersion, SourceArchive,
+    prepare_tls,
+};
 pub use config::{ConfigError, FindLinks, IndexConfig, IndexOptions, IndexUrl, PipEnvironment};
 pub use error::Error;
 pub use filename::{DistFilename, FilenameError, SdistFilename, SdistFormat, WheelFilename};

@@ -161,7 +161,7 @@ async fn build_constraints(
         header: Some(Header {
             command,
             notes: vec![format!(
-                "build constraints: what building the lock's {} needs; pass it as `uv pip install --build-constraints` or `pip install --build-constraint` (docs/builds.md says what each enforces)",
+                "build constraints: what building the lock's {} needs; pass it as `uv pip install --build-constraints` or `pip install --build-constraint` (hashpin's docs/builds.md says what each enforces)",
                 if built.len() == 1 {
                     "sdist".to_string()
                 } else {

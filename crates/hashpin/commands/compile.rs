@@ -89,8 +89,8 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
         build_policy.builder_for_local().is_ok(),
     )
     .await?;
+    manifest.direct = direct_files(&set, &client, &builder, &build_policy).await?;
     resolver_options.build = build_policy;
-    manifest.direct = direct_files(&set, &client).await?;
     let resolution = resolve(&manifest, &resolver_options, &target, &client).await?;
     let reuploaded = refuse_reuploads(args, &previous, &resolution);
     if resolver_options.exclude_newer.is_some() {
@@ -581,10 +581,14 @@ fn local_file(dir: &Path, metadata: &hashpin_pypi::CoreMetadata) -> anyhow::Resu
     })
 }
 
-/// Downloads and hashes the archives that requirements name by URL, all at once.
+/// Downloads and hashes the archives that requirements name by URL, all at once; a source
+/// archive whose name does not tell its version (a forge's archive of a commit) is built to
+/// learn it.
 async fn direct_files(
     set: &RequirementsSet,
     client: &IndexClient,
+    builder: &hashpin_build::Builder,
+    builds: &hashpin_resolver::BuildPolicy,
 ) -> anyhow::Result<Vec<DistFile>> {
     let mut downloads = tokio::task::JoinSet::new();
     for entry in &set.requirements {
@@ -599,20 +603,41 @@ async fn direct_files(
         );
         let place = entry.location.to_string();
         downloads.spawn(async move {
-            client
+            let context = format!(
+                "{place}: cannot lock `{name}` by URL {}",
+                hashpin_pypi::RedactedUrl::new(&url)
+            );
+            let direct = client
                 .direct_file(&name, &url, &hashes)
                 .await
-                .with_context(|| {
-                    format!(
-                        "{place}: cannot lock `{name}` by URL {}",
-                        hashpin_pypi::RedactedUrl::new(&url)
-                    )
-                })
+                .with_context(|| context.clone())?;
+            anyhow::Ok((direct, name, context))
         });
     }
     let mut files = Vec::new();
     while let Some(joined) = downloads.join_next().await {
-        files.push(joined.context("a download task failed")??);
+        let (direct, name, context) = joined.context("a download task failed")??;
+        let file = match direct {
+            hashpin_pypi::Direct::File(file) => file,
+            hashpin_pypi::Direct::Source(source) => {
+                if let Err(refusal) = builds.builder_for(&name) {
+                    bail!(
+                        "{context}: it is a source archive, known only by building it, and {refusal}"
+                    );
+                }
+                let sha256 = source
+                    .file
+                    .sha256()
+                    .cloned()
+                    .context("a downloaded archive has a hash")?;
+                let metadata = builder
+                    .source_archive_metadata(source.archive.path(), source.format, &sha256, &name)
+                    .await
+                    .with_context(|| context.clone())?;
+                source.named(&metadata.version)
+            }
+        };
+        files.push(file);
     }
     files.sort_by(|a, b| a.filename.cmp(&b.filename));
     Ok(files)

@@ -41,7 +41,7 @@ fn requirements_options_and_hashes() {
 fn unsupported_lines_name_file_and_line() {
     assert_eq!(
         error("flask\n-e git+https://example.com/repo.git#egg=x\n"),
-        "requirements.in:2: editable requirement `git+https://example.com/repo.git#egg=x` cannot be locked with hashes; install it separately"
+        "requirements.in:2: editable requirement `git+https://example.com/repo.git#egg=x` cannot be locked with hashes (pip cannot check a VCS checkout or a URL's tree against one); lock an archive of the commit instead (`name @ https://host/owner/repo/archive/COMMIT.tar.gz`), or install it separately"
     );
     assert!(
         error("git+https://example.com/repo.git#egg=x\n")
