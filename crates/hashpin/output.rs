@@ -128,6 +128,11 @@ fn replace_file(path: &Path, text: &str) -> anyhow::Result<()> {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
     };
+    // `-o locks/requirements.txt` in a fresh checkout: the directory is made, as uv makes it.
+    if !directory.exists() {
+        std::fs::create_dir_all(&directory)
+            .with_context(|| format!("cannot create {}", directory.display()))?;
+    }
     // A temporary file is private (0600), but a lockfile is shared: committed, read by CI and
     // by pip under other users. So a new lock gets the mode a plain write would give it, and
     // an existing one keeps its own.

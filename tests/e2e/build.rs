@@ -711,3 +711,28 @@ fn an_archive_of_a_commit_is_built_for_its_version_and_locked_by_its_hash() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_lock_elsewhere_names_local_projects_from_where_it_is() {
+    let index = IndexBuilder::new()
+        .dist(Dist::wheel("dep", "1.0").build())
+        .start();
+    let project = Project::new("-e ./libs/sub\n");
+    std::fs::create_dir_all(project.path("libs/sub")).expect("a directory");
+    project.write(
+        "libs/sub/pyproject.toml",
+        "[project]\nname = \"sub\"\nversion = \"1\"\ndependencies = [\"dep\"]\n",
+    );
+    // The lock's directory does not exist yet: it is made.
+    let (output, _, stderr) = project.compile(&index, &["-o", "locks/linux/requirements.txt"]);
+    assert!(output.status.success(), "{stderr}");
+    let lock = project.read("locks/linux/requirements.txt");
+    assert!(
+        lock.contains("run `pip install --no-deps -e ../../libs/sub`"),
+        "{lock}"
+    );
+    assert!(
+        lock.contains("--output-file=locks/linux/requirements.txt"),
+        "{lock}"
+    );
+}

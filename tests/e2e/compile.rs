@@ -1165,11 +1165,14 @@ fn the_lock_file_is_readable_like_any_other() {
     assert!(output.status.success(), "{stderr}");
     assert_eq!(mode("requirements.txt"), "640");
 
-    // A directory that is not there is an error, not a panic.
+    // A directory that is not there is made (as uv makes it); one that cannot be is an error,
+    // not a panic.
     let (output, _, stderr) = project.compile(&index, &["-o", "locks/requirements.txt"]);
+    assert!(output.status.success(), "{stderr}");
+    let (output, _, stderr) = project.compile(&index, &["-o", "requirements.in/x.txt"]);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.starts_with("error: cannot write to locks\n"),
+        stderr.contains("error: cannot write requirements.in/x.txt\n"),
         "{stderr}"
     );
 }

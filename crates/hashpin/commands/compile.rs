@@ -363,11 +363,19 @@ fn refuse_projectless(read: &PyProject, pyproject: &Path) -> anyhow::Result<()> 
 
 /// What a lock says of the local projects whose dependencies it holds: pip's hash-checking
 /// mode refuses the projects themselves, so they are installed after it.
-fn local_project_notes(set: &RequirementsSet) -> Vec<String> {
+/// Paths in them are relative to the lock's directory, where the lock is installed from.
+fn local_project_notes(set: &RequirementsSet, output: Option<&Path>) -> Vec<String> {
+    let base = output
+        .and_then(|output| std::path::absolute(output).ok())
+        .and_then(|output| output.parent().map(Path::to_path_buf));
     set.local_projects
         .iter()
         .map(|local| {
-            let path = relative_path(&local.path);
+            let path = match &base {
+                Some(base) => std::path::absolute(&local.path)
+                    .map_or_else(|_| relative_path(&local.path), |path| relative_to(&path, base)),
+                None => relative_path(&local.path),
+            };
             // Quoted where a shell would read the brackets of extras as a pattern.
             let target = if local.extras.is_empty() {
                 path.clone()
@@ -1080,7 +1088,7 @@ fn lock(
             )
         })
         .collect();
-    notes.extend(local_project_notes(set));
+    notes.extend(local_project_notes(set, args.output_file.as_deref()));
     let header = (!args.no_header).then(|| Header {
         command: command_line(args, sources),
         notes,
@@ -1227,7 +1235,7 @@ fn command_line(args: &CompileArgs, sources: &[PathBuf]) -> String {
         words.push(format!("--constraint={}", display_path(constraint)));
     }
     if let Some(output) = &args.output_file {
-        words.push(format!("--output-file={}", display_path(output)));
+        words.push(format!("--output-file={}", relative_path(output)));
     }
     // Where files may come from changes the lock: find-links locations given here (a
     // directory as a relative path, a page without credentials), --no-index, the strategy.
@@ -1313,7 +1321,18 @@ fn relative_path(path: &Path) -> String {
     if path.is_relative() {
         return path.display().to_string();
     }
-    let (here, there): (Vec<_>, Vec<_>) = (cwd.components().collect(), path.components().collect());
+    relative_to(path, &cwd)
+}
+
+/// The absolute `path` relative to the absolute directory `base`, with `..` where it is
+/// outside it; `.` for `base` itself.
+fn relative_to(path: &Path, base: &Path) -> String {
+    fn normal(path: &Path) -> Vec<std::path::Component<'_>> {
+        path.components()
+            .filter(|part| *part != std::path::Component::CurDir)
+            .collect()
+    }
+    let (here, there) = (normal(base), normal(path));
     let common = here.iter().zip(&there).take_while(|(a, b)| a == b).count();
     let mut relative = PathBuf::new();
     for _ in common..here.len() {
