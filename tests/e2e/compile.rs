@@ -600,7 +600,7 @@ fn unsupported_lines_exit_2_with_file_and_line() {
         // Local projects are read for their dependencies; these have no pyproject.toml.
         (
             "-e ./x",
-            "cannot lock the dependencies of the local project `./x`: there is no pyproject.toml, setup.py or setup.cfg there",
+            "cannot lock the dependencies of the local project `./x`: there is no such directory",
         ),
         (
             "-e git+https://example.com/repo.git#egg=pkg",

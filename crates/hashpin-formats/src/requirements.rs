@@ -148,7 +148,9 @@ pub fn read_bounded(path: &Path, limit: u64) -> std::io::Result<String> {
     use std::io::Read as _;
     let file = std::fs::File::open(path)?;
     if file.metadata()?.is_dir() {
-        return Err(std::io::Error::other("is a directory"));
+        return Err(std::io::Error::other(
+            "is a directory; name its pyproject.toml, setup.py or requirements file",
+        ));
     }
     let mut bytes = Vec::new();
     file.take(limit + 1).read_to_end(&mut bytes)?;

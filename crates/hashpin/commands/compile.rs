@@ -320,8 +320,13 @@ fn local_project(local: &LocalProject) -> anyhow::Result<Result<PyProject, Local
                 return Ok(Err(build(local.path.join(name))));
             }
         }
+        let why = if local.path.is_dir() {
+            "there is no pyproject.toml, setup.py or setup.cfg there"
+        } else {
+            "there is no such directory"
+        };
         bail!(
-            "{place}: cannot lock the dependencies of the local project `{}`: there is no pyproject.toml, setup.py or setup.cfg there",
+            "{place}: cannot lock the dependencies of the local project `{}`: {why}",
             local.written
         );
     }
