@@ -765,6 +765,24 @@ fn tree_key(tree: &Path, python: &BuildPython) -> Result<String, BuildError> {
             hasher.update(format!("{:?}", stat.modified().ok()).as_bytes());
         }
     }
+    // A version from git (setuptools-scm, hatch-vcs) changes with the commit checked out, or
+    // with the variables that pretend one.
+    if let Ok(head) = std::fs::read_to_string(tree.join(".git").join("HEAD")) {
+        hasher.update(b"\0git\0");
+        hasher.update(head.as_bytes());
+        if let Some(reference) = head.strip_prefix("ref: ").map(str::trim)
+            && let Ok(commit) = std::fs::read(tree.join(".git").join(reference))
+        {
+            hasher.update(&commit);
+        }
+    }
+    let mut pretend: Vec<(String, String)> = std::env::vars()
+        .filter(|(name, _)| name.starts_with("SETUPTOOLS_SCM_PRETEND_VERSION"))
+        .collect();
+    pretend.sort();
+    for (name, value) in pretend {
+        hasher.update(format!("\0{name}={value}").as_bytes());
+    }
     let digest = hasher
         .finalize()
         .iter()
