@@ -736,3 +736,48 @@ fn a_lock_elsewhere_names_local_projects_from_where_it_is() {
         "{lock}"
     );
 }
+
+#[test]
+fn a_built_archive_behind_credentials_is_downloaded_again_with_them() {
+    // The archive's server requires Basic auth, the index does not: the URL's credentials
+    // must reach both the first download and the build's, and be shown nowhere.
+    let sdist = Dist::sdist("dynamic", "0.5")
+        .requires_dist("dep")
+        .in_tree_backend(full_backend())
+        .build();
+    let files = IndexBuilder::new()
+        .dist(sdist.clone())
+        .options(hashpin_testkit::ServerOptions {
+            basic_auth: Some(("user".into(), "s3cret".into())),
+            ..hashpin_testkit::ServerOptions::default()
+        })
+        .start();
+    let index = index_with(full_backend());
+    let url = files.file_url(sdist.filename());
+    let with_secret = url.replacen("http://", "http://user:s3cret@", 1);
+    let project = Project::new(&format!("dynamic @ {with_secret}\n"));
+    let (output, lock, stderr) = project.compile(&index, &[]);
+    assert!(output.status.success(), "{stderr}");
+    assert!(lock.contains(&format!("dynamic @ {url} \\\n")), "{lock}");
+    assert!(stderr.contains("built 1 sdist"), "{stderr}");
+    assert!(
+        !lock.contains("s3cret") && !stderr.contains("s3cret"),
+        "{lock}{stderr}"
+    );
+    let fetches = files
+        .requests()
+        .into_iter()
+        .filter(|request| request.path.ends_with(sdist.filename()))
+        .collect::<Vec<_>>();
+    assert!(
+        fetches.len() >= 2 && fetches.iter().all(|request| request.status == 200),
+        "{fetches:?}"
+    );
+    assert!(
+        index
+            .requests()
+            .iter()
+            .all(|request| request.header("authorization").is_none()),
+        "the credentials went to another origin"
+    );
+}

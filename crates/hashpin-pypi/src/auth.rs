@@ -29,6 +29,10 @@ impl std::fmt::Debug for Credential {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Credentials {
     from_urls: Vec<(Origin, Credential)>,
+    /// From the URLs of requirements by URL (`name @ https://user:pass@host/…`), learnt as
+    /// they are read; shared by every copy of the client, so that a build downloading the
+    /// same file again sends them too.
+    direct: std::sync::Arc<std::sync::Mutex<Vec<(Origin, Credential)>>>,
     netrc: Vec<(Option<String>, Credential)>,
     /// The origins of the configured indexes and find-links pages: netrc credentials go only
     /// to these.
@@ -101,6 +105,7 @@ impl Credentials {
             .unwrap_or_default();
         Self {
             from_urls,
+            direct: std::sync::Arc::default(),
             netrc,
             configured,
         }
@@ -113,11 +118,41 @@ impl Credentials {
             .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".netrc")))
     }
 
+    /// Remembers the credential of a requirement's URL, for its origin only.
+    pub(crate) fn add_direct(&self, url: &Url) {
+        if url.username().is_empty() && url.password().is_none() {
+            return;
+        }
+        let Some(origin) = Origin::of(url) else {
+            return;
+        };
+        let credential = Credential {
+            username: percent_decode(url.username()),
+            password: url.password().map(percent_decode),
+        };
+        let mut direct = self
+            .direct
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !direct.iter().any(|(known, _)| *known == origin) {
+            direct.push((origin, credential));
+        }
+    }
+
     /// The credential for a request to `url`, if any.
-    pub(crate) fn for_url(&self, url: &Url) -> Option<&Credential> {
+    pub(crate) fn for_url(&self, url: &Url) -> Option<Credential> {
         let origin = Origin::of(url)?;
         if let Some((_, credential)) = self.from_urls.iter().find(|(known, _)| *known == origin) {
-            return Some(credential);
+            return Some(credential.clone());
+        }
+        if let Some((_, credential)) = self
+            .direct
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .find(|(known, _)| *known == origin)
+        {
+            return Some(credential.clone());
         }
         if !self.configured.contains(&origin) {
             return None;
@@ -125,7 +160,7 @@ impl Credentials {
         self.netrc
             .iter()
             .find(|(machine, _)| machine.as_deref() == Some(origin.host.as_str()))
-            .map(|(_, credential)| credential)
+            .map(|(_, credential)| credential.clone())
     }
 }
 
@@ -218,9 +253,9 @@ mod tests {
         assert_eq!(entries.len(), 2);
         let index = IndexUrl::parse("https://index.example.com/simple").expect("valid");
         let credentials = Credentials {
-            from_urls: Vec::new(),
             netrc: entries,
             configured: Origin::of(index.url()).into_iter().collect(),
+            ..Credentials::default()
         };
         let url = Url::parse("https://INDEX.example.com/simple/").expect("valid");
         assert_eq!(credentials.for_url(&url).expect("found").username, "bob");
@@ -232,10 +267,25 @@ mod tests {
     fn issue_9_netrc_credentials_keep_to_the_configured_scheme_and_port() {
         let index = IndexUrl::parse("https://index.example.com/simple").expect("valid");
         let credentials = Credentials {
-            from_urls: Vec::new(),
             netrc: parse_netrc("machine index.example.com login bob password hunter2\n"),
             configured: Origin::of(index.url()).into_iter().collect(),
+            ..Credentials::default()
         };
+        // A requirement URL's credential goes to its own origin only.
+        credentials
+            .add_direct(&Url::parse("https://al:pw@files.example.com/x.whl").expect("valid"));
+        assert_eq!(
+            credentials
+                .for_url(&Url::parse("https://files.example.com/y.tar.gz").expect("valid"))
+                .expect("found")
+                .username,
+            "al"
+        );
+        assert!(
+            credentials
+                .for_url(&Url::parse("http://files.example.com/y.tar.gz").expect("valid"))
+                .is_none()
+        );
         for other in [
             "http://index.example.com/files/a.whl",
             "http://index.example.com:443/files/a.whl",

@@ -1008,29 +1008,13 @@ impl IndexClient {
 
     /// The whole file, hash-checked: in memory when small, else in a temporary file.
     async fn whole_file(&self, file: &DistFile) -> Result<Downloaded, Error> {
-        self.whole_file_with(file, None).await
-    }
-
-    /// [`Self::whole_file`], sending `credential` (a direct URL's own) to the file's host.
-    async fn whole_file_with(
-        &self,
-        file: &DistFile,
-        credential: Option<(String, Option<String>)>,
-    ) -> Result<Downloaded, Error> {
         let limit = BodyLimit {
             max: self.inner.options.limits.file_bytes,
             spill: true,
         };
         let fetched = self
             .inner
-            .fetch(
-                &file.url,
-                |request| match &credential {
-                    Some((username, password)) => request.basic_auth(username, password.as_ref()),
-                    None => request,
-                },
-                limit,
-            )
+            .fetch(&file.url, |request| request, limit)
             .await?;
         if !fetched.status.is_success() {
             return Err(Error::Status {
@@ -1122,15 +1106,11 @@ impl IndexClient {
             provenance: None,
             origin: FileOrigin::Direct,
         };
-        // The URL's own credentials go with it, to its host only (reqwest drops them on a
-        // redirect elsewhere); the URL is kept, and shown, without them.
-        let credential = (!url.username().is_empty()).then(|| {
-            (
-                crate::auth::percent_decode(url.username()),
-                url.password().map(crate::auth::percent_decode),
-            )
-        });
-        let downloaded = match self.whole_file_with(&file, credential).await {
+        // The URL's own credentials go with it, to its origin only (reqwest drops them on a
+        // redirect elsewhere), now and when a build downloads it again; the URL is kept, and
+        // shown, without them.
+        self.inner.credentials.add_direct(url);
+        let downloaded = match self.whole_file(&file).await {
             // The hashes are the user's here, not an index's.
             Err(Error::FileHashMismatch {
                 expected, actual, ..
