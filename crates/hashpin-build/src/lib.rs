@@ -38,7 +38,7 @@ use std::time::Duration;
 
 use hashpin_pypi::{
     CoreMetadata, DistFile, DistFilename, HashDigest, IndexClient, InterpreterInfo, PackageName,
-    Requirement, SdistFormat, Timestamp, Version,
+    Requirement, SdistFormat, Timestamp,
 };
 use hashpin_resolver::{
     BinaryPolicy, BuildFailure, BuildFuture, Manifest, MetadataBuilder, ProjectSet, Resolution,
@@ -72,17 +72,6 @@ impl BuilderOptions {
     pub const DEFAULT_TIMEOUT: Duration = Duration::from_mins(10);
 }
 
-/// The build requirements one sdist was built with.
-#[derive(Debug, Clone)]
-pub struct BuildRecord {
-    /// The sdist's project.
-    pub name: PackageName,
-    /// Its version.
-    pub version: Version,
-    /// What was installed into its build environment: project, version, and the wheel.
-    pub installed: Vec<(PackageName, Version, DistFile)>,
-}
-
 /// Builds sdists for their metadata; see the crate documentation.
 #[derive(Debug, Clone)]
 pub struct Builder {
@@ -102,7 +91,6 @@ struct Inner {
     from_cache: AtomicUsize,
     built_projects: AtomicUsize,
     projects_from_cache: AtomicUsize,
-    records: Mutex<Vec<BuildRecord>>,
 }
 
 /// A wheel's path once downloaded and verified, or why not.
@@ -133,7 +121,6 @@ impl Builder {
                 from_cache: AtomicUsize::new(0),
                 built_projects: AtomicUsize::new(0),
                 projects_from_cache: AtomicUsize::new(0),
-                records: Mutex::default(),
             }),
         }
     }
@@ -191,13 +178,6 @@ impl Builder {
         if let Some(Ok(scratch)) = self.inner.scratch.get() {
             let _ = std::fs::remove_dir_all(scratch.path());
         }
-    }
-
-    /// The build environments of this run's builds, by sdist name and version.
-    pub fn records(&self) -> Vec<BuildRecord> {
-        let mut records = lock(&self.inner.records).clone();
-        records.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
-        records
     }
 }
 
@@ -333,7 +313,7 @@ impl Inner {
         }
         log::info!("building {} {} for its metadata", sdist.name, sdist.version);
         let (source, system) = self.source_tree(&archive, sdist.format, dir).await?;
-        let (bytes, installed) = self.run_build(&source, &system, python, dir).await?;
+        let bytes = self.run_build(&source, &system, python, dir).await?;
         let metadata = check(file, &bytes).map_err(BuildError::Metadata)?;
         if let Some(cache) = &self.client.options().cache
             && let Err(error) = cache.write_built(&cache_key(&sha256, python), &bytes)
@@ -344,29 +324,23 @@ impl Inner {
             );
         }
         self.built.fetch_add(1, Ordering::Relaxed);
-        lock(&self.records).push(BuildRecord {
-            name: sdist.name.clone(),
-            version: sdist.version.clone(),
-            installed,
-        });
         Ok(metadata)
     }
 
     /// Builds the tree at `source` as `system` says, with `dir` as scratch: the `METADATA`
-    /// bytes, and what was installed to build it.
+    /// bytes.
     async fn run_build(
         &self,
         source: &Path,
         system: &BuildSystem,
         python: &BuildPython,
         dir: &Path,
-    ) -> Result<(Vec<u8>, Vec<(PackageName, Version, DistFile)>), BuildError> {
-        let (environment, installed, _) = self
+    ) -> Result<Vec<u8>, BuildError> {
+        let (environment, _) = self
             .prepared_environment(source, system, python, dir)
             .await?;
         let runner = self.runner(&environment, source, system, dir);
-        let bytes = self.run_metadata_hooks(&runner, dir).await?;
-        Ok((bytes, installed))
+        self.run_metadata_hooks(&runner, dir).await
     }
 
     fn runner<'a>(
@@ -386,22 +360,15 @@ impl Inner {
     }
 
     /// The environment a wheel of `source` is built in: what `system` declares, plus what
-    /// `get_requires_for_build_wheel` adds; what was installed; and all those requirements.
+    /// `get_requires_for_build_wheel` adds; and all those requirements.
     async fn prepared_environment(
         &self,
         source: &Path,
         system: &BuildSystem,
         python: &BuildPython,
         dir: &Path,
-    ) -> Result<
-        (
-            BuildEnvironment,
-            Vec<(PackageName, Version, DistFile)>,
-            Vec<Requirement>,
-        ),
-        BuildError,
-    > {
-        let (first, first_installed) = self
+    ) -> Result<(BuildEnvironment, Vec<Requirement>), BuildError> {
+        let first = self
             .environment(&system.requires, python, &dir.join("env"))
             .await?;
         let extra = match self
@@ -416,12 +383,12 @@ impl Inner {
         // What the backend adds is resolved together with what it declared, into a fresh
         // environment: the two sets may need other versions together than apart.
         if extra.is_empty() {
-            return Ok((first, first_installed, all));
+            return Ok((first, all));
         }
         log::debug!("{} asks to build with {}", source.display(), join(&extra));
         all.extend(extra);
-        let (environment, installed) = self.environment(&all, python, &dir.join("env2")).await?;
-        Ok((environment, installed, all))
+        let environment = self.environment(&all, python, &dir.join("env2")).await?;
+        Ok((environment, all))
     }
 
     /// What building a wheel of the sdist `file` requires (`[build-system] requires` and
@@ -450,7 +417,7 @@ impl Inner {
             return Ok(requirements);
         }
         let (source, system) = self.source_tree(&archive, sdist.format, dir).await?;
-        let (_, _, requirements) = self
+        let (_, requirements) = self
             .prepared_environment(&source, &system, python, dir)
             .await?;
         if let Some(cache) = cache {
@@ -502,7 +469,7 @@ impl Inner {
             "building the local project {} for its metadata",
             tree.display()
         );
-        let (bytes, _) = self
+        let bytes = self
             .run_build(tree, &system, python, scratch.path())
             .await?;
         let metadata = CoreMetadata::parse(&bytes)
@@ -551,7 +518,7 @@ impl Inner {
         let dir = scratch.path();
         log::info!("building the source archive of {name} for its metadata");
         let (source, system) = self.source_tree(archive, format, dir).await?;
-        let (bytes, _) = self.run_build(&source, &system, python, dir).await?;
+        let bytes = self.run_build(&source, &system, python, dir).await?;
         let metadata = parse(&bytes)?;
         if let Some(cache) = cache
             && let Err(error) = cache.write_built(&key, &bytes)
@@ -646,10 +613,9 @@ impl Inner {
         requirements: &[Requirement],
         python: &BuildPython,
         root: &Path,
-    ) -> Result<(BuildEnvironment, Vec<(PackageName, Version, DistFile)>), BuildError> {
+    ) -> Result<BuildEnvironment, BuildError> {
         let resolution = self.resolve(requirements, python).await?;
         let environment = BuildEnvironment::create(&python.path, root).await?;
-        let mut installed = Vec::new();
         for package in resolution.packages.into_values() {
             let wheel = package
                 .files
@@ -675,9 +641,8 @@ impl Inner {
             tokio::task::spawn_blocking(move || target.install_wheel(&path, &prefix, limits))
                 .await
                 .map_err(|error| BuildError::Io(std::io::Error::other(error)))??;
-            installed.push((package.name, package.version, wheel));
         }
-        Ok((environment, installed))
+        Ok(environment)
     }
 
     async fn resolve(
