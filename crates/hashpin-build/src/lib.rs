@@ -36,6 +36,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use hashpin_pypi::error_chain;
 use hashpin_pypi::{
     CoreMetadata, DistFile, DistFilename, HashDigest, IndexClient, InterpreterInfo, PackageName,
     Requirement, SdistFormat, Timestamp,
@@ -315,14 +316,7 @@ impl Inner {
         let (source, system) = self.source_tree(&archive, sdist.format, dir).await?;
         let bytes = self.run_build(&source, &system, python, dir).await?;
         let metadata = check(file, &bytes).map_err(BuildError::Metadata)?;
-        if let Some(cache) = &self.client.options().cache
-            && let Err(error) = cache.write_built(&cache_key(&sha256, python), &bytes)
-        {
-            log::warn!(
-                "cannot write to the cache at {}: {error}",
-                cache.root().display()
-            );
-        }
+        self.store(&cache_key(&sha256, python), &bytes);
         self.built.fetch_add(1, Ordering::Relaxed);
         Ok(metadata)
     }
@@ -420,20 +414,15 @@ impl Inner {
         let (_, requirements) = self
             .prepared_environment(&source, &system, python, dir)
             .await?;
-        if let Some(cache) = cache {
-            let text = requirements
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("\n");
-            let key = format!("requires-{}", cache_key(&sha256, python));
-            if let Err(error) = cache.write_built(&key, text.as_bytes()) {
-                log::warn!(
-                    "cannot write to the cache at {}: {error}",
-                    cache.root().display()
-                );
-            }
-        }
+        let text = requirements
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n");
+        self.store(
+            &format!("requires-{}", cache_key(&sha256, python)),
+            text.as_bytes(),
+        );
         Ok(requirements)
     }
 
@@ -474,14 +463,7 @@ impl Inner {
             .await?;
         let metadata = CoreMetadata::parse(&bytes)
             .map_err(|error| BuildError::Metadata(error_chain(&error)))?;
-        if let Some(cache) = cache
-            && let Err(error) = cache.write_built(&key, &bytes)
-        {
-            log::warn!(
-                "cannot write to the cache at {}: {error}",
-                cache.root().display()
-            );
-        }
+        self.store(&key, &bytes);
         self.built_projects.fetch_add(1, Ordering::Relaxed);
         Ok(metadata)
     }
@@ -520,16 +502,22 @@ impl Inner {
         let (source, system) = self.source_tree(archive, format, dir).await?;
         let bytes = self.run_build(&source, &system, python, dir).await?;
         let metadata = parse(&bytes)?;
-        if let Some(cache) = cache
-            && let Err(error) = cache.write_built(&key, &bytes)
+        self.store(&key, &bytes);
+        self.built.fetch_add(1, Ordering::Relaxed);
+        Ok(metadata)
+    }
+
+    /// Keeps what a build found in the cache (`built-v1/KEY`), if there is one; a failed
+    /// write only costs the next run a build.
+    fn store(&self, key: &str, bytes: &[u8]) {
+        if let Some(cache) = &self.client.options().cache
+            && let Err(error) = cache.write_built(key, bytes)
         {
             log::warn!(
                 "cannot write to the cache at {}: {error}",
                 cache.root().display()
             );
         }
-        self.built.fetch_add(1, Ordering::Relaxed);
-        Ok(metadata)
     }
 
     /// A turn to build: at most `jobs` at once.
@@ -776,17 +764,6 @@ fn check(file: &DistFile, bytes: &[u8]) -> Result<CoreMetadata, String> {
         ));
     }
     Ok(metadata)
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 fn join(requirements: &[Requirement]) -> String {

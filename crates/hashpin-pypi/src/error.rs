@@ -186,3 +186,16 @@ pub enum Error {
         source: std::io::Error,
     },
 }
+
+/// `error` and its causes as one line, `outer: inner: innermost`, for messages that quote
+/// another crate's error inside their own.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -49,7 +49,7 @@ pub use client::{
     prepare_tls,
 };
 pub use config::{ConfigError, FindLinks, IndexConfig, IndexOptions, IndexUrl, PipEnvironment};
-pub use error::Error;
+pub use error::{Error, error_chain};
 pub use filename::{DistFilename, FilenameError, SdistFilename, SdistFormat, WheelFilename};
 pub use hash::{HashAlgorithm, HashDigest, HashParseError};
 pub use interpreter::InterpreterInfo;

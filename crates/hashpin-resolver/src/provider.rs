@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use std::sync::Arc;
 
+use hashpin_pypi::error_chain;
 use hashpin_pypi::{
     CoreMetadata, Error as IndexError, ExtraName, PackageName, Requirement, SdistError, Version,
 };
@@ -461,17 +462,6 @@ impl<S: PackageSource> Provider<S> {
             .borrow_mut()
             .insert((package.clone(), version.clone()), edges);
     }
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 impl<S: PackageSource> DependencyProvider for Provider<S> {

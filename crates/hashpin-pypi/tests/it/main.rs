@@ -112,14 +112,7 @@ pub(crate) fn statuses(requests: &[Request]) -> Vec<u16> {
 
 /// An error and all its sources, `: `-separated, as a command-line tool would print it.
 pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
+    hashpin_pypi::error_chain(error)
 }
 
 /// Every file under `dir`, recursively (none when it does not exist).

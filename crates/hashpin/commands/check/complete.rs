@@ -155,19 +155,13 @@ async fn metadata<'a>(
                 findings.push(unreadable(&error, name, &release, &location)?);
             }
             Err(Unread::Build(failure)) => {
-                let mut causes = vec![failure.to_string()];
-                let mut source = failure.source();
-                while let Some(cause) = source {
-                    causes.push(cause.to_string());
-                    source = cause.source();
-                }
                 findings.push(
                     Finding::new(
                         Rule::UnknownDependencies,
                         &location,
                         format!(
                             "cannot build `{release}` for its dependencies, so the lock is not known to be complete: {}",
-                            causes.join(": ")
+                            hashpin_pypi::error_chain(&*failure)
                         ),
                     )
                     .about(name, release.split_once("==").map(|(_, version)| version)),
@@ -195,13 +189,7 @@ fn unreadable(
     location: &hashpin_formats::Location,
 ) -> anyhow::Result<Finding> {
     use hashpin_pypi::Error;
-    let mut causes = vec![error.to_string()];
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        causes.push(cause.to_string());
-        source = cause.source();
-    }
-    let causes = causes.join(": ");
+    let causes = hashpin_pypi::error_chain(error);
     let (rule, message) = match error {
         Error::MetadataHashMismatch { .. } | Error::FileHashMismatch { .. } => (
             Rule::BadFile,
