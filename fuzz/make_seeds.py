@@ -124,3 +124,56 @@ put("pyproject", "full", (
 ))
 put("pyproject", "dynamic", "[project]\nname = \"alpha\"\ndynamic = [\"dependencies\", \"version\"]\n[build-system]\nrequires = [\"setuptools\"]\n")
 put("pyproject", "cycle", "[dependency-groups]\na = [{include-group = \"b\"}]\nb = [{include-group = \"a\"}]\n")
+
+# pylock.toml in the layouts uv (inline tables) and pip lock (tables) write, and hashpin's.
+put("pylock", "uv", f'''lock-version = "1.0"
+created-by = "uv"
+requires-python = ">=3.11"
+
+[[packages]]
+name = "idna"
+version = "3.7"
+sdist = {{ url = "https://files.invalid/idna-3.7.tar.gz", upload-time = 2024-04-11T03:34:41Z, size = 189575, hashes = {{ sha256 = "{sha}" }} }}
+wheels = [{{ url = "https://files.invalid/idna-3.7-py3-none-any.whl", upload-time = 2024-04-11T03:34:39.123456+02:00, size = 66836, hashes = {{ sha256 = "{sha}" }} }}]
+
+[[packages]]
+name = "app"
+directory = {{ path = ".", editable = true }}
+''')
+put("pylock", "pip", f'''lock-version = "1.0"
+created-by = "pip"
+
+[[packages]]
+name = "idna"
+version = "3.7"
+
+[[packages.wheels]]
+name = "idna-3.7-py3-none-any.whl"
+url = "https://files.invalid/idna-3.7-py3-none-any.whl"
+
+[packages.wheels.hashes]
+sha256 = "{sha}"
+
+[[packages]]
+name = "tool"
+vcs = {{ type = "git", url = "https://forge.invalid/tool.git", commit-id = "0123abc" }}
+''')
+put("pylock", "hashpin", f'''lock-version = "1.0"
+environments = ["sys_platform == 'linux' and python_version == '3.11'"]
+requires-python = "==3.11.*"
+created-by = "hashpin"
+
+[[packages]]
+name = "direct"
+version = "0.1"
+archive = {{ url = "https://forge.invalid/direct-0.1.tar.gz", hashes = {{ sha256 = "{sha}" }} }}
+
+[packages.tool.hashpin]
+via = ["-r requirements.in"]
+yanked = "broken"
+
+[tool.hashpin]
+command = "hashpin compile requirements.in --exclude-newer=2024-06-01"
+exclude-newer = 2024-06-01T00:00:00Z
+hash-scope = "every-file"
+''')

@@ -23,6 +23,9 @@ pub(crate) enum Command {
     /// Check that a requirements file is fully pinned and hashed, and that the index still
     /// serves exactly what it pins (nothing yanked, missing or re-uploaded).
     Check(CheckArgs),
+    /// Convert a lock between requirements.txt and pylock.toml (PEP 751): for example a uv
+    /// or pip pylock into a hashed requirements file that older pip installs.
+    Export(ExportArgs),
     /// Show a project's versions, files and dependencies as the configured index lists them.
     Show(ShowArgs),
     /// Pin every distribution installed in an environment to its version and the index's
@@ -97,6 +100,10 @@ pub(crate) struct CompileArgs {
     /// `uv pip install --build-constraints` or `pip install --build-constraint`.
     #[arg(long, value_name = "FILE", help_heading = "Builds")]
     pub(crate) write_build_constraints: Option<PathBuf>,
+    /// The lockfile's format [default: pylock.toml for an output named pylock.toml or
+    /// pylock.NAME.toml (PEP 751), else requirements.txt].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub(crate) format: Option<LockFormatArg>,
     /// Print the lockfile instead of writing it.
     #[arg(long)]
     pub(crate) dry_run: bool,
@@ -153,6 +160,26 @@ pub(crate) struct CheckArgs {
     pub(crate) index: IndexArgs,
 }
 
+/// A lockfile format, by the file name it is known by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum LockFormatArg {
+    /// A pip requirements file, `==` pins with `--hash` options (pip-compile's layout).
+    #[value(name = "requirements.txt")]
+    RequirementsTxt,
+    /// A PEP 751 lock (`pip install -r pylock.toml`, `uv pip sync pylock.toml`).
+    #[value(name = "pylock.toml")]
+    Pylock,
+}
+
+impl From<LockFormatArg> for hashpin_formats::LockFormat {
+    fn from(format: LockFormatArg) -> Self {
+        match format {
+            LockFormatArg::RequirementsTxt => Self::RequirementsTxt,
+            LockFormatArg::Pylock => Self::Pylock,
+        }
+    }
+}
+
 /// `hashpin check --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum ReportFormat {
@@ -160,6 +187,26 @@ pub(crate) enum ReportFormat {
     Human,
     /// One JSON document on standard output.
     Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExportArgs {
+    /// The lock to convert: a requirements file, or a pylock.toml or pylock.NAME.toml.
+    #[arg(value_name = "LOCK")]
+    pub(crate) lock: PathBuf,
+    /// The format to write [default: the one the output's name implies].
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        required_unless_present = "output_file"
+    )]
+    pub(crate) format: Option<LockFormatArg>,
+    /// Where to write it [default: standard output].
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) index: IndexArgs,
 }
 
 #[derive(Debug, Args)]
@@ -243,6 +290,10 @@ pub(crate) struct FreezeArgs {
     /// Where to write the lockfile [default: standard output].
     #[arg(short, long, value_name = "FILE")]
     pub(crate) output_file: Option<PathBuf>,
+    /// The lockfile's format [default: pylock.toml for an output named pylock.toml or
+    /// pylock.NAME.toml (PEP 751), else requirements.txt].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub(crate) format: Option<LockFormatArg>,
     #[command(flatten)]
     pub(crate) index: IndexArgs,
 }

@@ -64,6 +64,7 @@ pub(crate) fn run() -> ExitCode {
                 Command::Compile(args) => commands::compile::run(&args).await,
                 Command::Show(args) => commands::show::run(&args).await,
                 Command::Check(args) => commands::check::run(&args).await,
+                Command::Export(args) => commands::export::run(&args).await,
                 Command::Freeze(args) => commands::freeze::run(&args).await,
             }
         };

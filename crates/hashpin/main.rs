@@ -7,6 +7,7 @@ mod cli;
 mod commands;
 mod exit;
 mod installed;
+mod lockfile;
 mod logging;
 mod output;
 mod printer;

@@ -9,6 +9,7 @@ mod check;
 mod compile;
 mod freeze;
 mod hostile;
+mod pylock;
 mod show;
 
 use std::path::Path;

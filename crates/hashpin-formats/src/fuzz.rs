@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::lock::{Header, Lock, LockEntry};
+use crate::lock::{Header, Lock, Package};
 use crate::requirements::{Kind, Mode, Reader, RequirementsSet};
 use crate::{PyProject, PyProjectSelection};
 
@@ -40,62 +40,103 @@ pub fn requirements(bytes: &[u8]) {
     }
 }
 
-/// The entries of `set` that are exact pins, as a lock whose header quotes `text`, read back.
-fn round_trip(set: &RequirementsSet, text: &str) {
-    let entries: Vec<LockEntry> = set
-        .requirements
-        .iter()
-        .filter_map(|entry| {
-            let pep508_rs::VersionOrUrl::VersionSpecifier(specifiers) =
-                entry.requirement.version_or_url.as_ref()?
-            else {
-                return None;
-            };
-            let [specifier] = specifiers.iter().collect::<Vec<_>>()[..] else {
-                return None;
-            };
-            (*specifier.operator() == pep508_rs::pep440_rs::Operator::Equal).then(|| LockEntry {
-                name: entry.requirement.name.clone(),
-                version: specifier.version().clone(),
-                marker: None,
-                hashes: entry.hashes.clone(),
-                via: vec![text.chars().take(200).collect()],
-                url: None,
-            })
-        })
-        .collect();
-    let lock = Lock {
-        header: Some(Header {
-            command: text.chars().take(200).collect(),
-            notes: vec![text.chars().take(200).collect()],
-        }),
-        index_options: Vec::new(),
-        entries,
+/// What `set`'s text locks, written in both formats and read back: the same pins.
+fn round_trip(_: &RequirementsSet, text: &str) {
+    let Ok(read) = crate::lock::requirements_txt::read(&crate::Input::Text {
+        name: "requirements.txt".into(),
+        text: text.to_string(),
+    }) else {
+        return;
     };
-    let rendered = lock.render(true);
-    let read = RequirementsSet::read(
-        &[crate::Input::Text {
-            name: "lock.txt".into(),
-            text: rendered.clone(),
-        }],
-        |_| None,
-    )
+    let mut lock = read.lock;
+    let quoted: String = text.chars().take(200).collect();
+    lock.header = Some(Header {
+        command: quoted.clone(),
+        notes: vec![quoted.clone()],
+    });
+    for package in &mut lock.packages {
+        package.via.push(quoted.clone());
+    }
+    let rendered = crate::lock::requirements_txt::write(
+        &lock,
+        crate::lock::requirements_txt::WriteOptions::default(),
+    );
+    let back = crate::lock::requirements_txt::read(&crate::Input::Text {
+        name: "lock.txt".into(),
+        text: rendered.clone(),
+    })
     .unwrap_or_else(|error| panic!("a lock hashpin wrote does not read back: {error}\n{rendered}"));
-    let mut written: Vec<_> = lock
-        .entries
+    assert_eq!(
+        names(&lock),
+        names(&back.lock),
+        "a lock reads back other pins:\n{rendered}"
+    );
+    assert_eq!(
+        crate::lock::requirements_txt::write(
+            &back.lock,
+            crate::lock::requirements_txt::WriteOptions::default()
+        ),
+        rendered,
+        "a lock read back writes other bytes"
+    );
+    // A requirements file knows hashes, not files: only a lock whose files have names and
+    // URLs (an export asks the index for them) can be a pylock.
+    if lock
+        .packages
         .iter()
-        .map(|entry| entry.name.clone())
-        .collect();
-    let mut back: Vec<_> = read
-        .requirements
+        .flat_map(|package| &package.files)
+        .any(|file| file.url.is_none())
+    {
+        return;
+    }
+    let pylock = crate::lock::pylock::write(&lock);
+    let (read, _) = crate::lock::pylock::read(&pylock).unwrap_or_else(|error| {
+        panic!("a pylock hashpin wrote does not read back: {error}\n{pylock}")
+    });
+    assert_eq!(
+        names(&lock),
+        names(&read),
+        "a pylock reads back other pins:\n{pylock}"
+    );
+}
+
+fn names(lock: &Lock) -> Vec<String> {
+    let mut names: Vec<String> = lock
+        .packages
         .iter()
-        .map(|entry| entry.requirement.name.clone())
+        .filter(|package| {
+            matches!(package.source, crate::Source::Index) && package.version.is_some()
+                || matches!(package.source, crate::Source::Archive { .. })
+        })
+        .map(Package::release)
         .collect();
-    written.sort();
-    written.dedup();
-    back.sort();
-    back.dedup();
-    assert_eq!(written, back, "a lock reads back other pins:\n{rendered}");
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// A `pylock.toml`: read, written, read again, written again; the second write must give
+/// the first write's bytes.
+pub fn pylock(bytes: &[u8]) {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return;
+    };
+    let Ok((lock, _)) = crate::lock::pylock::read(text) else {
+        return;
+    };
+    let written = crate::lock::pylock::write(&lock);
+    let (back, _) = crate::lock::pylock::read(&written).unwrap_or_else(|error| {
+        panic!("a pylock hashpin wrote does not read back: {error}\n{written}")
+    });
+    assert_eq!(
+        crate::lock::pylock::write(&back),
+        written,
+        "not deterministic"
+    );
+    let _ = crate::lock::requirements_txt::write(
+        &back,
+        crate::lock::requirements_txt::WriteOptions::default(),
+    );
 }
 
 /// A pyproject.toml, with every extra and one group selected.
@@ -127,6 +168,11 @@ mod tests {
     #[test]
     fn requirements_corpus() {
         replay("requirements", super::requirements);
+    }
+
+    #[test]
+    fn pylock_corpus() {
+        replay("pylock", super::pylock);
     }
 
     #[test]

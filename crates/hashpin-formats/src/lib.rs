@@ -24,11 +24,14 @@
 #[doc(hidden)]
 pub mod fuzz;
 mod lines;
-mod lock;
+pub mod lock;
 mod pyproject;
 mod requirements;
 
-pub use lock::{Header, Lock, LockEntry};
+pub use lock::{
+    CREATED_BY, HashScope, Header, IndexOption, Lock, LockFormat, LockTarget, LockedFile, Package,
+    Source, Yank, pylock, requirements_txt,
+};
 pub use pyproject::{PyProject, PyProjectSelection};
 pub use requirements::{
     BinaryFlag, Entry, FormatError, Input, LocalProject, Location, MAX_FILE_BYTES, RequirementsSet,

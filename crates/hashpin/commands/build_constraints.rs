@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
-use hashpin_formats::{Header, Lock, LockEntry};
+use hashpin_formats::{Header, Lock, Package, requirements_txt};
 use hashpin_pypi::{DistFilename, IndexClient, PackageName, Requirement};
 use hashpin_resolver::{
     BinaryPolicy, Manifest, ProjectSet, Resolution, ResolverOptions, TargetEnvironment,
@@ -48,14 +48,14 @@ pub(crate) fn write(
 ) -> anyhow::Result<()> {
     match constraints {
         Some((path, constraints)) if !args.dry_run => {
-            crate::output::write_atomically(&path, &constraints.render(!args.no_annotate))?;
+            crate::output::write_atomically(&path, &render(&constraints, args))?;
             crate::printer::status(&format!(
                 "Wrote the build requirements of the lock's sdists to {}",
                 path.display()
             ));
         }
         Some((_, constraints)) => {
-            crate::printer::data(constraints.render(!args.no_annotate).trim_end())?;
+            crate::printer::data(render(&constraints, args).trim_end())?;
         }
         None if args.write_build_constraints.is_some() => crate::printer::status(
             "The lock installs from wheels only on its target: no build constraints to write",
@@ -127,7 +127,7 @@ async fn build_constraints(
     let resolved = hashpin_resolver::resolve(&manifest, &build_options, target, client.clone())
         .await
         .context("cannot resolve the build requirements of the lock's sdists together")?;
-    let entries = resolved
+    let packages = resolved
         .packages
         .values()
         .map(|package| {
@@ -142,19 +142,14 @@ async fn build_constraints(
                         hashpin_resolver::Requester::Root => None,
                     }),
             );
-            let hashes = package
-                .files
-                .iter()
-                .filter_map(|file| file.pinning_digest().cloned())
-                .collect();
-            LockEntry {
-                name: package.name.clone(),
-                version: package.version.clone(),
-                marker: None,
-                hashes,
-                via: via.into_iter().collect(),
-                url: None,
-            }
+            // Wheels only, from the index, each with a digest (the resolver took no others).
+            let mut locked = Package::new(
+                package.name.clone(),
+                package.version.clone(),
+                crate::lockfile::locked_files(&package.files, &mut Vec::new()),
+            );
+            locked.via = via.into_iter().collect();
+            locked
         })
         .collect();
     Ok(Some(Lock {
@@ -169,7 +164,20 @@ async fn build_constraints(
                 }
             )],
         }),
-        index_options: Vec::new(),
-        entries,
+        cutoff: options.exclude_newer,
+        target: crate::lockfile::lock_target(target),
+        packages,
+        ..Lock::default()
     }))
+}
+
+/// Build constraints are a requirements file whatever the lock's format: pip's
+/// `--build-constraint` and uv's `--build-constraints` read no other.
+fn render(constraints: &Lock, args: &crate::cli::CompileArgs) -> String {
+    requirements_txt::write(
+        constraints,
+        requirements_txt::WriteOptions {
+            annotate: !args.no_annotate,
+        },
+    )
 }

@@ -10,7 +10,8 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use hashpin_formats::{
-    Header, Input, LocalProject, Lock, LockEntry, PyProject, PyProjectSelection, RequirementsSet,
+    Header, IndexOption, Input, LocalProject, Lock, Package, PyProject, PyProjectSelection,
+    RequirementsSet, Source, Yank,
 };
 use hashpin_pypi::{
     CacheMode, DistFile, HashDigest, IndexClient, PackageName, Requirement, Timestamp,
@@ -96,17 +97,15 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
     if resolver_options.exclude_newer.is_some() {
         note_undated_find_links(&resolution);
     }
-
     let lock = lock(
         args,
         &sources,
         &set,
         &via_names,
-        &resolution,
-        &resolver_options,
+        (&resolution, &resolver_options, &target),
         client.config(),
     )?;
-    let text = lock.render(!args.no_annotate);
+    let text = lock_text(args, &lock);
     if args.check {
         return check_up_to_date(args, &sources, &text, reuploaded.err());
     }
@@ -135,6 +134,13 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
     // allocation at a time would only make it end later.
     std::mem::forget((client, resolution, lock, previous, manifest));
     Ok(())
+}
+
+/// The lock in the format `--format` or the output's name asks for.
+fn lock_text(args: &CompileArgs, lock: &Lock) -> String {
+    let format =
+        crate::lockfile::output_format(args.format.map(Into::into), args.output_file.as_deref());
+    crate::lockfile::render(lock, format, !args.no_annotate)
 }
 
 /// `--check`: compares the lock this run would write with the output file, and writes
@@ -901,45 +907,34 @@ struct PreviousPin {
     hashes: Vec<HashDigest>,
 }
 
-/// The `==` pins of an existing lockfile; an unreadable one is reported and ignored (it will be
-/// replaced, so it must not stop the run). Only a regular file is read: `-o /dev/stdout` or a
-/// FIFO would block, and a device such as `/dev/zero` never ends.
+/// The pins of an existing lockfile, in either format; an unreadable one is reported and
+/// ignored (it will be replaced, so it must not stop the run). Only a regular file is read:
+/// `-o /dev/stdout` or a FIFO would block, and a device such as `/dev/zero` never ends.
 fn existing_lock(path: &Path) -> Vec<PreviousPin> {
-    let text = match crate::output::read_existing_lock(path) {
-        Ok(Some(text)) => text,
+    match crate::output::read_existing_lock(path) {
+        Ok(Some(_)) => {}
         Ok(None) => return Vec::new(),
         Err(error) => {
             log::warn!("ignoring the pins of {}: {error:#}", path.display());
             return Vec::new();
         }
-    };
-    let input = Input::Text {
-        name: path.to_path_buf(),
-        text,
-    };
-    match RequirementsSet::read(&[input], |_| None) {
-        Ok(set) => set
-            .requirements
-            .iter()
-            .filter_map(|entry| {
-                let (name, version) = exact_release(
-                    &entry
-                        .requirement
-                        .to_string()
-                        .split(';')
-                        .next()
-                        .unwrap_or_default()
-                        .replace(' ', ""),
-                )?;
+    }
+    match crate::lockfile::read(path, None) {
+        Ok(read) => read
+            .lock
+            .packages
+            .into_iter()
+            .filter(|package| package.source == Source::Index)
+            .filter_map(|package| {
                 Some(PreviousPin {
-                    name,
-                    version,
-                    hashes: entry.hashes.clone(),
+                    hashes: package.hashes().cloned().collect(),
+                    name: package.name,
+                    version: package.version?,
                 })
             })
             .collect(),
         Err(error) => {
-            log::warn!("ignoring the pins of {}: {error}", path.display());
+            log::warn!("ignoring the pins of {}: {error:#}", path.display());
             Vec::new()
         }
     }
@@ -1042,24 +1037,24 @@ fn describe_change(pin: &PreviousPin, gone: &[&HashDigest], new: &[&DistFile]) -
     change
 }
 
-/// The resolution as a lockfile.
+/// The resolution as a lock.
 fn lock(
     args: &CompileArgs,
     sources: &[PathBuf],
     set: &RequirementsSet,
     via_names: &HashMap<PathBuf, String>,
-    resolution: &Resolution,
-    options: &ResolverOptions,
+    (resolution, options, target): (&Resolution, &ResolverOptions, &TargetEnvironment),
     config: &hashpin_pypi::IndexConfig,
 ) -> anyhow::Result<Lock> {
     let mut unhashed = Vec::new();
+    let index = crate::lockfile::single_index(config);
     // A local project another package requires is installed after the lock (see the
     // header's notes), never from it.
-    let entries: Vec<LockEntry> = resolution
+    let packages: Vec<Package> = resolution
         .packages
         .values()
         .filter(|package| !is_local(package))
-        .map(|package| lock_entry(package, set, via_names, &mut unhashed))
+        .map(|package| locked_package(package, set, via_names, index.as_ref(), &mut unhashed))
         .collect();
     if !unhashed.is_empty() {
         bail!(
@@ -1100,16 +1095,10 @@ fn lock(
     });
     let index_options = if args.emit_index_url {
         let primary = config.index_url.iter().map(|index| {
-            format!(
-                "--index-url {}",
-                hashpin_pypi::strip_credentials(index.url())
-            )
+            IndexOption::IndexUrl(hashpin_pypi::strip_credentials(index.url()).to_string())
         });
         let extra = config.extra_index_urls.iter().map(|index| {
-            format!(
-                "--extra-index-url {}",
-                hashpin_pypi::strip_credentials(index.url())
-            )
+            IndexOption::ExtraIndexUrl(hashpin_pypi::strip_credentials(index.url()).to_string())
         });
         primary.chain(extra).collect()
     } else {
@@ -1117,25 +1106,22 @@ fn lock(
     };
     Ok(Lock {
         header,
+        cutoff: options.exclude_newer,
+        target: crate::lockfile::lock_target(target),
         index_options,
-        entries,
+        packages,
+        ..Lock::default()
     })
 }
 
 /// One pin: every file's hash, what required it, and a root marker kept where it applies.
-fn lock_entry(
+fn locked_package(
     package: &ResolvedPackage,
     set: &RequirementsSet,
     via_names: &HashMap<PathBuf, String>,
+    index: Option<&String>,
     unhashed: &mut Vec<String>,
-) -> LockEntry {
-    let mut hashes = Vec::new();
-    for file in &package.files {
-        match file.pinning_digest() {
-            Some(digest) => hashes.push(digest.clone()),
-            None => unhashed.push(file.filename.clone()),
-        }
-    }
+) -> Package {
     let mut via = BTreeSet::new();
     let mut root_markers = Vec::new();
     for edge in &package.required_by {
@@ -1177,28 +1163,51 @@ fn lock_entry(
     {
         via.insert(format!("-c {}", display_path(&entry.location.file)));
     }
+    let mut locked = Package::new(
+        package.name.clone(),
+        package.version.clone(),
+        crate::lockfile::locked_files(&package.files, unhashed),
+    );
     // A root requirement's marker is kept when every root requirement of the project has the
     // same one (it applies on this target, and pip re-checks it at install).
-    let marker = match root_markers.split_first() {
+    locked.marker = match root_markers.split_first() {
         Some((Some(first), rest)) if rest.iter().all(|marker| marker.as_ref() == Some(first)) => {
             Some(first.clone())
         }
         _ => None,
     };
+    locked.via = via.into_iter().collect();
+    locked.requires_python = crate::lockfile::requires_python(&package.files);
     // A requirement by URL is locked as that URL (credentials were never kept in it).
-    let url = package
+    if let Some(file) = package
         .files
         .iter()
         .find(|file| file.origin == hashpin_pypi::FileOrigin::Direct)
-        .map(|file| hashpin_pypi::strip_credentials(&file.url).to_string());
-    LockEntry {
-        name: package.name.clone(),
-        version: package.version.clone(),
-        marker,
-        hashes,
-        via: via.into_iter().collect(),
-        url,
+    {
+        locked.source = Source::Archive {
+            url: hashpin_pypi::strip_credentials(&file.url).to_string(),
+        };
+        for file in &mut locked.files {
+            file.filename = None;
+            file.upload_time = None;
+        }
+    } else if package
+        .files
+        .iter()
+        .all(|file| file.origin == hashpin_pypi::FileOrigin::Index)
+    {
+        locked.index = index.cloned();
     }
+    if package.files.iter().all(|file| file.yanked.is_yanked()) {
+        locked.yanked = Some(Yank {
+            reason: package
+                .files
+                .iter()
+                .find_map(|file| file.yanked.reason())
+                .map(|reason| reason.as_raw().to_string()),
+        });
+    }
+    locked
 }
 
 /// Whether the package is one of the local projects.

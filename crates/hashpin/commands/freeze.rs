@@ -14,10 +14,8 @@ use std::str::FromStr as _;
 use std::time::Instant;
 
 use anyhow::{Context as _, bail};
-use hashpin_formats::{Header, Lock, LockEntry};
-use hashpin_pypi::{
-    DistFile, HashDigest, IndexClient, PackageName, Project, UntrustedText, Version,
-};
+use hashpin_formats::{Header, Lock, LockedFile, Package};
+use hashpin_pypi::{DistFile, IndexClient, PackageName, Project, UntrustedText, Version};
 use hashpin_resolver::TargetEnvironment;
 
 use crate::cli::FreezeArgs;
@@ -82,17 +80,24 @@ pub(crate) async fn run(args: &FreezeArgs) -> anyhow::Result<()> {
         .collect();
 
     let files = index_files(&client, &frozen).await?;
-    let entries = pin(&frozen, &files, &via(&installed, &target))?;
+    let mut packages = pin(&frozen, &files, &via(&installed, &target))?;
+    let index = crate::lockfile::single_index(client.config());
+    for package in &mut packages {
+        package.index.clone_from(&index);
+    }
 
     let lock = Lock {
         header: Some(Header {
             command: command_line(args),
             notes: Vec::new(),
         }),
-        index_options: Vec::new(),
-        entries,
+        target: crate::lockfile::lock_target(&target),
+        packages,
+        ..Lock::default()
     };
-    let text = lock.render(true);
+    let format =
+        crate::lockfile::output_format(args.format.map(Into::into), args.output_file.as_deref());
+    let text = crate::lockfile::render(&lock, format, true);
     match &args.output_file {
         Some(path) => crate::output::write_atomically(path, &text)?,
         None => printer::data(text.trim_end_matches('\n'))?,
@@ -101,12 +106,12 @@ pub(crate) async fn run(args: &FreezeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The lock's entries, or every distribution that cannot be pinned.
+/// The lock's packages, or every distribution that cannot be pinned.
 fn pin(
     frozen: &[&Installed],
     files: &HashMap<PackageName, Result<Vec<DistFile>, Refusal>>,
     via: &HashMap<PackageName, BTreeSet<String>>,
-) -> anyhow::Result<Vec<LockEntry>> {
+) -> anyhow::Result<Vec<Package>> {
     let mut entries = Vec::new();
     let mut offenders = Vec::new();
     for installed in frozen {
@@ -118,19 +123,16 @@ fn pin(
                 kind: kind.clone(),
                 location: location.clone(),
             },
-            (Origin::ByName, Some(Ok(files))) => match hashes(files) {
-                Ok(hashes) => {
-                    entries.push(LockEntry {
-                        name: installed.name.clone(),
-                        version: installed.version.clone(),
-                        marker: None,
-                        hashes,
-                        via: via
-                            .get(&installed.name)
-                            .map(|names| names.iter().cloned().collect())
-                            .unwrap_or_default(),
-                        url: None,
-                    });
+            (Origin::ByName, Some(Ok(version_files))) => match locked(version_files) {
+                Ok(locked) => {
+                    let mut package =
+                        Package::new(installed.name.clone(), installed.version.clone(), locked);
+                    package.via = via
+                        .get(&installed.name)
+                        .map(|names| names.iter().cloned().collect())
+                        .unwrap_or_default();
+                    package.requires_python = crate::lockfile::requires_python(version_files);
+                    entries.push(package);
                     continue;
                 }
                 Err(refusal) => refusal,
@@ -222,28 +224,19 @@ fn version_files(
     Ok(Ok(files))
 }
 
-/// One digest for each file of the version that is not yanked: SHA-256 where published (pip's
-/// preference), else another digest pip accepts; as `hashpin compile` does.
-fn hashes(files: &[DistFile]) -> Result<Vec<HashDigest>, Refusal> {
-    let live: Vec<&DistFile> = files
-        .iter()
-        .filter(|file| !file.yanked.is_yanked())
-        .collect();
-    if live.is_empty() {
+/// The files of the version a lock pins ([`crate::lockfile::pinned_files`], as `compile`
+/// pins them), each with the digest pip prefers; a yanked version is refused, since a freeze
+/// has no `--allow-yanked`.
+fn locked(files: &[DistFile]) -> Result<Vec<LockedFile>, Refusal> {
+    if files.iter().all(|file| file.yanked.is_yanked()) {
         return Err(Refusal::Yanked {
             reason: files.iter().find_map(|file| file.yanked.reason()).cloned(),
         });
     }
-    let mut hashes = Vec::new();
     let mut unhashed = Vec::new();
-    for file in live {
-        match file.pinning_digest() {
-            Some(digest) => hashes.push(digest.clone()),
-            None => unhashed.push(file.filename.clone()),
-        }
-    }
+    let locked = crate::lockfile::locked_files(files, &mut unhashed);
     if unhashed.is_empty() {
-        Ok(hashes)
+        Ok(locked)
     } else {
         Err(Refusal::Unhashed { files: unhashed })
     }

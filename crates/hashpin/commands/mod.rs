@@ -3,6 +3,7 @@
 pub(crate) mod build_constraints;
 pub(crate) mod check;
 pub(crate) mod compile;
+pub(crate) mod export;
 pub(crate) mod freeze;
 pub(crate) mod show;
 
@@ -12,10 +13,14 @@ pub(crate) fn summary(
     lock: &hashpin_formats::Lock,
     started: std::time::Instant,
 ) -> String {
-    let hashes: usize = lock.entries.iter().map(|entry| entry.hashes.len()).sum();
+    let hashes: usize = lock
+        .packages
+        .iter()
+        .map(|package| package.hashes().count())
+        .sum();
     format!(
         "{verb} {} with {} in {:.2}s",
-        count(lock.entries.len(), "package", "packages"),
+        count(lock.packages.len(), "package", "packages"),
         count(hashes, "hash", "hashes"),
         started.elapsed().as_secs_f64()
     )

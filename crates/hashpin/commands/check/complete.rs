@@ -25,7 +25,7 @@ pub(super) async fn check(
     // satisfies anything.
     let installed: HashMap<&PackageName, &Pin<'_>> = pins
         .iter()
-        .filter(|pin| pin.entry.requirement.marker.evaluate(&target.markers, &[]))
+        .filter(|pin| pin.marker.evaluate(&target.markers, &[]))
         .map(|pin| (pin.name(), pin))
         .collect();
     let mut findings = Vec::new();
@@ -34,7 +34,7 @@ pub(super) async fn check(
     let mut queue: VecDeque<(&PackageName, Option<ExtraName>)> = VecDeque::new();
     for pin in installed.values() {
         queue.push_back((pin.name(), None));
-        for extra in &pin.entry.requirement.extras {
+        for extra in pin.extras() {
             queue.push_back((pin.name(), Some(extra.clone())));
         }
     }

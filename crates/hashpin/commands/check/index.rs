@@ -45,13 +45,22 @@ pub(super) async fn fetch(
     Ok(listings)
 }
 
-/// Checks each pin against its listing. `verify_hashes` compares the lock's hashes with the
-/// index's; files uploaded after `cutoff` are not expected in the lock.
+/// What the index rules compare.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct HashRules {
+    /// Compare the lock's hashes with the index's.
+    pub(super) verify: bool,
+    /// Files uploaded after it are not expected in the lock.
+    pub(super) cutoff: Option<Timestamp>,
+    /// Every file of a version is expected in the lock (not so for a lock of chosen files).
+    pub(super) every_file: bool,
+}
+
+/// Checks each pin against its listing.
 pub(super) fn check(
     pins: &[Pin<'_>],
     listings: &HashMap<PackageName, Listing>,
-    verify_hashes: bool,
-    cutoff: Option<Timestamp>,
+    rules: HashRules,
 ) -> anyhow::Result<Vec<Finding>> {
     let mut findings = Vec::new();
     for pin in pins {
@@ -80,8 +89,8 @@ pub(super) fn check(
             continue;
         }
         findings.extend(yanks(pin, &files));
-        if verify_hashes {
-            findings.extend(hashes(pin, project, &files, cutoff));
+        if rules.verify {
+            findings.extend(hashes(pin, project, &files, rules));
         }
     }
     Ok(findings)
@@ -124,19 +133,15 @@ fn yanks(pin: &Pin<'_>, files: &[DistFile]) -> Option<Finding> {
 
 /// Every locked hash must be one the index lists for the version; every file the index lists
 /// (up to the cutoff) should have its hash in the lock.
-fn hashes(
-    pin: &Pin<'_>,
-    project: &Project,
-    files: &[DistFile],
-    cutoff: Option<Timestamp>,
-) -> Vec<Finding> {
+fn hashes(pin: &Pin<'_>, project: &Project, files: &[DistFile], rules: HashRules) -> Vec<Finding> {
     let mut findings = Vec::new();
     let published: HashSet<&HashDigest> = files.iter().flat_map(|file| &file.hashes).collect();
     let algorithms: HashSet<HashAlgorithm> =
         published.iter().map(|hash| hash.algorithm()).collect();
-    let locked = &pin.entry.hashes;
+    let locked: Vec<&HashDigest> = pin.hashes().collect();
     for hash in locked
         .iter()
+        .copied()
         .filter(|hash| hash.algorithm().is_accepted_by_pip())
     {
         if published.contains(hash) {
@@ -173,8 +178,11 @@ fn hashes(
         };
         findings.push(pin.finding(Rule::UnknownHash, message));
     }
-    for file in files {
-        if cutoff.is_some_and(|cutoff| file.upload_time.is_some_and(|time| time > cutoff)) {
+    for file in files.iter().filter(|_| rules.every_file) {
+        if rules
+            .cutoff
+            .is_some_and(|cutoff| file.upload_time.is_some_and(|time| time > cutoff))
+        {
             continue;
         }
         if file.hashes.is_empty() {
@@ -182,7 +190,7 @@ fn hashes(
                 Rule::UnverifiableHash,
                 format!("the index publishes no hash for {}", file.filename),
             ));
-        } else if !file.hashes.iter().any(|hash| locked.contains(hash)) {
+        } else if !file.hashes.iter().any(|hash| locked.contains(&hash)) {
             findings.push(pin.finding(
                 Rule::MissingHash,
                 format!(

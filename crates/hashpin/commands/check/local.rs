@@ -3,23 +3,56 @@
 
 use std::collections::HashMap;
 
-use hashpin_formats::{Entry, Location, RequirementsSet, UnlockableKind};
-use hashpin_pypi::{HashDigest, PackageName, Version};
-use pep440_rs::Operator;
-use pep508_rs::VersionOrUrl;
+use hashpin_formats::{Location, Package, RequirementsSet, Source, UnlockableKind};
+use hashpin_pypi::{ExtraName, HashDigest, PackageName, Version};
+use pep508_rs::MarkerTree;
 
 use super::finding::{Finding, Rule};
 
-/// A requirement pinned to one version of a release on an index: what the index rules check.
+/// A package of a lock pinned to one version of a release on an index: what the index rules
+/// check.
 #[derive(Debug)]
 pub(super) struct Pin<'a> {
-    pub(super) entry: &'a Entry,
+    pub(super) package: &'a Package,
     pub(super) version: Version,
+    pub(super) location: &'a Location,
+    /// The package's marker, parsed (an unparsable one applies everywhere: pip would refuse
+    /// the file anyway).
+    pub(super) marker: MarkerTree,
 }
 
-impl Pin<'_> {
+impl<'a> Pin<'a> {
+    /// The pins among a lock's packages: those from an index, with a version.
+    pub(super) fn all(packages: &'a [Package], locations: &'a [Location]) -> Vec<Self> {
+        packages
+            .iter()
+            .zip(locations)
+            .filter(|(package, _)| package.source == Source::Index)
+            .filter_map(|(package, location)| {
+                Some(Pin {
+                    version: package.version.clone()?,
+                    marker: package
+                        .marker
+                        .as_deref()
+                        .and_then(|marker| marker.parse::<MarkerTree>().ok())
+                        .unwrap_or_default(),
+                    package,
+                    location,
+                })
+            })
+            .collect()
+    }
+
     pub(super) fn name(&self) -> &PackageName {
-        &self.entry.requirement.name
+        &self.package.name
+    }
+
+    pub(super) fn extras(&self) -> &[ExtraName] {
+        &self.package.extras
+    }
+
+    pub(super) fn hashes(&self) -> impl Iterator<Item = &HashDigest> {
+        self.package.hashes()
     }
 
     /// `name==version`, as messages name a pin.
@@ -28,7 +61,7 @@ impl Pin<'_> {
     }
 
     pub(super) fn location(&self) -> &Location {
-        &self.entry.location
+        self.location
     }
 
     pub(super) fn finding(&self, rule: Rule, message: String) -> Finding {
@@ -36,10 +69,9 @@ impl Pin<'_> {
     }
 }
 
-/// Checks every line of `set`; returns the problems and the pins the index rules can check.
-pub(super) fn check(set: &RequirementsSet) -> (Vec<Finding>, Vec<Pin<'_>>) {
+/// Checks every line of a requirements file.
+pub(super) fn check(set: &RequirementsSet) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let mut pins = Vec::new();
     let mut seen: HashMap<(&PackageName, String), &Location> = HashMap::new();
     for entry in &set.requirements {
         let name = &entry.requirement.name;
@@ -47,7 +79,7 @@ pub(super) fn check(set: &RequirementsSet) -> (Vec<Finding>, Vec<Pin<'_>>) {
             unlockable.location == entry.location
                 && matches!(unlockable.kind, UnlockableKind::MalformedHash { .. })
         });
-        let version = exact_version(entry);
+        let version = hashpin_formats::requirements_txt::exact_version(&entry.requirement);
         if version.is_none() {
             findings.push(
                 Finding::new(
@@ -91,9 +123,6 @@ pub(super) fn check(set: &RequirementsSet) -> (Vec<Finding>, Vec<Pin<'_>>) {
                 .about(name, version.as_ref()),
             );
         }
-        if let Some(version) = version {
-            pins.push(Pin { entry, version });
-        }
     }
     for unlockable in &set.unlockable {
         let text = &unlockable.text;
@@ -131,20 +160,66 @@ pub(super) fn check(set: &RequirementsSet) -> (Vec<Finding>, Vec<Pin<'_>>) {
         };
         findings.push(Finding::new(rule, &unlockable.location, message));
     }
-    (findings, pins)
+    findings
 }
 
-/// The version of `==X` (without a wildcard) or `===X`, the only specifiers that pin.
-fn exact_version(entry: &Entry) -> Option<Version> {
-    let Some(VersionOrUrl::VersionSpecifier(specifiers)) = &entry.requirement.version_or_url else {
-        return None;
-    };
-    match &specifiers[..] {
-        [specifier] if matches!(specifier.operator(), Operator::Equal | Operator::ExactEqual) => {
-            Some(specifier.version().clone())
+/// Checks every package of a pylock: what a requirements file's lines are checked for, in
+/// the terms of PEP 751 (its reader already refused files without hashes).
+pub(super) fn check_pylock(packages: &[Package], locations: &[Location]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let mut seen: HashMap<(&PackageName, Option<&String>), &Location> = HashMap::new();
+    for (package, location) in packages.iter().zip(locations) {
+        let name = &package.name;
+        let version = package.version.as_ref();
+        let shown = package.release();
+        match &package.source {
+            Source::Index if version.is_none() => findings.push(
+                Finding::new(
+                    Rule::NotPinned,
+                    location,
+                    format!("`{name}` has no version; a lock pins one"),
+                )
+                .about(name, None::<&String>),
+            ),
+            Source::Index | Source::Archive { .. } => {}
+            Source::Directory { path, editable } => findings.push(
+                Finding::new(
+                    if *editable { Rule::Editable } else { Rule::Directory },
+                    location,
+                    format!(
+                        "`{name}` is the local directory {path}: it is built at install time, so there is no file to hash"
+                    ),
+                )
+                .about(name, version),
+            ),
+            Source::Vcs { url, .. } => findings.push(
+                Finding::new(
+                    Rule::Vcs,
+                    location,
+                    format!("`{name}` is a VCS checkout of {url}: there is no file to hash"),
+                )
+                .about(name, version),
+            ),
         }
-        _ => None,
+        let hashes: Vec<HashDigest> = package.hashes().cloned().collect();
+        findings.extend(
+            weak_hashes(&hashes, &shown, location).map(|finding| finding.about(name, version)),
+        );
+        let first = *seen
+            .entry((name, package.marker.as_ref()))
+            .or_insert(location);
+        if first != location {
+            findings.push(
+                Finding::new(
+                    Rule::Duplicate,
+                    location,
+                    format!("`{name}` is locked again (first at {first})"),
+                )
+                .about(name, version),
+            );
+        }
     }
+    findings
 }
 
 fn weak_hashes<'a>(

@@ -1,0 +1,169 @@
+//! Locks in and out of the commands: the one place that decides which files of a version are
+//! pinned, says what target a lock is for, and reads or writes a lockfile in either format.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use hashpin_formats::{
+    Input, Location, Lock, LockFormat, LockTarget, LockedFile, RequirementsSet, pylock,
+    requirements_txt,
+};
+use hashpin_pypi::{DistFile, IndexConfig};
+use hashpin_resolver::TargetEnvironment;
+
+/// Which files of a version a lock pins: every file the index lists, less the yanked ones
+/// where the version has files that are not yanked (a yanked release locked on purpose keeps
+/// its files). `compile` and `freeze` pin by this one rule.
+pub(crate) fn pinned_files(files: &[DistFile]) -> Vec<&DistFile> {
+    let live: Vec<&DistFile> = files
+        .iter()
+        .filter(|file| !file.yanked.is_yanked())
+        .collect();
+    if live.is_empty() {
+        files.iter().collect()
+    } else {
+        live
+    }
+}
+
+/// The pinned files of a version as a lock records them, each with the digest pip prefers;
+/// the name of every file without a usable digest goes to `unhashed`.
+pub(crate) fn locked_files(files: &[DistFile], unhashed: &mut Vec<String>) -> Vec<LockedFile> {
+    pinned_files(files)
+        .into_iter()
+        .filter_map(|file| {
+            let Some(digest) = file.pinning_digest() else {
+                unhashed.push(file.filename.clone());
+                return None;
+            };
+            Some(LockedFile {
+                filename: Some(file.filename.clone()),
+                url: Some(hashpin_pypi::strip_credentials(&file.url).to_string()),
+                size: file.size,
+                upload_time: file.upload_time,
+                hashes: vec![digest.clone()],
+            })
+        })
+        .collect()
+}
+
+/// The Requires-Python the pinned files agree on, if they all publish the same one.
+pub(crate) fn requires_python(files: &[DistFile]) -> Option<String> {
+    let pinned = pinned_files(files);
+    let first = pinned.first()?.requires_python.as_ref()?;
+    pinned
+        .iter()
+        .all(|file| file.requires_python.as_ref() == Some(first))
+        .then(|| first.to_string())
+}
+
+/// The index a lock's packages come from, when there is just one (with several, which one
+/// served a project is not recorded), without credentials.
+pub(crate) fn single_index(config: &IndexConfig) -> Option<String> {
+    match (&config.index_url, config.extra_index_urls.as_slice()) {
+        (Some(index), []) => Some(hashpin_pypi::strip_credentials(index.url()).to_string()),
+        _ => None,
+    }
+}
+
+/// What a lock resolved for one target is for: that Python minor version, that platform and
+/// machine, that implementation. Markers on any of them were decided by the resolution.
+pub(crate) fn lock_target(target: &TargetEnvironment) -> LockTarget {
+    let markers = &target.markers;
+    let release = target.python_version.release();
+    let minor = format!("{}.{}", release[0], release.get(1).copied().unwrap_or(0));
+    LockTarget {
+        requires_python: Some(format!("=={minor}.*")),
+        environments: vec![format!(
+            "sys_platform == '{}' and platform_machine == '{}' and implementation_name == '{}' and python_version == '{minor}'",
+            quoted(markers.sys_platform()),
+            quoted(markers.platform_machine()),
+            quoted(markers.implementation_name()),
+        )],
+    }
+}
+
+/// A marker value inside single quotes (an interpreter's answers are plain words; this keeps
+/// a strange one from ending the string).
+fn quoted(value: &str) -> String {
+    value.replace(['\'', '\\'], "")
+}
+
+/// The lock as the text of `format`.
+pub(crate) fn render(lock: &Lock, format: LockFormat, annotate: bool) -> String {
+    match format {
+        LockFormat::RequirementsTxt => {
+            requirements_txt::write(lock, requirements_txt::WriteOptions { annotate })
+        }
+        LockFormat::Pylock => pylock::write(lock),
+    }
+}
+
+/// The format to write: `--format`, else the output's name, else a requirements file.
+pub(crate) fn output_format(format: Option<LockFormat>, output: Option<&Path>) -> LockFormat {
+    format
+        .or_else(|| output.map(LockFormat::of_path))
+        .unwrap_or(LockFormat::RequirementsTxt)
+}
+
+/// A lockfile read into the model.
+pub(crate) struct LockFile {
+    pub(crate) lock: Lock,
+    /// Where each of `lock.packages` was written.
+    pub(crate) locations: Vec<Location>,
+    /// A requirements file's lines (includes followed), for the rules about lines the model
+    /// has no place for; `None` for a pylock.
+    pub(crate) lines: Option<RequirementsSet>,
+}
+
+/// Reads `path` (`-` for standard input) as a lock, in the format its name implies
+/// (`format` overrides it).
+pub(crate) fn read(path: &Path, format: Option<LockFormat>) -> anyhow::Result<LockFile> {
+    let format = format.unwrap_or_else(|| LockFormat::of_path(path));
+    let input = if path == Path::new("-") {
+        Input::Text {
+            name: PathBuf::from("-"),
+            text: crate::output::read_stdin()?,
+        }
+    } else {
+        Input::Path(path.to_path_buf())
+    };
+    match format {
+        LockFormat::RequirementsTxt => {
+            let read = requirements_txt::read(&input)?;
+            Ok(LockFile {
+                lock: read.lock,
+                locations: read.locations,
+                lines: Some(read.set),
+            })
+        }
+        LockFormat::Pylock => {
+            let text = match input {
+                Input::Text { text, .. } => text,
+                Input::Path(path) => {
+                    hashpin_formats::read_bounded(&path, hashpin_formats::MAX_FILE_BYTES)
+                        .with_context(|| format!("cannot read {}", path.display()))?
+                }
+            };
+            let (lock, lines) =
+                pylock::read(&text).with_context(|| format!("{}", path.display()))?;
+            // A `packages = [...]` array has no `[[packages]]` lines: the file's first line
+            // stands for all of them.
+            let locations = (0..lock.packages.len())
+                .map(|at| Location {
+                    file: path.to_path_buf(),
+                    line: if lines.len() == lock.packages.len() {
+                        lines[at]
+                    } else {
+                        1
+                    },
+                })
+                .collect();
+            Ok(LockFile {
+                lock,
+                locations,
+                lines: None,
+            })
+        }
+    }
+}

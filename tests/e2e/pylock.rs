@@ -1,0 +1,370 @@
+//! pylock.toml (PEP 751): written by `compile -o pylock.toml`, validated by `packaging`,
+//! installed by pip and by uv (and refused by both once a hash is wrong); pylocks that uv and
+//! `pip lock` write are read by `check`, `export` and `compile`.
+//!
+//! pip >= 26.1, packaging and uv come from `$HASHPIN_TEST_TOOLS`, the virtual environment
+//! `scripts/test.sh` makes (README's test command). These tests are never skipped: without
+//! the tools they fail, saying so.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use hashpin_testkit::{Dist, IndexBuilder, TestIndex};
+
+use crate::compile::{Project, pin_list};
+use crate::{hashpin, run};
+
+/// The virtual environment of test tools.
+fn tools() -> PathBuf {
+    let dir = std::env::var_os("HASHPIN_TEST_TOOLS").map_or_else(|| {
+        panic!(
+            "these tests drive pip >= 26.1, packaging and uv: run the tests with scripts/test.sh, which installs them (or set HASHPIN_TEST_TOOLS to a virtual environment that has them)"
+        )
+    }, PathBuf::from);
+    assert!(
+        dir.join("bin/python").exists() && dir.join("bin/uv").exists(),
+        "HASHPIN_TEST_TOOLS={} has no bin/python or bin/uv; scripts/test.sh makes it",
+        dir.display()
+    );
+    dir
+}
+
+/// A tool of the tools' environment, isolated from the machine's pip and uv configuration.
+fn tool(name: &str, dir: &Path) -> Command {
+    let mut command = Command::new(tools().join("bin").join(name));
+    for (variable, _) in std::env::vars_os() {
+        let variable = variable.to_string_lossy();
+        if variable.starts_with("PIP_") || variable.starts_with("UV_") {
+            command.env_remove(&*variable);
+        }
+    }
+    command
+        .current_dir(dir)
+        .env("PIP_CONFIG_FILE", "/dev/null")
+        .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+        .env("UV_NO_CONFIG", "1")
+        .env("UV_CACHE_DIR", dir.join(".uv-cache"))
+        .env("UV_PYTHON_DOWNLOADS", "never");
+    command
+}
+
+fn output(command: &mut Command) -> (Output, String) {
+    let output = command.output().expect("the tool runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output, text)
+}
+
+/// packaging's PEP 751 validation of `name` in the project.
+fn validate(project: &Project, name: &str) {
+    let script = format!(
+        "import tomllib, packaging.pylock as p\n\
+         with open({name:?}, 'rb') as f:\n    p.Pylock.from_dict(tomllib.load(f))\n"
+    );
+    let (done, text) = output(tool("python", project.dir.path()).args(["-c", &script]));
+    assert!(done.status.success(), "packaging refuses {name}:\n{text}");
+}
+
+/// `pip install -r FILE --target DIR`, with pip >= 26.1 (which reads pylock.toml).
+fn pip_install(
+    project: &Project,
+    file: &str,
+    target: &Path,
+    index: &TestIndex,
+) -> (Output, String) {
+    output(
+        tool("python", project.dir.path())
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--no-cache-dir",
+                "--isolated",
+                "--no-deps",
+            ])
+            .args(["--index-url", &index.url(), "--target"])
+            .arg(target)
+            .args(["-r", file]),
+    )
+}
+
+/// `uv pip sync FILE --target DIR`.
+fn uv_sync(project: &Project, file: &str, target: &Path, index: &TestIndex) -> (Output, String) {
+    output(
+        tool("uv", project.dir.path())
+            .args(["pip", "sync", file, "--index-url", &index.url(), "--python"])
+            .arg(tools().join("bin/python"))
+            .arg("--target")
+            .arg(target),
+    )
+}
+
+fn index() -> (TestIndex, Dist) {
+    let dists = dists();
+    let dep = dists[2].clone();
+    (IndexBuilder::new().dists(dists).start(), dep)
+}
+
+/// app 1.0 (wheel and sdist) requiring dep>=2, and dep 2.1.
+fn dists() -> Vec<Dist> {
+    vec![
+        Dist::wheel("app", "1.0")
+            .requires_dist("dep>=2")
+            .requires_python(">=3.8")
+            .upload_time("2024-01-01T00:00:00Z")
+            .build(),
+        Dist::sdist("app", "1.0")
+            .requires_dist("dep>=2")
+            .requires_python(">=3.8")
+            .upload_time("2024-01-01T00:00:00Z")
+            .build(),
+        Dist::wheel("dep", "2.1")
+            .upload_time("2024-02-01T10:00:00.123456Z")
+            .build(),
+    ]
+}
+
+#[test]
+fn a_pylock_is_valid_installs_with_pip_and_uv_and_a_wrong_hash_is_refused_by_both() {
+    let (index, dep) = index();
+    let project = Project::new("app\n");
+    // The real python3 is the target: the tools' interpreter installs the lock.
+    let (done, _, stderr) =
+        run(&mut project.bare(&["-o", "pylock.toml", "--index-url", &index.url()]));
+    assert!(done.status.success(), "{stderr}");
+    let lock = project.read("pylock.toml");
+    assert!(
+        lock.starts_with("# This file was generated by hashpin."),
+        "{lock}"
+    );
+    assert!(lock.contains("\nlock-version = \"1.0\"\n"), "{lock}");
+    assert!(lock.contains("\ncreated-by = \"hashpin\"\n"), "{lock}");
+    assert!(
+        lock.contains("\nenvironments = [\"sys_platform == "),
+        "{lock}"
+    );
+    assert!(
+        lock.contains("upload-time = 2024-02-01T10:00:00.123456Z"),
+        "{lock}"
+    );
+    assert!(
+        lock.contains(&format!("sha256 = \"{}\"", dep.sha256())),
+        "{lock}"
+    );
+    assert!(lock.contains("\nrequires-python = \">=3.8\"\n"), "{lock}");
+    assert!(
+        !lock.contains("--hash"),
+        "requirements syntax in a pylock: {lock}"
+    );
+    validate(&project, "pylock.toml");
+
+    for (installer, install) in [
+        (
+            "pip",
+            pip_install as fn(&Project, &str, &Path, &TestIndex) -> (Output, String),
+        ),
+        ("uv", uv_sync),
+    ] {
+        let target = tempfile::tempdir().expect("a target");
+        let (done, text) = install(&project, "pylock.toml", target.path(), &index);
+        assert!(
+            done.status.success(),
+            "{installer} refused the pylock:\n{lock}\n{text}"
+        );
+        assert!(
+            target.path().join("dep/__init__.py").exists()
+                && target.path().join("app/__init__.py").exists(),
+            "{installer} did not install the lock:\n{text}"
+        );
+    }
+
+    let hash = dep.sha256();
+    let mut flipped: Vec<char> = hash.chars().collect();
+    flipped[0] = if flipped[0] == '0' { '1' } else { '0' };
+    let flipped: String = flipped.into_iter().collect();
+    project.write("pylock.toml", &lock.replace(hash, &flipped));
+    for (installer, install) in [
+        (
+            "pip",
+            pip_install as fn(&Project, &str, &Path, &TestIndex) -> (Output, String),
+        ),
+        ("uv", uv_sync),
+    ] {
+        let target = tempfile::tempdir().expect("a target");
+        let (done, text) = install(&project, "pylock.toml", target.path(), &index);
+        assert!(
+            !done.status.success(),
+            "{installer} installed a file whose hash is wrong:\n{text}"
+        );
+        assert!(!target.path().join("dep").exists(), "{installer}:\n{text}");
+    }
+    // check says which pin and line.
+    let (done, stdout, stderr) = run(hashpin(project.cache.path())
+        .current_dir(project.dir.path())
+        .args(["check", "pylock.toml", "--index-url", &index.url()]));
+    assert_eq!(done.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("pylock.toml:"), "{stdout}");
+    assert!(stdout.contains("[unknown-hash]"), "{stdout}");
+}
+
+#[test]
+fn pylocks_by_uv_and_pip_lock_are_checked_exported_and_installed_by_old_pip() {
+    let (index, _) = index();
+    let project = Project::new("app\n");
+    let (done, text) = output(
+        tool("uv", project.dir.path())
+            .args([
+                "pip",
+                "compile",
+                "requirements.in",
+                "-o",
+                "pylock.toml",
+                "--index-url",
+            ])
+            .arg(index.url())
+            .arg("--python")
+            .arg(tools().join("bin/python")),
+    );
+    assert!(done.status.success(), "uv pip compile: {text}");
+    let (done, text) = output(
+        tool("python", project.dir.path())
+            .args([
+                "-m",
+                "pip",
+                "lock",
+                "-r",
+                "requirements.in",
+                "-o",
+                "pylock.pip.toml",
+            ])
+            .args(["--isolated", "--no-cache-dir", "--index-url", &index.url()]),
+    );
+    assert!(done.status.success(), "pip lock: {text}");
+
+    for (file, writer) in [("pylock.toml", "uv"), ("pylock.pip.toml", "pip")] {
+        let lock = project.read(file);
+        assert!(
+            lock.contains(&format!("created-by = \"{writer}\"")),
+            "{lock}"
+        );
+        let (done, stdout, stderr) = run(hashpin(project.cache.path())
+            .current_dir(project.dir.path())
+            .args(["check", file, "--complete", "--index-url", &index.url()]));
+        assert!(
+            done.status.success(),
+            "check of {writer}'s pylock:\n{lock}\n{stdout}{stderr}"
+        );
+        assert!(stderr.contains("2 requirements, all pinned"), "{stderr}");
+
+        let exported = format!("{writer}-requirements.txt");
+        let (done, _, stderr) = run(hashpin(project.cache.path())
+            .current_dir(project.dir.path())
+            .args(["export", file, "-o", &exported]));
+        assert!(done.status.success(), "{stderr}");
+        let requirements = project.read(&exported);
+        assert_eq!(
+            pin_list(&requirements),
+            "app==1.0 dep==2.1",
+            "{requirements}"
+        );
+        assert!(
+            requirements.contains(&format!("# exported from {file}, written by {writer}")),
+            "{requirements}"
+        );
+        // The machine's own pip (older than pylock support) installs the export.
+        let target = tempfile::tempdir().expect("a target");
+        let mut pip = Command::new("python3");
+        pip.current_dir(project.dir.path())
+            .env("PIP_CONFIG_FILE", "/dev/null")
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--require-hashes",
+                "--no-deps",
+                "--isolated",
+            ])
+            .args(["--no-cache-dir", "--disable-pip-version-check"])
+            .args(["--index-url", &index.url(), "--target"])
+            .arg(target.path())
+            .args(["-r", &exported]);
+        let (done, text) = output(&mut pip);
+        assert!(
+            done.status.success(),
+            "pip refused the export:\n{requirements}\n{text}"
+        );
+        assert!(target.path().join("dep/__init__.py").exists(), "{text}");
+    }
+}
+
+#[test]
+fn compile_keeps_a_pylocks_pins_and_export_round_trips_through_requirements() {
+    let (index, _) = index();
+    let project = Project::new("app\n");
+    let compile = |args: &[&str]| {
+        let (done, _, stderr) = project.compile(&index, args);
+        assert!(done.status.success(), "{stderr}");
+    };
+    compile(&["-o", "pylock.toml"]);
+    let first = project.read("pylock.toml");
+
+    // A newer dep appears: the pylock's pin is kept, and --check agrees the lock is current.
+    let newer = IndexBuilder::new()
+        .dists(dists())
+        .dist(Dist::wheel("dep", "2.2").build())
+        .start();
+    let (done, _, stderr) = project.compile(&newer, &["-o", "pylock.toml"]);
+    assert!(done.status.success(), "{stderr}");
+    assert!(
+        project
+            .read("pylock.toml")
+            .contains("name = \"dep\"\nversion = \"2.1\"")
+    );
+    let (done, _, stderr) = project.compile(&newer, &["-o", "pylock.toml", "--check"]);
+    assert!(done.status.success(), "{stderr}");
+    let current = project.read("pylock.toml");
+
+    // pylock -> requirements.txt -> pylock: the same packages and files.
+    for args in [
+        ["export", "pylock.toml", "-o", "requirements.txt"],
+        ["export", "requirements.txt", "-o", "pylock.back.toml"],
+    ] {
+        let (done, _, stderr) = run(hashpin(project.cache.path())
+            .current_dir(project.dir.path())
+            .args(args)
+            .args(["--index-url", &newer.url()]));
+        assert!(done.status.success(), "{stderr}");
+    }
+    let requirements = project.read("requirements.txt");
+    assert_eq!(
+        pin_list(&requirements),
+        "app==1.0 dep==2.1",
+        "{requirements}"
+    );
+    let back = project.read("pylock.back.toml");
+    let packages = |text: &str| {
+        text[text.find("[[packages]]").expect("packages")
+            ..text.find("[tool.hashpin]").expect("tool")]
+            .to_string()
+    };
+    assert_eq!(packages(&back), packages(&current), "{back}");
+
+    // The format follows --format whatever the name, and a wrong lock-version is refused.
+    compile(&["-o", "lock.toml", "--format", "pylock.toml"]);
+    assert!(project.read("lock.toml").contains("lock-version = \"1.0\""));
+    project.write(
+        "pylock.toml",
+        &first.replace("lock-version = \"1.0\"", "lock-version = \"2.0\""),
+    );
+    let (done, _, stderr) = run(hashpin(project.cache.path())
+        .current_dir(project.dir.path())
+        .args(["check", "pylock.toml", "--offline"]));
+    assert_eq!(done.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("lock-version 2.0 is not supported"),
+        "{stderr}"
+    );
+}
