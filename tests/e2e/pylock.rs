@@ -102,6 +102,11 @@ fn uv_sync(project: &Project, file: &str, target: &Path, index: &TestIndex) -> (
     )
 }
 
+/// An installer of a lock file into a target directory, from the test index.
+type Install = fn(&Project, &str, &Path, &TestIndex) -> (Output, String);
+
+const INSTALLERS: [(&str, Install); 2] = [("pip", pip_install), ("uv", uv_sync)];
+
 fn index() -> (TestIndex, Dist) {
     let dists = dists();
     let dep = dists[2].clone();
@@ -161,13 +166,7 @@ fn a_pylock_is_valid_installs_with_pip_and_uv_and_a_wrong_hash_is_refused_by_bot
     );
     validate(&project, "pylock.toml");
 
-    for (installer, install) in [
-        (
-            "pip",
-            pip_install as fn(&Project, &str, &Path, &TestIndex) -> (Output, String),
-        ),
-        ("uv", uv_sync),
-    ] {
+    for (installer, install) in INSTALLERS {
         let target = tempfile::tempdir().expect("a target");
         let (done, text) = install(&project, "pylock.toml", target.path(), &index);
         assert!(
@@ -186,13 +185,7 @@ fn a_pylock_is_valid_installs_with_pip_and_uv_and_a_wrong_hash_is_refused_by_bot
     flipped[0] = if flipped[0] == '0' { '1' } else { '0' };
     let flipped: String = flipped.into_iter().collect();
     project.write("pylock.toml", &lock.replace(hash, &flipped));
-    for (installer, install) in [
-        (
-            "pip",
-            pip_install as fn(&Project, &str, &Path, &TestIndex) -> (Output, String),
-        ),
-        ("uv", uv_sync),
-    ] {
+    for (installer, install) in INSTALLERS {
         let target = tempfile::tempdir().expect("a target");
         let (done, text) = install(&project, "pylock.toml", target.path(), &index);
         assert!(
