@@ -25,7 +25,7 @@ pub(crate) fn package(name: &str, version: &str, hashes: &[char]) -> Package {
 fn file(name: &str, hash: char, uploaded: &str) -> LockedFile {
     LockedFile {
         filename: Some(name.into()),
-        url: Some(format!("https://files.example/{name}")),
+        url: Some(format!("https://files.example.invalid/{name}")),
         size: Some(1234),
         upload_time: Some(Timestamp::from_str(uploaded).expect("a time")),
         hashes: vec![digest(hash)],
@@ -48,7 +48,7 @@ fn full_lock() -> Lock {
     );
     requests.via = vec!["-r requirements.in".into()];
     requests.requires_python = Some(">=3.8".into());
-    requests.index = Some("https://index.example/simple".into());
+    requests.index = Some("https://index.example.invalid/simple".into());
     requests.extras = vec!["socks".parse().expect("extra")];
     let mut pywin32 = Package::new(
         "pywin32".parse().expect("name"),
@@ -76,14 +76,14 @@ fn full_lock() -> Lock {
         "0.1".parse().expect("version"),
         vec![LockedFile {
             filename: None,
-            url: Some("https://forge.example/direct-0.1.tar.gz".into()),
+            url: Some("https://forge.example.invalid/direct-0.1.tar.gz".into()),
             size: None,
             upload_time: None,
             hashes: vec![digest('e')],
         }],
     );
     direct.source = Source::Archive {
-        url: "https://forge.example/direct-0.1.tar.gz".into(),
+        url: "https://forge.example.invalid/direct-0.1.tar.gz".into(),
     };
     Lock {
         created_by: Some(CREATED_BY.into()),
@@ -193,7 +193,7 @@ fn unsupported_lock_versions_and_invalid_packages_are_refused() {
 #[test]
 fn reads_pip_lock_tables_and_uv_inline_tables() {
     let pip = format!(
-        "lock-version = \"1.0\"\ncreated-by = \"pip\"\n\n[[packages]]\nname = \"idna\"\nversion = \"3.7\"\n\n[[packages.wheels]]\nname = \"idna-3.7-py3-none-any.whl\"\nurl = \"https://files.example/idna-3.7-py3-none-any.whl\"\n\n[packages.wheels.hashes]\nsha256 = \"{}\"\n\n[[packages]]\nname = \"app\"\n\n[packages.directory]\npath = \".\"\neditable = true\n",
+        "lock-version = \"1.0\"\ncreated-by = \"pip\"\n\n[[packages]]\nname = \"idna\"\nversion = \"3.7\"\n\n[[packages.wheels]]\nname = \"idna-3.7-py3-none-any.whl\"\nurl = \"https://files.example.invalid/idna-3.7-py3-none-any.whl\"\n\n[packages.wheels.hashes]\nsha256 = \"{}\"\n\n[[packages]]\nname = \"app\"\n\n[packages.directory]\npath = \".\"\neditable = true\n",
         "a".repeat(64)
     );
     let (lock, lines) = pylock::read(&pip).expect("pip's layout");
@@ -212,7 +212,7 @@ fn reads_pip_lock_tables_and_uv_inline_tables() {
         }
     );
     let uv = format!(
-        "lock-version = \"1.0\"\ncreated-by = \"uv\"\nrequires-python = \">=3.11\"\n\n[[packages]]\nname = \"idna\"\nversion = \"3.7\"\nsdist = {{ url = \"https://files.example/idna-3.7.tar.gz\", upload-time = 2024-04-11T03:34:41Z, size = 189575, hashes = {{ sha256 = \"{}\" }} }}\n",
+        "lock-version = \"1.0\"\ncreated-by = \"uv\"\nrequires-python = \">=3.11\"\n\n[[packages]]\nname = \"idna\"\nversion = \"3.7\"\nsdist = {{ url = \"https://files.example.invalid/idna-3.7.tar.gz\", upload-time = 2024-04-11T03:34:41Z, size = 189575, hashes = {{ sha256 = \"{}\" }} }}\n",
         "b".repeat(64)
     );
     let (lock, _) = pylock::read(&uv).expect("uv's layout");
