@@ -80,8 +80,8 @@ pub(crate) struct CompileArgs {
     pub(crate) pre: bool,
     /// Ignore files uploaded after this instant (RFC 3339, or a date meaning its start in UTC),
     /// so the same command gives the same lock later.
-    #[arg(long, value_name = "TIMESTAMP")]
-    pub(crate) exclude_newer: Option<String>,
+    #[arg(long, value_name = "TIMESTAMP", value_parser = Cutoff::parse)]
+    pub(crate) exclude_newer: Option<Cutoff>,
     /// Let this yanked release be locked all the same: NAME==VERSION (repeatable). The lock's
     /// header records it.
     #[arg(long, value_name = "NAME==VERSION")]
@@ -147,8 +147,8 @@ pub(crate) struct CheckArgs {
     pub(crate) complete: bool,
     /// Ignore index files uploaded after this instant when looking for hashes the lock lacks
     /// [default: the --exclude-newer of the file's hashpin header, if any].
-    #[arg(long, value_name = "TIMESTAMP")]
-    pub(crate) exclude_newer: Option<String>,
+    #[arg(long, value_name = "TIMESTAMP", value_parser = Cutoff::parse)]
+    pub(crate) exclude_newer: Option<Cutoff>,
     /// How to report problems.
     #[arg(long, value_enum, default_value_t = ReportFormat::Human, value_name = "FORMAT")]
     pub(crate) format: ReportFormat,
@@ -258,6 +258,7 @@ pub(crate) struct BuildArgs {
 
 /// The environment a lock is for: the interpreter's (`--python`), or the one these name.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Python")]
 pub(crate) struct TargetArgs {
     /// The Python version to lock for (or check against): 3.12 means 3.12.0, so the lock
     /// installs on every 3.12.x; 3.12.4 means exactly that [default: the interpreter's].
@@ -339,8 +340,14 @@ pub(crate) struct IndexArgs {
     /// Which indexes a project's files may come from when several are configured.
     #[arg(long, value_enum, default_value_t = IndexStrategy::FirstIndex, value_name = "STRATEGY")]
     pub(crate) index_strategy: IndexStrategy,
-    /// The Python interpreter whose pip configuration and default index to use.
-    #[arg(long, value_name = "PATH", default_value = "python3")]
+    /// The Python interpreter to lock for, whose pip configuration and default index to use.
+    // Listed with the target's flags: it names the environment first, the index second.
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = "python3",
+        help_heading = "Python"
+    )]
     pub(crate) python: PathBuf,
     /// The cache directory [default: the user cache directory].
     #[arg(long, value_name = "DIR", env = "HASHPIN_CACHE_DIR")]
@@ -363,4 +370,22 @@ pub(crate) enum IndexStrategy {
     FirstIndex,
     /// Files from every index that has the project, as pip merges them.
     UnsafeBestMatch,
+}
+
+/// `--exclude-newer`: the instant, and the text it was given as, which a lock's header
+/// repeats so the command reads as the user typed it.
+#[derive(Debug, Clone)]
+pub(crate) struct Cutoff {
+    pub(crate) text: String,
+    pub(crate) at: hashpin_pypi::Timestamp,
+}
+
+impl Cutoff {
+    fn parse(text: &str) -> Result<Self, hashpin_pypi::TimestampError> {
+        let text = text.trim();
+        Ok(Self {
+            at: text.parse()?,
+            text: text.to_string(),
+        })
+    }
 }

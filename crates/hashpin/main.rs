@@ -1,11 +1,14 @@
 //! hashpin: a pip-compatible, hash-pinning lockfile generator.
 //!
-//! `main` only runs the command and turns its outcome into an exit code (see [`exit`]).
+//! `main` reads the command line, runs the command, and turns its outcome into an exit code
+//! (see [`exit`]). Modules below it never import back up: commands return an
+//! [`exit::ExitStatus`], and only this file knows every command.
 
 mod allocator;
 mod cli;
 mod commands;
 mod exit;
+mod hints;
 mod installed;
 mod lockfile;
 mod logging;
@@ -14,7 +17,80 @@ mod printer;
 mod reporter;
 mod settings;
 
-fn main() -> std::process::ExitCode {
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+use cli::{Cli, Command};
+use exit::ExitStatus;
+
+fn main() -> ExitCode {
     allocator::tune();
-    exit::run()
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return exit::usage(&error),
+    };
+    logging::init(cli.global.verbose, cli.global.quiet);
+    printer::set_quiet(cli.global.quiet);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            return exit::cannot_start(
+                &anyhow::Error::new(error).context("cannot start the async runtime"),
+            );
+        }
+    };
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            outcome = run(cli.command) => Some(outcome),
+            () = interrupted() => None,
+        }
+    });
+    let Some(outcome) = outcome else {
+        // Builds run in process groups of their own, which the terminal's signal does not
+        // reach: they are stopped here, and their scratch directories removed.
+        hashpin_build::stop_all();
+        runtime.shutdown_background();
+        return exit::interrupted();
+    };
+    // The answer is in: prefetches still in flight (and a DNS lookup they may be blocked in)
+    // are abandoned rather than waited for, which could hold the exit for seconds.
+    runtime.shutdown_background();
+    exit::code(outcome)
+}
+
+async fn run(command: Command) -> anyhow::Result<ExitStatus> {
+    match command {
+        Command::Compile(args) => commands::compile::run(&args).await,
+        Command::Show(args) => commands::show::run(&args).await,
+        Command::Check(args) => commands::check::run(&args).await,
+        Command::Export(args) => commands::export::run(&args).await,
+        Command::Freeze(args) => commands::freeze::run(&args).await,
+    }
+}
+
+/// Resolves on Ctrl-C, or SIGTERM on Unix.
+async fn interrupted() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

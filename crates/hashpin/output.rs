@@ -204,6 +204,21 @@ fn remove_dead_temporaries(directory: &Path, name: &str) {
     }
 }
 
+/// A path as it should appear in the lock: relative to the current directory when it is
+/// below it, else just its file name (never an absolute path).
+pub(crate) fn display_path(path: &Path) -> String {
+    if path.is_relative() {
+        return path.display().to_string();
+    }
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .or_else(|| path.file_name().map(PathBuf::from))
+        .unwrap_or_default()
+        .display()
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

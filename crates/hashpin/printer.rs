@@ -76,11 +76,16 @@ pub(crate) fn log_line(text: &str) {
 
 /// Writes an error, its causes one per line, and a hint when one applies.
 pub(crate) fn error(error: &anyhow::Error) {
+    error_with_hint(error, crate::hints::hint(error));
+}
+
+/// Writes an error, its causes one per line, and `hint` under them.
+pub(crate) fn error_with_hint(error: &anyhow::Error, hint: Option<&str>) {
     let mut text = format!("error: {error}");
     for cause in error.chain().skip(1) {
         let _ = write!(text, "\n  caused by: {cause}");
     }
-    if let Some(hint) = crate::exit::hint(error) {
+    if let Some(hint) = hint {
         let _ = write!(text, "\nhint: {hint}");
     }
     to_stderr(&text);

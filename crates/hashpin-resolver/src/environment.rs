@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use hashpin_pypi::{DistFile, DistFilename, Version, VersionSpecifiers};
-use pep508_rs::MarkerEnvironment;
+use pep508_rs::{ExtraName, MarkerEnvironment, MarkerTree};
 
 /// Where the locked requirements will be installed.
 #[derive(Debug, Clone)]
@@ -17,6 +17,28 @@ pub struct TargetEnvironment {
 }
 
 impl TargetEnvironment {
+    /// Whether a marker holds on the target, with no extra requested. Every marker
+    /// evaluation for a target goes through here and [`Self::added_by_extra`], so a lock for
+    /// several environments at once changes these two and nothing else.
+    pub fn applies(&self, marker: &MarkerTree) -> bool {
+        marker.evaluate(&self.markers, &[])
+    }
+
+    /// Whether a requirement's marker holds only because `extra` is requested: what an extra
+    /// adds to a project's requirements, without the base ones it shares with the project.
+    pub fn added_by_extra(&self, marker: &MarkerTree, extra: &ExtraName) -> bool {
+        marker.evaluate(&self.markers, std::slice::from_ref(extra)) && !self.applies(marker)
+    }
+
+    /// Whether a requirement in a project's metadata applies to the target: for the project
+    /// itself (`extra` is `None`), or as what `extra` adds.
+    pub fn requires(&self, marker: &MarkerTree, extra: Option<&ExtraName>) -> bool {
+        match extra {
+            None => self.applies(marker),
+            Some(extra) => self.added_by_extra(marker, extra),
+        }
+    }
+
     /// Whether `file` could be installed on the target: an sdist, or a wheel with a compatible
     /// tag, whose `Requires-Python` (as the index lists it) accepts the target Python.
     pub fn can_install(&self, file: &DistFile) -> bool {

@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use hashpin_pypi::{PackageName, Version};
 
-/// A resolution that could not finish. [`ResolveError::NoSolution`] is the answer "no";
-/// the others mean the question could not be answered.
+/// A resolution that could not finish. [`ResolveError::NoSolution`] and
+/// [`ResolveError::YankedPin`] are the answer "no" ([`ResolveError::is_answer_no`]); the others
+/// mean the question could not be answered.
 #[derive(Debug, thiserror::Error)]
 pub enum ResolveError {
     /// No set of versions satisfies the requirements; the text explains why, in sentences.
@@ -64,4 +65,12 @@ pub enum ResolveError {
     /// The solver thread could not run or stopped unexpectedly.
     #[error("the resolver stopped unexpectedly: {0}")]
     Internal(String),
+}
+
+impl ResolveError {
+    /// Whether this is the answer "no" (no versions fit, or the input pins a yanked release)
+    /// rather than a question that could not be answered.
+    pub fn is_answer_no(&self) -> bool {
+        matches!(self, Self::NoSolution { .. } | Self::YankedPin { .. })
+    }
 }

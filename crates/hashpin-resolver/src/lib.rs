@@ -204,13 +204,13 @@ fn context(
     for requirement in &manifest.requirements {
         if let Some(VersionOrUrl::VersionSpecifier(specifiers)) = &requirement.version_or_url
             && let Some(pin) = specifiers::exact_pin(specifiers)
-            && requirement.marker.evaluate(&target.markers, &[])
+            && target.applies(&requirement.marker)
         {
             pins.insert((requirement.name.clone(), pin.clone()));
         }
     }
     for constraint in &manifest.constraints {
-        if !constraint.marker.evaluate(&target.markers, &[]) {
+        if !target.applies(&constraint.marker) {
             continue;
         }
         let range = match &constraint.version_or_url {
@@ -259,10 +259,9 @@ fn solve<S: PackageSource>(
     provider: &mut Provider<S>,
     requirements: &[Requirement],
 ) -> Result<Resolution, ResolveError> {
-    let markers = provider.context.target.markers.clone();
     let applicable: Vec<&Requirement> = requirements
         .iter()
-        .filter(|requirement| requirement.marker.evaluate(&markers, &[]))
+        .filter(|requirement| provider.context.target.applies(&requirement.marker))
         .collect();
     // A requirement by URL stands for its file, which is its project's only candidate.
     let mut by_name = Vec::with_capacity(applicable.len());

@@ -215,11 +215,9 @@ fn prefetch<S: PackageSource>(
         };
         {
             for requirement in &metadata.requires_dist {
-                let applies = units.iter().any(|unit| {
-                    requirement
-                        .marker
-                        .evaluate(&context.target.markers, unit.as_slice())
-                });
+                let applies = units
+                    .iter()
+                    .any(|unit| context.target.requires(&requirement.marker, unit.as_ref()));
                 if applies {
                     let range = match &requirement.version_or_url {
                         Some(VersionOrUrl::VersionSpecifier(specifiers)) => {
@@ -606,20 +604,10 @@ impl<S: PackageSource> DependencyProvider for Provider<S> {
             Ok(metadata) => metadata,
             Err(unusable) => return Ok(Dependencies::Unavailable(unusable)),
         };
-        let environment = &self.context.target.markers;
         let mut own_extras = Vec::new();
         let mut requirements = Vec::new();
         for requirement in &metadata.requires_dist {
-            let applies = match extra {
-                None => requirement.marker.evaluate(environment, &[]),
-                Some(extra) => {
-                    requirement
-                        .marker
-                        .evaluate(environment, std::slice::from_ref(extra))
-                        && !requirement.marker.evaluate(environment, &[])
-                }
-            };
-            if !applies {
+            if !self.context.target.requires(&requirement.marker, extra) {
                 continue;
             }
             if &requirement.name == name {

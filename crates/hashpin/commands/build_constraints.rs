@@ -16,6 +16,8 @@ use hashpin_resolver::{
     BinaryPolicy, Manifest, ProjectSet, Resolution, ResolverOptions, TargetEnvironment,
 };
 
+use crate::exit::No;
+
 /// The build constraints `--write-build-constraints` asks for, with where to write them.
 pub(crate) async fn for_args(
     args: &crate::cli::CompileArgs,
@@ -24,9 +26,9 @@ pub(crate) async fn for_args(
     (resolution, target, options): (&Resolution, &TargetEnvironment, &ResolverOptions),
     builder: &hashpin_build::Builder,
     client: &IndexClient,
-) -> anyhow::Result<Option<(PathBuf, Lock)>> {
+) -> anyhow::Result<Result<Option<(PathBuf, Lock)>, No>> {
     let Some(path) = &args.write_build_constraints else {
-        return Ok(None);
+        return Ok(Ok(None));
     };
     crate::output::refuse_input_as_output(path, &set.files)?;
     if args.output_file.as_ref() == Some(path) {
@@ -38,7 +40,7 @@ pub(crate) async fn for_args(
         .map_or_else(String::new, |header| header.command.clone());
     let constraints =
         build_constraints(resolution, target, builder, client, options, command).await?;
-    Ok(constraints.map(|constraints| (path.clone(), constraints)))
+    Ok(constraints.map(|constraints| constraints.map(|constraints| (path.clone(), constraints))))
 }
 
 /// Writes (or, with `--dry-run`, prints) what [`for_args`] made, and says so.
@@ -74,7 +76,7 @@ async fn build_constraints(
     client: &IndexClient,
     options: &ResolverOptions,
     command: String,
-) -> anyhow::Result<Option<Lock>> {
+) -> anyhow::Result<Result<Option<Lock>, No>> {
     // What the target installs from an sdist: the releases without a wheel it can use.
     let built: Vec<_> = resolution
         .packages
@@ -92,7 +94,7 @@ async fn build_constraints(
         })
         .collect();
     if built.is_empty() {
-        return Ok(None);
+        return Ok(Ok(None));
     }
     let mut requirements: Vec<Requirement> = Vec::new();
     let mut needed_by: BTreeMap<PackageName, BTreeSet<String>> = BTreeMap::new();
@@ -124,9 +126,15 @@ async fn build_constraints(
         },
         ..ResolverOptions::default()
     };
-    let resolved = hashpin_resolver::resolve(&manifest, &build_options, target, client.clone())
-        .await
-        .context("cannot resolve the build requirements of the lock's sdists together")?;
+    let context = "cannot resolve the build requirements of the lock's sdists together";
+    let resolved =
+        match hashpin_resolver::resolve(&manifest, &build_options, target, client.clone()).await {
+            Ok(resolved) => resolved,
+            Err(error) if error.is_answer_no() => {
+                return Ok(Err(No::new(anyhow::Error::new(error).context(context))));
+            }
+            Err(error) => return Err(anyhow::Error::new(error).context(context)),
+        };
     let packages = resolved
         .packages
         .values()
@@ -152,7 +160,7 @@ async fn build_constraints(
             locked
         })
         .collect();
-    Ok(Some(Lock {
+    Ok(Ok(Some(Lock {
         header: Some(Header {
             command,
             notes: vec![format!(
@@ -168,7 +176,7 @@ async fn build_constraints(
         target: crate::lockfile::lock_target(target),
         packages,
         ..Lock::default()
-    }))
+    })))
 }
 
 /// Build constraints are a requirements file whatever the lock's format: pip's

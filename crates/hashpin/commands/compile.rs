@@ -18,17 +18,18 @@ use hashpin_pypi::{
     UntrustedText, Version,
 };
 use hashpin_resolver::{
-    Manifest, PrereleaseMode, Requester, Resolution, ResolvedPackage, ResolverOptions,
-    TargetEnvironment, Upgrade,
+    Manifest, PrereleaseMode, Requester, Resolution, ResolveError, ResolvedPackage,
+    ResolverOptions, TargetEnvironment, Upgrade,
 };
 
 use crate::cli::CompileArgs;
-use crate::exit::Refusal;
+use crate::exit::{ExitStatus, No};
+use crate::output::display_path;
 use crate::printer;
 use crate::reporter::Progress;
 use crate::settings::{IndexSettings, index_options, index_settings, target_environment};
 
-pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
+pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
     let Inputs {
         sources,
@@ -55,21 +56,14 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
     let target = target_environment(&args.target, &args.index.python, interpreter.as_ref().ok())?;
 
     let previous = match previous {
-        Some(reading) => match reading.await {
-            Ok(previous) => previous,
-            // A panic in the reader is its own to report; a cancelled read has no pins.
-            Err(error) => match error.try_into_panic() {
-                Ok(panic) => std::panic::resume_unwind(panic),
-                Err(_) => Vec::new(),
-            },
-        },
+        Some(reading) => joined(reading).await,
         None => Vec::new(),
     };
     let (build_policy, builder) = crate::settings::build_policy(
         &args.build,
         &client,
         &args.index.python,
-        exclude_newer(args)?,
+        exclude_newer(args),
     )?;
     let _clean_up = super::CleanUp(&builder);
     let mut built = Vec::new();
@@ -92,8 +86,11 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
     .await?;
     manifest.direct = direct_files(&set, &client, &builder, &build_policy).await?;
     resolver_options.build = build_policy;
-    let resolution = resolve(&manifest, &resolver_options, &target, &client).await?;
-    let reuploaded = refuse_reuploads(args, &previous, &resolution);
+    let resolution = match resolve(&manifest, &resolver_options, &target, &client).await? {
+        Ok(resolution) => resolution,
+        Err(no) => return Ok(No::new(no).into()),
+    };
+    let reuploaded = refuse_reuploads(args, &previous, &resolution)?;
     if resolver_options.exclude_newer.is_some() {
         note_undated_find_links(&resolution);
     }
@@ -109,8 +106,10 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
     if args.check {
         return check_up_to_date(args, &sources, &text, reuploaded.err());
     }
-    reuploaded?;
-    let build_constraints = super::build_constraints::for_args(
+    if let Err(no) = reuploaded {
+        return Ok(no.into());
+    }
+    let build_constraints = match super::build_constraints::for_args(
         args,
         &set,
         &lock,
@@ -118,13 +117,12 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
         &builder,
         &client,
     )
-    .await?;
-    match &args.output_file {
-        Some(path) if !args.dry_run => crate::output::write_atomically(path, &text)?,
-        // An empty lock (no requirements, no header) prints nothing, not an empty line.
-        _ if text.is_empty() => {}
-        _ => printer::data(text.trim_end_matches('\n'))?,
-    }
+    .await?
+    {
+        Ok(constraints) => constraints,
+        Err(no) => return Ok(no.into()),
+    };
+    write_lock(args, &text)?;
     super::build_constraints::write(args, build_constraints)?;
     printer::status(&super::with_builds(
         super::summary("Locked", &lock, started),
@@ -133,7 +131,30 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<()> {
     // The process ends next: freeing what the run read (pages, metadata, candidates) one
     // allocation at a time would only make it end later.
     std::mem::forget((client, resolution, lock, previous, manifest));
+    Ok(ExitStatus::Success)
+}
+
+/// Writes the lock to the output file, or with `--dry-run` or no output file prints it.
+fn write_lock(args: &CompileArgs, text: &str) -> anyhow::Result<()> {
+    match &args.output_file {
+        Some(path) if !args.dry_run => crate::output::write_atomically(path, text)?,
+        // An empty lock (no requirements, no header) prints nothing, not an empty line.
+        _ if text.is_empty() => {}
+        _ => printer::data(text.trim_end_matches('\n'))?,
+    }
     Ok(())
+}
+
+/// The pins of the existing output, read on a blocking thread.
+async fn joined(reading: tokio::task::JoinHandle<Vec<PreviousPin>>) -> Vec<PreviousPin> {
+    match reading.await {
+        Ok(previous) => previous,
+        // A panic in the reader is its own to report; a cancelled read has no pins.
+        Err(error) => match error.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(_) => Vec::new(),
+        },
+    }
 }
 
 /// The lock in the format `--format` or the output's name asks for.
@@ -150,8 +171,8 @@ fn check_up_to_date(
     args: &CompileArgs,
     sources: &[PathBuf],
     text: &str,
-    reuploaded: Option<anyhow::Error>,
-) -> anyhow::Result<()> {
+    reuploaded: Option<No>,
+) -> anyhow::Result<ExitStatus> {
     let Some(path) = &args.output_file else {
         bail!("--check compares with the output file: pass -o FILE");
     };
@@ -164,7 +185,7 @@ fn check_up_to_date(
     let existing = match crate::output::read_existing_lock(path) {
         Ok(Some(existing)) => existing,
         Ok(None) => {
-            return Err(Refusal(format!(
+            return Ok(No::because(format!(
                 "{shown} does not exist; run the command without --check to create it"
             ))
             .into());
@@ -173,7 +194,7 @@ fn check_up_to_date(
     };
     if existing == text {
         printer::status(&format!("{shown} is up to date with {inputs}"));
-        return Ok(());
+        return Ok(ExitStatus::Success);
     }
     let diff = similar::TextDiff::from_lines(existing.as_str(), text)
         .unified_diff()
@@ -181,13 +202,13 @@ fn check_up_to_date(
         .header(&shown, &format!("{shown} (from {inputs})"))
         .to_string();
     printer::log_line(diff.trim_end_matches('\n'));
-    if let Some(reuploaded) = reuploaded {
-        return Err(reuploaded);
-    }
-    Err(Refusal(format!(
-        "{shown} is out of date with {inputs}; run the command without --check to update it"
-    ))
-    .into())
+    Ok(reuploaded
+        .unwrap_or_else(|| {
+            No::because(format!(
+                "{shown} is out of date with {inputs}; run the command without --check to update it"
+            ))
+        })
+        .into())
 }
 
 /// What the inputs say: their paths (for the header), every requirement and constraint, and
@@ -709,7 +730,7 @@ async fn resolve(
     options: &ResolverOptions,
     target: &TargetEnvironment,
     client: &IndexClient,
-) -> anyhow::Result<Resolution> {
+) -> anyhow::Result<Result<Resolution, ResolveError>> {
     let progress = Arc::new(Progress::new(!printer::is_quiet()));
     let outcome = resolve_fresh(manifest, options, target, client, &progress).await;
     // Prefetch tasks may outlive the resolution and still hold the reporter: the spinner is
@@ -724,29 +745,42 @@ async fn resolve_fresh(
     target: &TargetEnvironment,
     client: &IndexClient,
     progress: &Arc<Progress>,
-) -> anyhow::Result<Resolution> {
+) -> anyhow::Result<Result<Resolution, ResolveError>> {
     let run = |client: IndexClient| {
         hashpin_resolver::resolve_with_reporter(manifest, options, target, client, progress.clone())
     };
     let trusting =
         client.options().cache.is_some() && client.options().cache_mode == CacheMode::Normal;
     let Some(cutoff) = options.exclude_newer.filter(|_| trusting) else {
-        return Ok(run(client.clone()).await?);
+        return answered(run(client.clone()).await);
     };
     let trusted = client.with_options(|options| options.trust_pages_fetched_after = Some(cutoff));
-    let resolution = run(trusted.clone()).await?;
+    let resolution = match answered(run(trusted.clone()).await)? {
+        Ok(resolution) => resolution,
+        no => return Ok(no),
+    };
     // A page fetched during this run is as fresh as a second request would make it: only the
     // pages used from the cache on trust need the check (a cold run has none of them).
     let unchecked = trusted.unchecked_projects();
     let changed = changed_on_index(client, &resolution, &unchecked, cutoff).await?;
     if changed.is_empty() {
-        return Ok(resolution);
+        return Ok(Ok(resolution));
     }
     printer::status(&format!(
         "{} changed on the index since it was cached; resolving again with fresh pages",
         changed.join(", ")
     ));
-    Ok(run(client.clone()).await?)
+    answered(run(client.clone()).await)
+}
+
+/// A resolution, or the answer no; an error when the question could not be answered.
+fn answered(
+    outcome: Result<Resolution, ResolveError>,
+) -> anyhow::Result<Result<Resolution, ResolveError>> {
+    match outcome {
+        Err(error) if !error.is_answer_no() => Err(error.into()),
+        outcome => Ok(outcome),
+    }
 }
 
 /// The pins among `unchecked` whose files (names, hashes, yank status) under the cutoff
@@ -859,7 +893,7 @@ fn manifest(
             })?,
         );
     }
-    let exclude_newer = exclude_newer(args)?;
+    let exclude_newer = exclude_newer(args);
     let options = ResolverOptions {
         prerelease: if args.pre || set.pre {
             PrereleaseMode::Allow
@@ -886,12 +920,8 @@ fn manifest(
     Ok((manifest, options))
 }
 
-fn exclude_newer(args: &CompileArgs) -> anyhow::Result<Option<Timestamp>> {
-    args.exclude_newer
-        .as_deref()
-        .map(Timestamp::from_str)
-        .transpose()
-        .context("invalid --exclude-newer")
+fn exclude_newer(args: &CompileArgs) -> Option<Timestamp> {
+    args.exclude_newer.as_ref().map(|cutoff| cutoff.at)
 }
 
 /// `name==version` parsed.
@@ -948,7 +978,7 @@ fn refuse_reuploads(
     args: &CompileArgs,
     previous: &[PreviousPin],
     resolution: &Resolution,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Result<(), No>> {
     let mut allowed = HashSet::new();
     for text in &args.allow_reupload {
         allowed.insert(exact_release(text).with_context(|| {
@@ -986,13 +1016,13 @@ fn refuse_reuploads(
         changes.push((pin, change));
     }
     if changes.is_empty() {
-        return Ok(());
+        return Ok(Ok(()));
     }
     let releases: Vec<String> = changes
         .iter()
         .map(|(pin, _)| format!("--allow-reupload {}=={}", pin.name, pin.version))
         .collect();
-    Err(Refusal(format!(
+    Ok(Err(No::because(format!(
         "files changed on the index since the lock was written, under the same names:\n  {}\n\
          a locked file uploaded again is what hash pinning exists to catch; if the change is expected, pass {}",
         changes
@@ -1001,8 +1031,7 @@ fn refuse_reuploads(
             .collect::<Vec<_>>()
             .join("\n  "),
         releases.join(" ")
-    ))
-    .into())
+    ))))
 }
 
 /// One release's changed files, for [`refuse_reuploads`]: a pair when one hash replaced
@@ -1291,7 +1320,13 @@ fn command_line(args: &CompileArgs, sources: &[PathBuf]) -> String {
     let values = [
         ("--python-version", &args.target.python_version),
         ("--python-platform", &platform),
-        ("--exclude-newer", &args.exclude_newer),
+        (
+            "--exclude-newer",
+            &args
+                .exclude_newer
+                .as_ref()
+                .map(|cutoff| cutoff.text.clone()),
+        ),
     ];
     for (flag, value) in values {
         if let Some(value) = value {
@@ -1358,19 +1393,4 @@ fn relative_to(path: &Path, base: &Path) -> String {
     } else {
         relative.display().to_string()
     }
-}
-
-/// A path as it should appear in the lock: relative to the current directory when it is
-/// below it, else just its file name (never an absolute path).
-pub(crate) fn display_path(path: &Path) -> String {
-    if path.is_relative() {
-        return path.display().to_string();
-    }
-    std::env::current_dir()
-        .ok()
-        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
-        .or_else(|| path.file_name().map(PathBuf::from))
-        .unwrap_or_default()
-        .display()
-        .to_string()
 }

@@ -13,12 +13,13 @@ use hashpin_formats::{Header, Lock, LockFormat, LockedFile, Source};
 use hashpin_pypi::{IndexClient, PackageName};
 
 use crate::cli::ExportArgs;
-use crate::commands::compile::display_path;
+use crate::exit::ExitStatus;
 use crate::lockfile::LockFile;
+use crate::output::display_path;
 use crate::printer;
 use crate::settings::{IndexSettings, index_options, index_settings};
 
-pub(crate) async fn run(args: &ExportArgs) -> anyhow::Result<()> {
+pub(crate) async fn run(args: &ExportArgs) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
     if let Some(output) = &args.output_file {
         crate::output::refuse_input_as_output(output, std::slice::from_ref(&args.lock))?;
@@ -86,7 +87,7 @@ pub(crate) async fn run(args: &ExportArgs) -> anyhow::Result<()> {
         None => printer::data(text.trim_end_matches('\n'))?,
     }
     printer::status(&super::summary("Exported", &lock, started));
-    Ok(())
+    Ok(ExitStatus::Success)
 }
 
 /// A lock that does not pin everything is no lock to convert: each line that pins nothing

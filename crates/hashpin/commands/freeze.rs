@@ -19,8 +19,9 @@ use hashpin_pypi::{DistFile, IndexClient, PackageName, Project, UntrustedText, V
 use hashpin_resolver::TargetEnvironment;
 
 use crate::cli::FreezeArgs;
-use crate::commands::compile::display_path;
+use crate::exit::{ExitStatus, No};
 use crate::installed::{DirectKind, Installed, Origin};
+use crate::output::display_path;
 use crate::printer;
 use crate::settings::{IndexSettings, index_options, index_settings};
 
@@ -28,7 +29,7 @@ use crate::settings::{IndexSettings, index_options, index_settings};
 /// for (`pip._internal.metadata.base.stdlib_pkgs`).
 const STANDARD_LIBRARY: [&str; 3] = ["python", "wsgiref", "argparse"];
 
-pub(crate) async fn run(args: &FreezeArgs) -> anyhow::Result<()> {
+pub(crate) async fn run(args: &FreezeArgs) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
     let python = &args.index.python;
     let excluded = args
@@ -80,7 +81,16 @@ pub(crate) async fn run(args: &FreezeArgs) -> anyhow::Result<()> {
         .collect();
 
     let files = index_files(&client, &frozen).await?;
-    let mut packages = pin(&frozen, &files, &via(&installed, &target))?;
+    let mut packages = match pin(&frozen, &files, &via(&installed, &target))? {
+        Ok(packages) => packages,
+        Err(unpinnable) => {
+            return Ok(No::new(unpinnable)
+                .with_hint(
+                    "leave them out with --exclude NAME, or reinstall them by name from the index",
+                )
+                .into());
+        }
+    };
     let index = crate::lockfile::single_index(client.config());
     for package in &mut packages {
         package.index.clone_from(&index);
@@ -103,7 +113,7 @@ pub(crate) async fn run(args: &FreezeArgs) -> anyhow::Result<()> {
         None => printer::data(text.trim_end_matches('\n'))?,
     }
     printer::status(&super::summary("Froze", &lock, started));
-    Ok(())
+    Ok(ExitStatus::Success)
 }
 
 /// The lock's packages, or every distribution that cannot be pinned.
@@ -111,7 +121,7 @@ fn pin(
     frozen: &[&Installed],
     files: &HashMap<PackageName, Result<Vec<DistFile>, Refusal>>,
     via: &HashMap<PackageName, BTreeSet<String>>,
-) -> anyhow::Result<Vec<Package>> {
+) -> anyhow::Result<Result<Vec<Package>, Unpinnable>> {
     let mut entries = Vec::new();
     let mut offenders = Vec::new();
     for installed in frozen {
@@ -149,10 +159,10 @@ fn pin(
         });
     }
     if offenders.is_empty() {
-        Ok(entries)
+        Ok(Ok(entries))
     } else {
         offenders.sort_by(|a, b| a.name.cmp(&b.name));
-        Err(Unpinnable { offenders }.into())
+        Ok(Err(Unpinnable { offenders }))
     }
 }
 
@@ -258,17 +268,14 @@ fn via(
         let mut wanted: Vec<&PackageName> = requester
             .requires
             .iter()
-            .filter(|requirement| requirement.evaluate_markers(&target.markers, &[]))
+            .filter(|requirement| target.applies(&requirement.marker))
             .map(|requirement| &requirement.name)
             .collect();
         for extra in &requester.provides_extra {
             let only_with_extra: Vec<&PackageName> = requester
                 .requires
                 .iter()
-                .filter(|requirement| {
-                    requirement.evaluate_markers(&target.markers, std::slice::from_ref(extra))
-                        && !requirement.evaluate_markers(&target.markers, &[])
-                })
+                .filter(|requirement| target.added_by_extra(&requirement.marker, extra))
                 .map(|requirement| &requirement.name)
                 .collect();
             if only_with_extra.iter().all(|name| names.contains(name)) {
@@ -308,7 +315,7 @@ fn command_line(args: &FreezeArgs) -> String {
 
 /// The distributions that cannot be pinned from the index, and why: the answer is no (exit 1).
 #[derive(Debug)]
-pub(crate) struct Unpinnable {
+struct Unpinnable {
     offenders: Vec<Offender>,
 }
 

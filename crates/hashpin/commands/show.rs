@@ -6,9 +6,10 @@ use anyhow::Context as _;
 use hashpin_pypi::{PackageName, Project, Version};
 
 use crate::cli::ShowArgs;
+use crate::exit::ExitStatus;
 use crate::printer;
 
-pub(crate) async fn run(args: &ShowArgs) -> anyhow::Result<()> {
+pub(crate) async fn run(args: &ShowArgs) -> anyhow::Result<ExitStatus> {
     let name: PackageName = args
         .project
         .parse()
@@ -86,7 +87,7 @@ pub(crate) async fn run(args: &ShowArgs) -> anyhow::Result<()> {
         let _ = writeln!(out, "  (no dependencies)");
     }
     printer::text(out.trim_end())?;
-    Ok(())
+    Ok(ExitStatus::Success)
 }
 
 /// One line per version, newest first, at most `limit`.

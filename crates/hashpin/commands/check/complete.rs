@@ -25,7 +25,7 @@ pub(super) async fn check(
     // satisfies anything.
     let installed: HashMap<&PackageName, &Pin<'_>> = pins
         .iter()
-        .filter(|pin| pin.marker.evaluate(&target.markers, &[]))
+        .filter(|pin| target.applies(&pin.marker))
         .map(|pin| (pin.name(), pin))
         .collect();
     let mut findings = Vec::new();
@@ -47,17 +47,8 @@ pub(super) async fn check(
             continue;
         };
         for requirement in &metadata.requires_dist {
-            let applies = match &extra {
-                None => requirement.marker.evaluate(&target.markers, &[]),
-                // Only what the extra adds: the base requirements are checked once, above.
-                Some(extra) => {
-                    requirement
-                        .marker
-                        .evaluate(&target.markers, std::slice::from_ref(extra))
-                        && !requirement.marker.evaluate(&target.markers, &[])
-                }
-            };
-            if !applies {
+            // For an extra, only what it adds: the base requirements are checked once, above.
+            if !target.requires(&requirement.marker, extra.as_ref()) {
                 continue;
             }
             let needed = match &extra {

@@ -12,14 +12,11 @@ mod index;
 mod local;
 mod report;
 
-use std::str::FromStr as _;
-
-use anyhow::Context as _;
 use hashpin_formats::RequirementsSet;
-use hashpin_pypi::{CacheMode, Timestamp};
+use hashpin_pypi::CacheMode;
 
 use crate::cli::CheckArgs;
-use crate::exit::Refusal;
+use crate::exit::{ExitStatus, No};
 use crate::lockfile::LockFile;
 use crate::printer;
 use crate::settings::{IndexSettings, index_options, index_settings, target_environment};
@@ -55,7 +52,7 @@ fn read_locks(args: &CheckArgs) -> anyhow::Result<(Vec<LockFile>, Vec<finding::F
     Ok((locks, findings, requirements))
 }
 
-pub(crate) async fn run(args: &CheckArgs) -> anyhow::Result<()> {
+pub(crate) async fn run(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
     let (locks, mut findings, requirements) = read_locks(args)?;
     // One pin per package of every file; the index rules ask about each.
     let pins: Vec<local::Pin<'_>> = locks
@@ -67,7 +64,7 @@ pub(crate) async fn run(args: &CheckArgs) -> anyhow::Result<()> {
     let checks_index = !args.index.offline && !pins.is_empty();
     if checks_index {
         let cutoff = match &args.exclude_newer {
-            Some(text) => Some(Timestamp::from_str(text).context("invalid --exclude-newer")?),
+            Some(cutoff) => Some(cutoff.at),
             None => locks.iter().find_map(|read| read.lock.cutoff),
         };
         let lines = RequirementsSet {
@@ -135,11 +132,11 @@ pub(crate) async fn run(args: &CheckArgs) -> anyhow::Result<()> {
     report.print(args.format)?;
     printer::status(&report.summary());
     if report.errors > 0 {
-        return Err(Refusal(format!(
+        return Ok(No::because(format!(
             "the check failed with {}",
             report::plural(report.errors, "error")
         ))
         .into());
     }
-    Ok(())
+    Ok(ExitStatus::Success)
 }
