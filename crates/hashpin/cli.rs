@@ -33,6 +33,22 @@ pub(crate) enum Command {
     Freeze(FreezeArgs),
 }
 
+impl Command {
+    /// `-o -` is standard output, as in pip-compile: the same as no `-o` at all, so no
+    /// command writes a file named `-`.
+    pub(crate) fn resolve_standard_output(&mut self) {
+        let output = match self {
+            Self::Compile(args) => &mut args.output_file,
+            Self::Export(args) => &mut args.output_file,
+            Self::Freeze(args) => &mut args.output_file,
+            Self::Show(_) | Self::Check(_) => return,
+        };
+        if output.as_deref() == Some(std::path::Path::new("-")) {
+            *output = None;
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct GlobalArgs {
     /// Use verbose output (-v for debug, -vv for trace).
@@ -62,7 +78,8 @@ pub(crate) struct CompileArgs {
     /// Include this dependency group of a pyproject.toml's [dependency-groups] (repeatable).
     #[arg(long, value_name = "GROUP")]
     pub(crate) group: Vec<String>,
-    /// Where to write the lockfile [default: standard output]. Its pins are kept where they
+    /// Where to write the lockfile (`-` for standard output) [default: standard output].
+    /// Its pins are kept where they
     /// still fit (see --upgrade).
     #[arg(short, long, value_name = "FILE")]
     pub(crate) output_file: Option<PathBuf>,
@@ -202,9 +219,20 @@ pub(crate) struct ExportArgs {
         required_unless_present = "output_file"
     )]
     pub(crate) format: Option<LockFormatArg>,
-    /// Where to write it [default: standard output].
+    /// Where to write it (`-` for standard output) [default: standard output].
     #[arg(short, long, value_name = "FILE")]
     pub(crate) output_file: Option<PathBuf>,
+    /// From a pylock.toml to a requirements file: include the packages of this extra of the
+    /// lock (repeatable).
+    #[arg(long, value_name = "EXTRA")]
+    pub(crate) extra: Vec<String>,
+    /// From a pylock.toml to a requirements file: include the packages of this dependency
+    /// group of the lock, besides its default groups (repeatable).
+    #[arg(long, value_name = "GROUP")]
+    pub(crate) group: Vec<String>,
+    /// From a pylock.toml to a requirements file: leave out the lock's default groups.
+    #[arg(long)]
+    pub(crate) no_default_groups: bool,
     #[command(flatten)]
     pub(crate) index: IndexArgs,
 }
@@ -288,7 +316,7 @@ pub(crate) struct FreezeArgs {
     /// freeze leaves out.
     #[arg(long)]
     pub(crate) all: bool,
-    /// Where to write the lockfile [default: standard output].
+    /// Where to write the lockfile (`-` for standard output) [default: standard output].
     #[arg(short, long, value_name = "FILE")]
     pub(crate) output_file: Option<PathBuf>,
     /// The lockfile's format [default: pylock.toml for an output named pylock.toml or

@@ -26,10 +26,11 @@ use exit::ExitStatus;
 
 fn main() -> ExitCode {
     allocator::tune();
-    let cli = match Cli::try_parse() {
+    let mut cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => return exit::usage(&error),
     };
+    cli.command.resolve_standard_output();
     logging::init(cli.global.verbose, cli.global.quiet);
     printer::set_quiet(cli.global.quiet);
     let runtime = match tokio::runtime::Builder::new_multi_thread()

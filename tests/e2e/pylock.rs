@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use hashpin_testkit::{Dist, IndexBuilder, TestIndex};
+use tempfile::TempDir;
 
 use crate::compile::{Project, pin_list};
 use crate::{hashpin, run};
@@ -132,6 +133,67 @@ fn dists() -> Vec<Dist> {
     ]
 }
 
+/// The test index of the PDM fixture (tests/e2e/fixtures/pdm): `dists()`, and one project
+/// for Windows only, one for an extra and one for a dependency group.
+fn pdm_dists() -> Vec<Dist> {
+    let mut dists = dists();
+    for name in ["winonly", "sockslib", "devtool"] {
+        dists.push(
+            Dist::wheel(name, "1.0")
+                .upload_time("2024-03-01T00:00:00Z")
+                .build(),
+        );
+    }
+    dists
+}
+
+const PDM_FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/e2e/fixtures/pdm");
+
+/// Remakes `tests/e2e/fixtures/pdm/pylock.toml` with PDM, against the test index of
+/// `pdm_dists()` (whose files are byte-for-byte the same every run), with the file host
+/// rewritten to a reserved name. By hand:
+/// `PDM=/path/to/bin/pdm cargo test --test e2e remake_the_pdm_fixture -- --ignored`.
+#[test]
+#[ignore = "needs PDM and writes a committed fixture"]
+fn remake_the_pdm_fixture() {
+    let pdm = PathBuf::from(std::env::var_os("PDM").expect("PDM names the pdm program"));
+    let index = IndexBuilder::new().dists(pdm_dists()).start();
+    let dir = tempfile::tempdir().expect("a project directory");
+    std::fs::copy(
+        Path::new(PDM_FIXTURE).join("pyproject.toml"),
+        dir.path().join("pyproject.toml"),
+    )
+    .expect("the fixture's project");
+    for args in [
+        &["lock", "--group", ":all"][..],
+        &["export", "--format", "pylock", "--output", "pylock.toml"][..],
+    ] {
+        let (done, text) = output(
+            Command::new(&pdm)
+                .current_dir(dir.path())
+                .args(args)
+                .env("PDM_PYPI_URL", index.url())
+                .env("PDM_HOME", dir.path().join(".pdm-home"))
+                .env("PDM_CACHE_DIR", dir.path().join(".pdm-cache"))
+                .env("PDM_CHECK_UPDATE", "false")
+                .env("PDM_PYTHON", tools().join("bin/python")),
+        );
+        assert!(done.status.success(), "pdm {args:?}: {text}");
+    }
+    let (_, version) = output(Command::new(&pdm).arg("--version"));
+    let lock = format!(
+        "# Made by {} from pyproject.toml beside it (`pdm lock --group :all`, then\n\
+         # `pdm export --format pylock`), against the test index of pdm_dists() in\n\
+         # tests/e2e/pylock.rs, whose remake_the_pdm_fixture remakes it.\n{}",
+        version.trim().replace(", version", ""),
+        std::fs::read_to_string(dir.path().join("pylock.toml"))
+            .expect("pdm wrote pylock.toml")
+            .replace(&index.base_url(), "http://index.example.invalid")
+    );
+    std::fs::write(Path::new(PDM_FIXTURE).join("pylock.toml"), lock)
+        .expect("the fixture is writable");
+}
+
 #[test]
 fn a_pylock_is_valid_installs_with_pip_and_uv_and_a_wrong_hash_is_refused_by_both() {
     let (index, dep) = index();
@@ -250,7 +312,7 @@ fn pylocks_by_uv_and_pip_lock_are_checked_exported_and_installed_by_old_pip() {
             done.status.success(),
             "check of {writer}'s pylock:\n{lock}\n{stdout}{stderr}"
         );
-        assert!(stderr.contains("2 requirements, all pinned"), "{stderr}");
+        assert!(stderr.contains("2 packages, all pinned"), "{stderr}");
 
         let exported = format!("{writer}-requirements.txt");
         let (done, _, stderr) = run(hashpin(project.cache.path())
@@ -359,5 +421,170 @@ fn compile_keeps_a_pylocks_pins_and_export_round_trips_through_requirements() {
     assert!(
         stderr.contains("lock-version 2.0 is not supported"),
         "{stderr}"
+    );
+}
+
+/// Old pip's hash-checking install of a requirements file, from the test index.
+fn old_pip_install(project: &Project, file: &str, index: &TestIndex) -> (Output, String, TempDir) {
+    let target = tempfile::tempdir().expect("a target");
+    let mut pip = Command::new("python3");
+    pip.current_dir(project.dir.path())
+        .env("PIP_CONFIG_FILE", "/dev/null")
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--require-hashes",
+            "--no-deps",
+            "--isolated",
+        ])
+        .args(["--no-cache-dir", "--disable-pip-version-check"])
+        .args(["--index-url", &index.url(), "--target"])
+        .arg(target.path())
+        .args(["-r", file]);
+    let (done, text) = output(&mut pip);
+    (done, text, target)
+}
+
+/// A project holding the PDM fixture as its pylock.toml, and the fixture's test index.
+fn pdm_project() -> (TestIndex, Project) {
+    let index = IndexBuilder::new().dists(pdm_dists()).start();
+    let project = Project::new("");
+    project.write(
+        "pylock.toml",
+        &std::fs::read_to_string(Path::new(PDM_FIXTURE).join("pylock.toml")).expect("the fixture"),
+    );
+    (index, project)
+}
+
+fn hashpin_at(project: &Project, index: &TestIndex, args: &[&str]) -> (Output, String, String) {
+    run(hashpin(project.cache.path())
+        .current_dir(project.dir.path())
+        .args(args)
+        .args(["--index-url", &index.url()]))
+}
+
+#[test]
+fn a_pdm_pylock_with_groups_and_extras_is_checked_and_exported_for_a_selection() {
+    let (index, project) = pdm_project();
+    let hashpin_in = |args: &[&str]| hashpin_at(&project, &index, args);
+
+    // What the default groups install on this machine is complete; the Windows-only, extra
+    // and group packages are checked against the index all the same.
+    let (done, stdout, stderr) = hashpin_in(&["check", "pylock.toml", "--complete"]);
+    assert!(done.status.success(), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("5 packages, all pinned, hashed, matching the index, and complete"),
+        "{stderr}"
+    );
+
+    // By default: no extras, the default groups; markers pip cannot read are decided.
+    let (done, _, stderr) = hashpin_in(&["export", "pylock.toml", "-o", "requirements.txt"]);
+    assert!(done.status.success(), "{stderr}");
+    let requirements = project.read("requirements.txt");
+    assert_eq!(
+        pin_list(&requirements),
+        "app==1.0 dep==2.1 winonly==1.0",
+        "{requirements}"
+    );
+    assert!(
+        !requirements.contains("dependency_groups"),
+        "{requirements}"
+    );
+    assert!(
+        requirements.contains("winonly==1.0 ; sys_platform == 'win32'"),
+        "{requirements}"
+    );
+    assert!(
+        requirements.contains("# selected: extras none; dependency groups default (choose with --extra, --group, --no-default-groups)"),
+        "{requirements}"
+    );
+    assert!(
+        requirements.contains("# 2 packages of other extras or groups left out"),
+        "{requirements}"
+    );
+    let (done, text, target) = old_pip_install(&project, "requirements.txt", &index);
+    assert!(
+        done.status.success(),
+        "pip refused the export:\n{requirements}\n{text}"
+    );
+    assert!(target.path().join("dep/__init__.py").exists(), "{text}");
+    assert!(
+        !target.path().join("winonly/__init__.py").exists(),
+        "{text}"
+    );
+
+    // Asked for: an extra and a group, besides or instead of the default groups.
+    let (done, stdout, stderr) = hashpin_in(&[
+        "export",
+        "pylock.toml",
+        "--extra",
+        "SOCKS",
+        "--group",
+        "dev",
+        "-o",
+        "-",
+    ]);
+    assert!(done.status.success(), "{stderr}");
+    assert_eq!(
+        pin_list(&stdout),
+        "app==1.0 dep==2.1 devtool==1.0 sockslib==1.0 winonly==1.0",
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("--extra=SOCKS --group=dev"),
+        "the command remakes it:\n{stdout}"
+    );
+    assert!(!project.path("-").exists(), "`-o -` is standard output");
+    let (done, stdout, stderr) = hashpin_in(&[
+        "export",
+        "pylock.toml",
+        "--group",
+        "dev",
+        "--no-default-groups",
+        "--format",
+        "requirements.txt",
+    ]);
+    assert!(done.status.success(), "{stderr}");
+    assert_eq!(pin_list(&stdout), "devtool==1.0", "{stdout}");
+
+    // A group the lock does not have is an error that lists the ones it has.
+    let (done, _, stderr) =
+        hashpin_in(&["export", "pylock.toml", "--group", "docs", "-o", "x.txt"]);
+    assert_eq!(done.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("pylock.toml has no dependency group `docs` (it has: default, dev)"),
+        "{stderr}"
+    );
+    assert!(!project.path("x.txt").exists());
+}
+
+#[test]
+fn a_pylock_marker_is_re_rendered_or_refused_never_copied() {
+    let (index, project) = pdm_project();
+    let hashpin_in = |args: &[&str]| hashpin_at(&project, &index, args);
+    // No option rides into a requirements file on a marker.
+    let fixture = project.read("pylock.toml");
+    project.write(
+        "pylock.toml",
+        &fixture.replace(
+            "marker = \"sys_platform == \\\"win32\\\" and",
+            "marker = \"sys_platform == 'win32' --hash=sha256:0000 and",
+        ),
+    );
+    assert_ne!(project.read("pylock.toml"), fixture);
+    let (done, _, stderr) = hashpin_in(&["export", "pylock.toml", "-o", "x.txt"]);
+    assert_eq!(done.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("`winonly` has a marker pip cannot read"),
+        "{stderr}"
+    );
+    assert!(!project.path("x.txt").exists());
+    let (done, stdout, stderr) = hashpin_in(&["check", "pylock.toml", "--offline"]);
+    assert_eq!(done.status.code(), Some(1), "{stderr}");
+    assert!(
+        stdout.contains("`winonly` has a marker installers cannot read")
+            && stdout.contains("[bad-marker]"),
+        "{stdout}"
     );
 }

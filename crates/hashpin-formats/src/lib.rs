@@ -30,7 +30,7 @@ mod requirements;
 
 pub use lock::{
     CREATED_BY, HashScope, Header, IndexOption, Lock, LockFormat, LockTarget, LockedFile, Package,
-    Source, Yank, pylock, requirements_txt,
+    Selectable, Selected, Selection, Source, Yank, pylock, requirements_txt,
 };
 pub use pyproject::{PyProject, PyProjectSelection};
 pub use requirements::{

@@ -9,8 +9,11 @@ use std::collections::HashSet;
 use std::time::Instant;
 
 use anyhow::{Context as _, bail};
-use hashpin_formats::{Header, Lock, LockFormat, LockedFile, Source};
+use hashpin_formats::{
+    Header, Location, Lock, LockFormat, LockedFile, Package, Selected, Selection, Source,
+};
 use hashpin_pypi::{IndexClient, PackageName};
+use pep508_rs::MarkerTree;
 
 use crate::cli::ExportArgs;
 use crate::exit::ExitStatus;
@@ -29,9 +32,27 @@ pub(crate) async fn run(args: &ExportArgs) -> anyhow::Result<ExitStatus> {
     let read = crate::lockfile::read(&args.lock, None)?;
     refuse_unpinned(&read)?;
     let LockFile {
-        mut lock, lines, ..
+        mut lock,
+        lines,
+        locations,
+        ..
     } = read;
     let mut notes = Vec::new();
+    let chooses = !args.extra.is_empty() || !args.group.is_empty() || args.no_default_groups;
+    if format == LockFormat::Pylock && chooses {
+        bail!(
+            "--extra, --group and --no-default-groups choose what a requirements file holds; a pylock.toml keeps every extra and group for its installer to choose"
+        );
+    }
+    if format == LockFormat::RequirementsTxt && lines.is_none() {
+        let selection = selection(args, &lock)?;
+        notes.extend(select(&mut lock, &selection, &locations)?);
+    } else if chooses {
+        bail!(
+            "--extra, --group and --no-default-groups choose among a pylock.toml's extras and groups; {} has none",
+            display_path(&args.lock)
+        );
+    }
     if format == LockFormat::RequirementsTxt {
         // pip's hash-checking mode refuses what has no file to hash.
         for package in &lock.packages {
@@ -88,6 +109,126 @@ pub(crate) async fn run(args: &ExportArgs) -> anyhow::Result<ExitStatus> {
     }
     printer::status(&super::summary("Exported", &lock, started));
     Ok(ExitStatus::Success)
+}
+
+/// What a requirements file made from a pylock installs: the lock's default groups unless
+/// told otherwise, and the extras and groups asked for, each one the lock has.
+fn selection(args: &ExportArgs, lock: &Lock) -> anyhow::Result<Selection> {
+    let offered = &lock.selectable;
+    let mut selection = Selection::default();
+    if !args.no_default_groups {
+        selection
+            .dependency_groups
+            .extend(offered.default_groups.iter().cloned());
+    }
+    for (asked, kind, has, chosen) in [
+        (&args.extra, "extra", &offered.extras, &mut selection.extras),
+        (
+            &args.group,
+            "dependency group",
+            &offered.dependency_groups,
+            &mut selection.dependency_groups,
+        ),
+    ] {
+        for name in asked {
+            let normalized = hashpin_formats::lock::normalize_name(name);
+            if !has.contains(&normalized) {
+                let offered = if has.is_empty() {
+                    "none".to_string()
+                } else {
+                    has.join(", ")
+                };
+                bail!(
+                    "{} has no {kind} `{}` (it has: {})",
+                    display_path(&args.lock),
+                    hashpin_pypi::untrusted::for_terminal(name),
+                    hashpin_pypi::untrusted::for_terminal(&offered)
+                );
+            }
+            if !chosen.contains(&normalized) {
+                chosen.push(normalized);
+            }
+        }
+    }
+    Ok(selection)
+}
+
+/// Decides every package marker's extras and groups tests for `selection`: what it leaves
+/// out is dropped, what remains is a PEP 508 marker pip reads (re-rendered, so no text of the
+/// lock reaches the requirements file but a marker). Returns notes for the header.
+fn select(
+    lock: &mut Lock,
+    selection: &Selection,
+    locations: &[Location],
+) -> anyhow::Result<Vec<String>> {
+    let mut kept = Vec::new();
+    let mut left_out = 0;
+    for (package, location) in std::mem::take(&mut lock.packages)
+        .into_iter()
+        .zip(locations)
+    {
+        let Some(marker) = &package.marker else {
+            kept.push(package);
+            continue;
+        };
+        let invalid = |why: String| {
+            anyhow::anyhow!(
+                "{location}: `{}` has a marker pip cannot read: {why}",
+                package.name
+            )
+        };
+        let marker = match selection.resolve(marker) {
+            Ok(Selected::Always) => None,
+            Ok(Selected::Never) => {
+                left_out += 1;
+                continue;
+            }
+            Ok(Selected::When(marker)) => {
+                let tree: MarkerTree =
+                    marker.parse().map_err(|error: pep508_rs::Pep508Error| {
+                        invalid(
+                            hashpin_pypi::untrusted::for_terminal(&error.message.to_string())
+                                .into_owned(),
+                        )
+                    })?;
+                if tree.is_false() {
+                    left_out += 1;
+                    continue;
+                }
+                tree.try_to_string()
+            }
+            Err(error) => {
+                return Err(invalid(
+                    hashpin_pypi::untrusted::for_terminal(&error.to_string()).into_owned(),
+                ));
+            }
+        };
+        kept.push(Package { marker, ..package });
+    }
+    lock.packages = kept;
+    let offered = &lock.selectable;
+    let mut notes = Vec::new();
+    if !offered.extras.is_empty() || !offered.dependency_groups.is_empty() {
+        let list = |names: &[String]| {
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            }
+        };
+        notes.push(format!(
+            "selected: extras {}; dependency groups {} (choose with --extra, --group, --no-default-groups)",
+            list(&selection.extras),
+            list(&selection.dependency_groups)
+        ));
+    }
+    if left_out > 0 {
+        notes.push(format!(
+            "{left_out} {} of other extras or groups left out",
+            if left_out == 1 { "package" } else { "packages" }
+        ));
+    }
+    Ok(notes)
 }
 
 /// A lock that does not pin everything is no lock to convert: each line that pins nothing
@@ -231,6 +372,11 @@ fn command_line(args: &ExportArgs, format: LockFormat) -> String {
         display_path(&args.lock),
         format!("--format={}", format.as_str()),
     ];
+    words.extend(args.extra.iter().map(|extra| format!("--extra={extra}")));
+    words.extend(args.group.iter().map(|group| format!("--group={group}")));
+    if args.no_default_groups {
+        words.push("--no-default-groups".to_string());
+    }
     if let Some(output) = &args.output_file {
         words.push(format!("--output-file={}", display_path(output)));
     }

@@ -9,6 +9,9 @@
 
 pub mod pylock;
 pub mod requirements_txt;
+mod selection;
+
+pub use selection::{MarkerError, Selected, Selection, normalize_name};
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -32,6 +35,8 @@ pub struct Lock {
     pub index_options: Vec<IndexOption>,
     /// Which files of each version carry hashes.
     pub hash_scope: HashScope,
+    /// The extras and dependency groups package markers may test (a pylock's).
+    pub selectable: Selectable,
     /// The pins, in any order (writers sort them).
     pub packages: Vec<Package>,
 }
@@ -45,6 +50,7 @@ impl Default for Lock {
             target: LockTarget::default(),
             index_options: Vec::new(),
             hash_scope: HashScope::EveryFile,
+            selectable: Selectable::default(),
             packages: Vec::new(),
         }
     }
@@ -69,6 +75,18 @@ pub struct LockTarget {
     pub requires_python: Option<String>,
     /// PEP 508 markers, one of which the installing environment must meet.
     pub environments: Vec<String>,
+}
+
+/// PEP 751's `extras`, `dependency-groups` and `default-groups`: what an installer may
+/// select, which package markers test as `extras` and `dependency_groups`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selectable {
+    /// The extras the lock has, normalized.
+    pub extras: Vec<String>,
+    /// The dependency groups the lock has, normalized.
+    pub dependency_groups: Vec<String>,
+    /// The groups installed when none are asked for, normalized.
+    pub default_groups: Vec<String>,
 }
 
 /// An index option of a requirements file.

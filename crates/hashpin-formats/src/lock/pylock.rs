@@ -18,7 +18,7 @@ use hashpin_pypi::untrusted::for_comment;
 use hashpin_pypi::{HashDigest, PackageName, Timestamp, Version};
 use serde::Deserialize;
 
-use super::{HashScope, Header, Lock, LockTarget, LockedFile, Package, Source, Yank};
+use super::{HashScope, Header, Lock, LockTarget, LockedFile, Package, Selectable, Source, Yank};
 
 /// The `lock-version` written.
 pub const LOCK_VERSION: &str = "1.0";
@@ -40,6 +40,15 @@ pub fn write(lock: &Lock) -> String {
     }
     if let Some(requires_python) = &lock.target.requires_python {
         let _ = writeln!(out, "requires-python = {}", string(requires_python));
+    }
+    for (key, names) in [
+        ("extras", &lock.selectable.extras),
+        ("dependency-groups", &lock.selectable.dependency_groups),
+        ("default-groups", &lock.selectable.default_groups),
+    ] {
+        if !names.is_empty() {
+            let _ = writeln!(out, "{key} = {}", string_array(names));
+        }
     }
     let _ = writeln!(
         out,
@@ -266,6 +275,12 @@ struct RawLock {
     #[serde(default)]
     environments: Vec<String>,
     #[serde(default)]
+    extras: Vec<String>,
+    #[serde(default)]
+    dependency_groups: Vec<String>,
+    #[serde(default)]
+    default_groups: Vec<String>,
+    #[serde(default)]
     packages: Vec<RawPackage>,
     #[serde(default)]
     tool: BTreeMap<String, toml::Value>,
@@ -379,6 +394,11 @@ pub fn read(text: &str) -> Result<(Lock, PackageLines), PylockError> {
         },
         index_options: Vec::new(),
         hash_scope,
+        selectable: Selectable {
+            extras: normalized(&raw.extras),
+            dependency_groups: normalized(&raw.dependency_groups),
+            default_groups: normalized(&raw.default_groups),
+        },
         packages,
     };
     Ok((lock, package_lines(text)))
@@ -551,6 +571,13 @@ fn timestamp(value: &toml::Value) -> Option<Timestamp> {
         toml::Value::String(text) => Timestamp::from_str(text).ok(),
         _ => None,
     }
+}
+
+fn normalized(names: &[String]) -> Vec<String> {
+    names
+        .iter()
+        .map(|name| super::normalize_name(name))
+        .collect()
 }
 
 fn strings(value: &toml::Value) -> Vec<String> {

@@ -98,6 +98,11 @@ fn full_lock() -> Lock {
         },
         index_options: Vec::new(),
         hash_scope: HashScope::EveryFile,
+        selectable: Selectable {
+            extras: vec!["socks".into()],
+            dependency_groups: vec!["default".into(), "dev".into()],
+            default_groups: vec!["default".into()],
+        },
         packages: vec![requests, pywin32, old, direct],
     }
 }
@@ -137,6 +142,7 @@ fn requirements_round_trip_is_identity_on_what_the_format_holds() {
     // A requirements file holds hashes, not files; nothing of a target, a yank or a fact.
     let mut expected = sorted(lock);
     expected.target = LockTarget::default();
+    expected.selectable = Selectable::default();
     for package in &mut expected.packages {
         package.requires_python = None;
         package.index = None;

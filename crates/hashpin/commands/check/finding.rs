@@ -25,6 +25,7 @@ pub(super) enum Rule {
     Vcs,
     Directory,
     UrlWithoutHash,
+    BadMarker,
     Duplicate,
     MissingProject,
     MissingVersion,

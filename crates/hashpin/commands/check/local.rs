@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
-use hashpin_formats::{Location, Package, RequirementsSet, Source, UnlockableKind};
+use hashpin_formats::{
+    Location, Lock, Package, RequirementsSet, Selected, Selection, Source, UnlockableKind,
+};
 use hashpin_pypi::{ExtraName, HashDigest, PackageName, Version};
 use pep508_rs::MarkerTree;
 
@@ -16,26 +18,33 @@ pub(super) struct Pin<'a> {
     pub(super) package: &'a Package,
     pub(super) version: Version,
     pub(super) location: &'a Location,
-    /// The package's marker, parsed (an unparsable one applies everywhere: pip would refuse
-    /// the file anyway).
+    /// The package's marker under the lock's default selection (no extras, its default
+    /// groups), parsed: a package only other groups install is never installed (an
+    /// unparsable marker applies everywhere: pip would refuse the file anyway).
     pub(super) marker: MarkerTree,
 }
 
 impl<'a> Pin<'a> {
     /// The pins among a lock's packages: those from an index, with a version.
-    pub(super) fn all(packages: &'a [Package], locations: &'a [Location]) -> Vec<Self> {
-        packages
+    pub(super) fn all(lock: &'a Lock, locations: &'a [Location]) -> Vec<Self> {
+        let selection = Selection::default_of(lock);
+        lock.packages
             .iter()
             .zip(locations)
             .filter(|(package, _)| package.source == Source::Index)
             .filter_map(|(package, location)| {
+                let marker = match package
+                    .marker
+                    .as_deref()
+                    .map(|marker| selection.resolve(marker))
+                {
+                    None | Some(Ok(Selected::Always) | Err(_)) => MarkerTree::TRUE,
+                    Some(Ok(Selected::Never)) => MarkerTree::FALSE,
+                    Some(Ok(Selected::When(marker))) => marker.parse().unwrap_or_default(),
+                };
                 Some(Pin {
                     version: package.version.clone()?,
-                    marker: package
-                        .marker
-                        .as_deref()
-                        .and_then(|marker| marker.parse::<MarkerTree>().ok())
-                        .unwrap_or_default(),
+                    marker,
                     package,
                     location,
                 })
@@ -200,6 +209,23 @@ pub(super) fn check_pylock(packages: &[Package], locations: &[Location]) -> Vec<
                 )
                 .about(name, version),
             ),
+        }
+        if let Some(Err(error)) = package
+            .marker
+            .as_deref()
+            .map(|marker| Selection::default().resolve(marker))
+        {
+            findings.push(
+                Finding::new(
+                    Rule::BadMarker,
+                    location,
+                    format!(
+                        "`{name}` has a marker installers cannot read: {}",
+                        hashpin_pypi::untrusted::for_terminal(&error.to_string())
+                    ),
+                )
+                .about(name, version),
+            );
         }
         let hashes: Vec<HashDigest> = package.hashes().cloned().collect();
         findings.extend(

@@ -57,7 +57,7 @@ pub(crate) async fn run(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
     // One pin per package of every file; the index rules ask about each.
     let pins: Vec<local::Pin<'_>> = locks
         .iter()
-        .flat_map(|read| local::Pin::all(&read.lock.packages, &read.locations))
+        .flat_map(|read| local::Pin::all(&read.lock, &read.locations))
         .collect();
     let verify_hashes = !args.no_verify_hashes;
 
@@ -120,6 +120,9 @@ pub(crate) async fn run(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
         .map(|path| path.display().to_string())
         .collect();
     let mut report = Report::new(files, requirements, findings);
+    if locks.iter().all(|read| read.lines.is_none()) {
+        report.unit = "package";
+    }
     report.index_checked = checks_index;
     report.offline = args.index.offline;
     report.hashes_verified = checks_index && verify_hashes;

@@ -15,8 +15,11 @@ use crate::printer;
 pub(super) struct Report {
     /// The files named on the command line.
     pub(super) files: Vec<String>,
-    /// Requirements read, includes followed.
+    /// Requirements read, includes followed (a pylock's packages).
     pub(super) requirements: usize,
+    /// What the summary calls them: `package` when every file is a pylock.
+    #[serde(skip)]
+    pub(super) unit: &'static str,
     /// Whether pins were checked against the index (not with --offline).
     pub(super) index_checked: bool,
     /// Whether --offline was given.
@@ -42,6 +45,7 @@ impl Report {
         Self {
             files,
             requirements,
+            unit: "requirement",
             index_checked: false,
             offline: false,
             hashes_verified: false,
@@ -85,7 +89,7 @@ impl Report {
             (true, true, false) => "pinned, hashed, and matching the index",
             (true, _, true) => "pinned, hashed, matching the index, and complete",
         };
-        let requirements = plural(self.requirements, "requirement");
+        let requirements = plural(self.requirements, self.unit);
         let files = self.files.join(", ");
         match (self.errors, self.warnings) {
             (0, 0) => format!("{files}: {requirements}, all {what}"),
