@@ -1,6 +1,7 @@
 //! Locks in and out of the commands: the one place that decides which files of a version are
 //! pinned, says what target a lock is for, and reads or writes a lockfile in either format.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -8,7 +9,7 @@ use hashpin_formats::{
     Input, Location, Lock, LockFormat, LockTarget, LockedFile, RequirementsSet, pylock,
     requirements_txt,
 };
-use hashpin_pypi::{DistFile, IndexConfig};
+use hashpin_pypi::{DistFile, IndexClient, IndexConfig, PackageName, Publisher};
 use hashpin_resolver::TargetEnvironment;
 
 /// Which files of a version a lock pins: every file the index lists, less the yanked ones
@@ -45,6 +46,51 @@ pub(crate) fn locked_files(files: &[DistFile], unhashed: &mut Vec<String>) -> Ve
             })
         })
         .collect()
+}
+
+/// Records each package's Trusted Publishers (PEP 740) from the provenance the index links
+/// for `files` (by package: the files the lock holds), all fetched at once. A document that
+/// cannot be had is a warning naming its file: the lock is still written, without that
+/// file's identity, since provenance is what the index volunteers, not what a lock needs.
+pub(crate) async fn attest(
+    client: &IndexClient,
+    lock: &mut Lock,
+    files: HashMap<PackageName, Vec<DistFile>>,
+) {
+    let mut fetches = tokio::task::JoinSet::new();
+    for (name, files) in files {
+        for file in files.into_iter().filter(|file| file.provenance.is_some()) {
+            let (client, name) = (client.clone(), name.clone());
+            fetches.spawn(async move {
+                let found = client.publishers(&file).await;
+                (name, file.filename, found)
+            });
+        }
+    }
+    let mut identities: HashMap<PackageName, Vec<Publisher>> = HashMap::new();
+    while let Some(joined) = fetches.join_next().await {
+        let Ok((name, filename, found)) = joined else {
+            continue;
+        };
+        match found {
+            Ok(publishers) => identities.entry(name).or_default().extend(publishers),
+            Err(error) => log::warn!(
+                "the provenance of `{}` cannot be read, so the lock names no publisher for it: {}",
+                hashpin_pypi::untrusted::for_terminal(&filename),
+                match &error {
+                    hashpin_pypi::Error::Provenance { source, .. } => source.to_string(),
+                    other => hashpin_pypi::error_chain(other),
+                }
+            ),
+        }
+    }
+    for package in &mut lock.packages {
+        if let Some(mut publishers) = identities.remove(&package.name) {
+            publishers.sort();
+            publishers.dedup();
+            package.attestation_identities = publishers;
+        }
+    }
 }
 
 /// The Requires-Python the pinned files agree on, if they all publish the same one.

@@ -588,3 +588,63 @@ fn a_pylock_marker_is_re_rendered_or_refused_never_copied() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_pylock_names_the_trusted_publishers_the_index_attests() {
+    let mut dists = dists();
+    dists[0] = Dist::wheel("app", "1.0")
+        .requires_dist("dep>=2")
+        .provenance(&hashpin_testkit::provenance("org/app", "release.yml"))
+        .build();
+    dists[1] = Dist::sdist("app", "1.0")
+        .requires_dist("dep>=2")
+        .provenance(&hashpin_testkit::provenance("org/app", "release.yml"))
+        .build();
+    dists[2] = Dist::wheel("dep", "2.1")
+        .provenance("{\"version\": 1, \"attestation_bundles\": [{\"publisher\": {}}]}")
+        .build();
+    let index = IndexBuilder::new().dists(dists).start();
+    let project = Project::new("app\n");
+
+    // A requirements file cannot hold identities: nothing is fetched for it.
+    project.lock(&index, &[]);
+    assert!(
+        !index
+            .requests()
+            .iter()
+            .any(|request| request.path.ends_with(".provenance")),
+        "provenance fetched for a requirements file"
+    );
+
+    let (done, _, stderr) = project.compile(&index, &["-o", "pylock.toml"]);
+    assert!(done.status.success(), "{stderr}");
+    let lock = project.read("pylock.toml");
+    let app =
+        &lock[lock.find("name = \"app\"").expect("app")..lock.find("name = \"dep\"").expect("dep")];
+    assert!(
+        app.contains(
+            "attestation-identities = [\n    { kind = \"GitHub\", repository = \"org/app\", workflow = \"release.yml\" },\n]\n"
+        ),
+        "one identity for both files:\n{lock}"
+    );
+    validate(&project, "pylock.toml");
+    // A provenance document that is not one is a warning; the lock names no publisher.
+    assert!(
+        stderr.contains("the provenance of `dep-2.1-py3-none-any.whl` cannot be read"),
+        "{stderr}"
+    );
+    assert_eq!(lock.matches("attestation-identities").count(), 1, "{lock}");
+
+    // Read back: check and export keep them.
+    let (done, _, stderr) = run(hashpin(project.cache.path())
+        .current_dir(project.dir.path())
+        .args(["export", "pylock.toml", "-o", "pylock.copy.toml"]));
+    assert!(done.status.success(), "{stderr}");
+    assert!(
+        project
+            .read("pylock.copy.toml")
+            .contains("repository = \"org/app\""),
+        "{}",
+        project.read("pylock.copy.toml")
+    );
+}

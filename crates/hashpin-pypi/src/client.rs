@@ -30,6 +30,7 @@ use crate::error::Error;
 use crate::filename::{DistFilename, SdistFilename, WheelFilename};
 use crate::hash::{HashAlgorithm, HashDigest};
 use crate::metadata::CoreMetadata;
+use crate::provenance::{self, MAX_PROVENANCE_BYTES, Publisher};
 use crate::redact::{RedactedUrl, strip_credentials};
 use crate::sdist::SdistError;
 use crate::simple::{ACCEPT, DistFile, FileOrigin, MetadataAvailability, PackedFiles, ProjectPage};
@@ -822,6 +823,63 @@ impl IndexClient {
             );
         }
         Ok(metadata)
+    }
+
+    /// The Trusted Publishers of a file, from its PEP 740 provenance; none when the index
+    /// links none. Cached by the file's SHA-256, as its metadata is.
+    ///
+    /// # Errors
+    /// When the linked document cannot be fetched or is not provenance.
+    pub async fn publishers(&self, file: &DistFile) -> Result<Vec<Publisher>, Error> {
+        let Some(url) = &file.provenance else {
+            return Ok(Vec::new());
+        };
+        let cache = self.inner.options.cache.as_ref();
+        let key = file
+            .sha256()
+            .map(|sha256| format!("provenance-{}", sha256.hex()));
+        if let (Some(cache), Some(key)) = (cache, &key)
+            && let Some(bytes) = cache.read_metadata(key)
+            && let Ok(found) = provenance::publishers(&bytes)
+        {
+            return Ok(found);
+        }
+        if self.inner.options.cache_mode == CacheMode::Offline {
+            return Err(Error::Offline {
+                url: RedactedUrl::new(url),
+            });
+        }
+        let limit = BodyLimit {
+            max: MAX_PROVENANCE_BYTES,
+            spill: false,
+        };
+        let fetched = self
+            .inner
+            .fetch(
+                url,
+                |request| request.header(header::ACCEPT, "application/json"),
+                limit,
+            )
+            .await?;
+        if !fetched.status.is_success() {
+            return Err(Error::Status {
+                url: RedactedUrl::new(url),
+                status: fetched.status.as_u16(),
+            });
+        }
+        let found = provenance::publishers(&fetched.body).map_err(|source| Error::Provenance {
+            filename: file.filename.clone(),
+            source,
+        })?;
+        if let (Some(cache), Some(key)) = (cache, &key)
+            && let Err(error) = cache.write_metadata(key, &fetched.body)
+        {
+            log::warn!(
+                "cannot write to the cache at {}: {error}",
+                cache.root().display()
+            );
+        }
+        Ok(found)
     }
 
     /// Parses metadata and checks that it describes the file it came from.

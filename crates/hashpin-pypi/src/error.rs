@@ -160,6 +160,15 @@ pub enum Error {
         #[source]
         source: MetadataError,
     },
+    /// A file's provenance document is not one.
+    #[error("the provenance of `{filename}`")]
+    Provenance {
+        /// The file it is of.
+        filename: String,
+        /// Why.
+        #[source]
+        source: crate::provenance::ProvenanceError,
+    },
     /// Metadata names another project or version than its file.
     #[error("the metadata in `{filename}` is for {found}, not for the file's own name and version")]
     MetadataMismatch {

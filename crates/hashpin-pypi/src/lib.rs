@@ -34,6 +34,7 @@ pub mod fuzz;
 mod hash;
 mod interpreter;
 mod metadata;
+mod provenance;
 mod redact;
 mod requirement;
 mod sdist;
@@ -54,6 +55,7 @@ pub use filename::{DistFilename, FilenameError, SdistFilename, SdistFormat, Whee
 pub use hash::{HashAlgorithm, HashDigest, HashParseError};
 pub use interpreter::InterpreterInfo;
 pub use metadata::{CoreMetadata, MAX_REQUIRES_DIST, MetadataError};
+pub use provenance::{MAX_PROVENANCE_BYTES, ProvenanceError, Publisher};
 pub use redact::{RedactedUrl, redact_text, strip_credentials};
 pub use requirement::{
     MAX_EXTRAS, MAX_MARKER_CLAUSES, MAX_MARKER_NESTING, RequirementError, parse_requirement,

@@ -46,6 +46,8 @@ pub(crate) struct Flags {
     other_metadata: Option<Arc<[u8]>>,
     pub(crate) hash: bool,
     pub(crate) relative_url: bool,
+    /// A PEP 740 provenance document, linked from the page and served beside the file.
+    pub(crate) provenance: Option<String>,
 }
 
 /// How a page advertises a file's `.metadata` (PEP 658).
@@ -79,6 +81,7 @@ impl Default for Flags {
             other_metadata: None,
             hash: true,
             relative_url: false,
+            provenance: None,
         }
     }
 }
@@ -91,6 +94,12 @@ macro_rules! flag_methods {
         #[must_use]
         pub fn yanked(mut self, reason: Option<&str>) -> Self {
             self.flags.yanked = reason.map(str::to_owned);
+            self
+        }
+        /// Link and serve a PEP 740 provenance document (see [`crate::provenance()`]).
+        #[must_use]
+        pub fn provenance(mut self, document: &str) -> Self {
+            self.flags.provenance = Some(document.to_owned());
             self
         }
         /// Advertise an upload time, e.g. `2024-01-02T03:04:05.000000Z`.

@@ -134,6 +134,13 @@ impl Index {
                 }
                 Advertised::No => {}
             }
+            if d.flags.provenance.is_some() {
+                _ = write!(
+                    out,
+                    " data-provenance=\"{}\"",
+                    escape(&format!("{}.provenance", file_href(d, base_url)))
+                );
+            }
             _ = writeln!(out, ">{}</a><br />", escape(d.filename()));
         }
         Some(out + "</body></html>\n")
@@ -183,6 +190,12 @@ fn file_json(d: &Dist, base_url: &str) -> Value {
     }
     if let Some(time) = &d.flags.upload_time {
         map.insert("upload-time".into(), json!(time));
+    }
+    if d.flags.provenance.is_some() {
+        map.insert(
+            "provenance".into(),
+            json!(format!("{}.provenance", file_href(d, base_url))),
+        );
     }
     file
 }

@@ -44,6 +44,26 @@ pub fn normalize(name: &str) -> String {
     out
 }
 
+/// A PEP 740 provenance document with one attestation bundle by a GitHub Trusted
+/// Publisher, shaped as the public index serves them (the attestation itself is a placeholder: nothing
+/// here signs).
+pub fn provenance(repository: &str, workflow: &str) -> String {
+    serde_json::json!({
+        "version": 1,
+        "attestation_bundles": [{
+            "publisher": {
+                "kind": "GitHub",
+                "repository": repository,
+                "workflow": workflow,
+                "environment": null,
+                "claims": null,
+            },
+            "attestations": [{"version": 1, "verification_material": {}, "envelope": {}}],
+        }],
+    })
+    .to_string()
+}
+
 /// Every input of the fuzz target `target` that tests replay: its seeds and the inputs that
 /// once found a bug (`fuzz/seeds/TARGET`, `fuzz/regressions/TARGET`; see `scripts/fuzz.sh`).
 /// Panics when there are none, so a renamed target cannot pass by replaying nothing.

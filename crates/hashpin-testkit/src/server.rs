@@ -587,6 +587,13 @@ fn respond(shared: &Shared, req: &Incoming) -> Response {
         if let Some(dist) = index.find(filename) {
             return file(req, &options, dist.shared_bytes(), dist.sha256());
         }
+        if let Some(document) = filename
+            .strip_suffix(".provenance")
+            .and_then(|f| index.find(f))
+            .and_then(|d| d.flags.provenance.clone())
+        {
+            return Response::new(200, "application/json", document.into_bytes().into());
+        }
         let metadata_of = filename
             .strip_suffix(".metadata")
             .and_then(|f| index.find(f));

@@ -10,8 +10,8 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use hashpin_formats::{
-    Header, IndexOption, Input, LocalProject, Lock, Package, PyProject, PyProjectSelection,
-    RequirementsSet, Source, Yank,
+    Header, IndexOption, Input, LocalProject, Lock, LockFormat, Package, PyProject,
+    PyProjectSelection, RequirementsSet, Source, Yank,
 };
 use hashpin_pypi::{
     CacheMode, DistFile, HashDigest, IndexClient, PackageName, Requirement, Timestamp,
@@ -94,7 +94,7 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<ExitStatus> {
     if resolver_options.exclude_newer.is_some() {
         note_undated_find_links(&resolution);
     }
-    let lock = lock(
+    let mut lock = lock(
         args,
         &sources,
         &set,
@@ -102,6 +102,7 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<ExitStatus> {
         (&resolution, &resolver_options, &target),
         client.config(),
     )?;
+    attest(args, &client, &resolution, &mut lock).await;
     let text = lock_text(args, &lock);
     if args.check {
         return check_up_to_date(args, &sources, &text, reuploaded.err());
@@ -134,6 +135,27 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
+/// The publishers of every pinned file, for a pylock (the format that holds them).
+async fn attest(
+    args: &CompileArgs,
+    client: &IndexClient,
+    resolution: &Resolution,
+    lock: &mut Lock,
+) {
+    if output_format(args) != LockFormat::Pylock {
+        return;
+    }
+    let files = resolution
+        .packages
+        .values()
+        .map(|package| {
+            let pinned = crate::lockfile::pinned_files(&package.files);
+            (package.name.clone(), pinned.into_iter().cloned().collect())
+        })
+        .collect();
+    crate::lockfile::attest(client, lock, files).await;
+}
+
 /// Writes the lock to the output file, or with `--dry-run` or no output file prints it.
 fn write_lock(args: &CompileArgs, text: &str) -> anyhow::Result<()> {
     match &args.output_file {
@@ -159,9 +181,11 @@ async fn joined(reading: tokio::task::JoinHandle<Vec<PreviousPin>>) -> Vec<Previ
 
 /// The lock in the format `--format` or the output's name asks for.
 fn lock_text(args: &CompileArgs, lock: &Lock) -> String {
-    let format =
-        crate::lockfile::output_format(args.format.map(Into::into), args.output_file.as_deref());
-    crate::lockfile::render(lock, format, !args.no_annotate)
+    crate::lockfile::render(lock, output_format(args), !args.no_annotate)
+}
+
+fn output_format(args: &CompileArgs) -> LockFormat {
+    crate::lockfile::output_format(args.format.map(Into::into), args.output_file.as_deref())
 }
 
 /// `--check`: compares the lock this run would write with the output file, and writes

@@ -317,6 +317,7 @@ async fn name_files(lock: &mut Lock, client: &IndexClient) -> anyhow::Result<()>
         projects.insert(name, project);
     }
     let mut unknown = Vec::new();
+    let mut attested = std::collections::HashMap::new();
     for package in &mut lock.packages {
         let (Source::Index, Some(version)) = (&package.source, &package.version) else {
             continue;
@@ -351,6 +352,14 @@ async fn name_files(lock: &mut Lock, client: &IndexClient) -> anyhow::Result<()>
                 )),
             }
         }
+        attested.insert(
+            package.name.clone(),
+            files
+                .iter()
+                .filter(|listed| package.hashes().any(|hash| listed.hashes.contains(hash)))
+                .cloned()
+                .collect::<Vec<_>>(),
+        );
         package.files = found_files;
         package.requires_python = crate::lockfile::requires_python(&files);
         package.index.clone_from(&index);
@@ -361,6 +370,7 @@ async fn name_files(lock: &mut Lock, client: &IndexClient) -> anyhow::Result<()>
             unknown.join("\n  ")
         );
     }
+    crate::lockfile::attest(client, lock, attested).await;
     Ok(())
 }
 

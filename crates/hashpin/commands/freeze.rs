@@ -96,7 +96,7 @@ pub(crate) async fn run(args: &FreezeArgs) -> anyhow::Result<ExitStatus> {
         package.index.clone_from(&index);
     }
 
-    let lock = Lock {
+    let mut lock = Lock {
         header: Some(Header {
             command: command_line(args),
             notes: Vec::new(),
@@ -107,6 +107,17 @@ pub(crate) async fn run(args: &FreezeArgs) -> anyhow::Result<ExitStatus> {
     };
     let format =
         crate::lockfile::output_format(args.format.map(Into::into), args.output_file.as_deref());
+    if format == hashpin_formats::LockFormat::Pylock {
+        let pinned = files
+            .into_iter()
+            .filter_map(|(name, files)| {
+                let files = files.ok()?;
+                let pinned = crate::lockfile::pinned_files(&files);
+                Some((name, pinned.into_iter().cloned().collect()))
+            })
+            .collect();
+        crate::lockfile::attest(&client, &mut lock, pinned).await;
+    }
     let text = crate::lockfile::render(&lock, format, true);
     match &args.output_file {
         Some(path) => crate::output::write_atomically(path, &text)?,

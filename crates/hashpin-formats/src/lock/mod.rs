@@ -16,7 +16,7 @@ pub use selection::{MarkerError, Selected, Selection, normalize_name};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use hashpin_pypi::{ExtraName, HashDigest, PackageName, Timestamp, Version};
+use hashpin_pypi::{ExtraName, HashDigest, PackageName, Publisher, Timestamp, Version};
 
 /// A lockfile's contents.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,6 +135,9 @@ pub struct Package {
     pub via: Vec<String>,
     /// The yank of a yanked release locked on purpose (`--allow-yanked`).
     pub yanked: Option<Yank>,
+    /// The Trusted Publishers of its files, as the index's PEP 740 provenance names them
+    /// (PEP 751's `attestation-identities`), sorted.
+    pub attestation_identities: Vec<Publisher>,
     /// Facts later commands record about the package (startup hooks, licence, publisher),
     /// by name: kept in a pylock's `[packages.tool.hashpin]`.
     pub facts: BTreeMap<String, Vec<String>>,
@@ -154,6 +157,7 @@ impl Package {
             extras: Vec::new(),
             via: Vec::new(),
             yanked: None,
+            attestation_identities: Vec::new(),
             facts: BTreeMap::new(),
         }
     }

@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use std::str::FromStr as _;
 
 use hashpin_pypi::untrusted::for_comment;
-use hashpin_pypi::{HashDigest, PackageName, Timestamp, Version};
+use hashpin_pypi::{HashDigest, PackageName, Publisher, Timestamp, Version};
 use serde::Deserialize;
 
 use super::{HashScope, Header, Lock, LockTarget, LockedFile, Package, Selectable, Source, Yank};
@@ -152,6 +152,7 @@ fn write_package(out: &mut String, package: &Package) {
             );
         }
     }
+    write_identities(out, &package.attestation_identities);
     let mut tool = Vec::new();
     if !package.extras.is_empty() {
         let extras: Vec<String> = package.extras.iter().map(ToString::to_string).collect();
@@ -180,6 +181,25 @@ fn write_package(out: &mut String, package: &Package) {
             out.push_str(&line);
             out.push('\n');
         }
+    }
+}
+
+/// PEP 751's `attestation-identities`: one inline table per publisher, `kind` first.
+fn write_identities(out: &mut String, identities: &[Publisher]) {
+    if !identities.is_empty() {
+        out.push_str("attestation-identities = [\n");
+        for identity in identities {
+            let mut parts = vec![format!("kind = {}", string(&identity.kind))];
+            parts.extend(
+                identity
+                    .keys
+                    .iter()
+                    .filter(|(key, _)| is_bare_key(key) && key.as_str() != "kind")
+                    .map(|(key, value)| format!("{key} = {}", string(value))),
+            );
+            let _ = writeln!(out, "    {{ {} }},", parts.join(", "));
+        }
+        out.push_str("]\n");
     }
 }
 
@@ -300,6 +320,8 @@ struct RawPackage {
     archive: Option<RawFile>,
     directory: Option<RawDirectory>,
     vcs: Option<RawVcs>,
+    #[serde(default)]
+    attestation_identities: Vec<BTreeMap<String, toml::Value>>,
     #[serde(default)]
     tool: BTreeMap<String, toml::Value>,
 }
@@ -502,6 +524,7 @@ fn package(raw: RawPackage) -> Result<Package, (String, String)> {
             }
         }
     }
+    let attestation_identities = identities(&raw.attestation_identities).map_err(&fail)?;
     Ok(Package {
         name,
         version,
@@ -513,8 +536,32 @@ fn package(raw: RawPackage) -> Result<Package, (String, String)> {
         extras,
         via,
         yanked,
+        attestation_identities,
         facts,
     })
+}
+
+/// `attestation-identities`, sorted: each must have a `kind`; values that are not text are
+/// left out.
+fn identities(tables: &[BTreeMap<String, toml::Value>]) -> Result<Vec<Publisher>, String> {
+    let mut identities = Vec::new();
+    for table in tables {
+        let kind = table
+            .get("kind")
+            .and_then(toml::Value::as_str)
+            .ok_or("an attestation identity has no kind (PEP 751)")?;
+        identities.push(Publisher {
+            kind: kind.to_string(),
+            keys: table
+                .iter()
+                .filter(|(key, _)| key.as_str() != "kind")
+                .filter_map(|(key, value)| Some((key.clone(), value.as_str()?.to_string())))
+                .collect(),
+        });
+    }
+    identities.sort();
+    identities.dedup();
+    Ok(identities)
 }
 
 fn locked_file(raw: RawFile) -> Result<LockedFile, String> {

@@ -2,7 +2,7 @@
 
 use std::str::FromStr as _;
 
-use hashpin_pypi::{HashAlgorithm, HashDigest, Timestamp};
+use hashpin_pypi::{HashAlgorithm, HashDigest, Publisher, Timestamp};
 
 use super::*;
 
@@ -50,6 +50,14 @@ fn full_lock() -> Lock {
     requests.requires_python = Some(">=3.8".into());
     requests.index = Some("https://index.example.invalid/simple".into());
     requests.extras = vec!["socks".parse().expect("extra")];
+    requests.attestation_identities = vec![Publisher {
+        kind: "GitHub".into(),
+        keys: [
+            ("repository".to_string(), "psf/requests".to_string()),
+            ("workflow".to_string(), "publish.yml".to_string()),
+        ]
+        .into(),
+    }];
     let mut pywin32 = Package::new(
         "pywin32".parse().expect("name"),
         "306".parse().expect("version"),
@@ -147,6 +155,7 @@ fn requirements_round_trip_is_identity_on_what_the_format_holds() {
         package.requires_python = None;
         package.index = None;
         package.yanked = None;
+        package.attestation_identities.clear();
         package.facts.clear();
         if package.source == Source::Index {
             package.files = package
