@@ -252,6 +252,34 @@ impl RequirementsSet {
         Self::read_in(inputs, &variable, Mode::Audit)
     }
 
+    /// Reads one lockfile as [`RequirementsSet::read_for_audit`] does, with the text of the
+    /// file itself: one read, so its header and comments are those of the lines read.
+    pub(crate) fn read_lock(
+        input: &Input,
+        variable: impl Fn(&str) -> Option<String>,
+    ) -> Result<(Self, String), FormatError> {
+        let mut set = Self::default();
+        let mut reader = Reader {
+            set: &mut set,
+            variable: &variable,
+            stack: Vec::new(),
+            mode: Mode::Audit,
+            includes: true,
+        };
+        let text = match input {
+            Input::Path(path) => {
+                let text = reader.read(path, None)?;
+                reader.file_text(path, &text, Kind::Requirements)?;
+                text
+            }
+            Input::Text { name, text } => {
+                reader.text(name, text, Path::new(""), Kind::Requirements)?;
+                text.clone()
+            }
+        };
+        Ok((set, text))
+    }
+
     fn read_in(
         inputs: &[Input],
         variable: &impl Fn(&str) -> Option<String>,
@@ -294,6 +322,13 @@ impl<F: Fn(&str) -> Option<String>> Reader<'_, F> {
         kind: Kind,
         included_from: Option<&Location>,
     ) -> Result<(), FormatError> {
+        let text = self.read(path, included_from)?;
+        self.file_text(path, &text, kind)
+    }
+
+    /// A file's text, unless it is already being read (an include cycle) or includes nest too
+    /// deep.
+    fn read(&self, path: &Path, included_from: Option<&Location>) -> Result<String, FormatError> {
         let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         if let Some(start) = self.stack.iter().position(|open| *open == canonical) {
             let chain: Vec<String> = self.stack[start..]
@@ -318,7 +353,7 @@ impl<F: Fn(&str) -> Option<String>> Reader<'_, F> {
                 message: format!("includes nest deeper than {MAX_INCLUDE_DEPTH} files"),
             });
         }
-        let text = read_bounded(path, MAX_FILE_BYTES).map_err(|source| match included_from {
+        read_bounded(path, MAX_FILE_BYTES).map_err(|source| match included_from {
             Some(location) => FormatError::Line {
                 location: location.clone(),
                 message: format!("cannot read `{}`: {source}", path.display()),
@@ -327,11 +362,16 @@ impl<F: Fn(&str) -> Option<String>> Reader<'_, F> {
                 path: path.to_path_buf(),
                 source,
             },
-        })?;
+        })
+    }
+
+    /// The lines of a file read by [`Self::read`]: includes relative to its directory.
+    fn file_text(&mut self, path: &Path, text: &str, kind: Kind) -> Result<(), FormatError> {
+        let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         self.stack.push(canonical);
         self.set.files.push(path.to_path_buf());
         let base = path.parent().unwrap_or(Path::new("")).to_path_buf();
-        let result = self.text(path, &text, &base, kind);
+        let result = self.text(path, text, &base, kind);
         self.stack.pop();
         result
     }

@@ -150,20 +150,7 @@ pub struct ReadLock {
 /// # Errors
 /// When the file cannot be read or a line cannot be parsed.
 pub fn read(input: &Input) -> Result<ReadLock, FormatError> {
-    let set = RequirementsSet::read_for_audit(std::slice::from_ref(input), |name| {
-        std::env::var(name).ok()
-    })?;
-    let text = match input {
-        Input::Text { text, .. } => text.clone(),
-        Input::Path(path) => {
-            crate::read_bounded(path, crate::MAX_FILE_BYTES).map_err(|source| {
-                FormatError::Read {
-                    path: path.clone(),
-                    source,
-                }
-            })?
-        }
-    };
+    let (set, text) = RequirementsSet::read_lock(input, |name| std::env::var(name).ok())?;
     let top = match input {
         Input::Path(path) => path.as_path(),
         Input::Text { name, .. } => name.as_path(),
