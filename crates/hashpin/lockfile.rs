@@ -93,6 +93,61 @@ pub(crate) async fn attest(
     }
 }
 
+/// Files of a local `--find-links` directory as PEP 751 records them: a path relative to the
+/// lock's directory (`output`'s, else the current one), so the lock installs from a checkout
+/// anywhere; an absolute `file://` URL would hold only on this machine. A file on another
+/// root keeps its URL.
+pub(crate) fn relative_local_files(lock: &mut Lock, output: Option<&Path>) {
+    let Ok(cwd) = std::env::current_dir() else {
+        return;
+    };
+    let dir = match output.and_then(Path::parent) {
+        Some(parent) if !parent.as_os_str().is_empty() => cwd.join(parent),
+        _ => cwd,
+    };
+    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+    for file in lock
+        .packages
+        .iter_mut()
+        .filter(|package| package.source == hashpin_formats::Source::Index)
+        .flat_map(|package| &mut package.files)
+    {
+        let Some(path) = file
+            .url
+            .as_deref()
+            .and_then(|url| url::Url::parse(url).ok())
+            .filter(|url| url.scheme() == "file")
+            .and_then(|url| url.to_file_path().ok())
+        else {
+            continue;
+        };
+        let path = std::fs::canonicalize(&path).unwrap_or(path);
+        if let Some(relative) = relative_to(&path, &dir) {
+            file.url = Some(relative);
+        }
+    }
+}
+
+/// `path` from `dir` (both absolute), with `/` separators: `../wheels/a.whl`.
+fn relative_to(path: &Path, dir: &Path) -> Option<String> {
+    use std::path::Component;
+    let path: Vec<Component<'_>> = path.components().collect();
+    let dir: Vec<Component<'_>> = dir.components().collect();
+    let common = path.iter().zip(&dir).take_while(|(a, b)| a == b).count();
+    // Only the root in common: another drive, or nothing a relative path is clearer for.
+    if common < 2 {
+        return None;
+    }
+    let mut parts = vec![".."; dir.len() - common];
+    for component in &path[common..] {
+        match component {
+            Component::Normal(name) => parts.push(name.to_str()?),
+            _ => return None,
+        }
+    }
+    Some(parts.join("/"))
+}
+
 /// The Requires-Python the pinned files agree on, if they all publish the same one.
 pub(crate) fn requires_python(files: &[DistFile]) -> Option<String> {
     let pinned = pinned_files(files);

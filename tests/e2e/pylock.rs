@@ -648,3 +648,42 @@ fn a_pylock_names_the_trusted_publishers_the_index_attests() {
         project.read("pylock.copy.toml")
     );
 }
+
+#[test]
+fn files_of_a_local_find_links_directory_are_paths_relative_to_the_lock() {
+    let (index, _) = index();
+    let project = Project::new("app\nlocal\n");
+    let wheels = project.path("wheels");
+    std::fs::create_dir(&wheels).expect("a wheels directory");
+    let local = Dist::wheel("local", "1.0").build();
+    std::fs::write(wheels.join(local.filename()), local.bytes()).expect("a local wheel");
+    std::fs::create_dir(project.path("locks")).expect("a locks directory");
+
+    let absolute = wheels.display().to_string();
+    // The real python3 is the target: the tools' interpreter installs the lock.
+    let (done, _, stderr) = run(&mut project.bare(&[
+        "-o",
+        "locks/pylock.toml",
+        "--find-links",
+        &absolute,
+        "--index-url",
+        &index.url(),
+    ]));
+    assert!(done.status.success(), "{stderr}");
+    let lock = project.read("locks/pylock.toml");
+    assert!(
+        lock.contains("path = \"../wheels/local-1.0-py3-none-any.whl\""),
+        "{lock}"
+    );
+    assert!(!lock.contains("file://"), "{lock}");
+    validate(&project, "locks/pylock.toml");
+    for (installer, install) in INSTALLERS {
+        let target = tempfile::tempdir().expect("a target");
+        let (done, text) = install(&project, "locks/pylock.toml", target.path(), &index);
+        assert!(done.status.success(), "{installer}: {text}");
+        assert!(
+            target.path().join("local/__init__.py").exists(),
+            "{installer}: {text}"
+        );
+    }
+}

@@ -1157,14 +1157,16 @@ fn lock(
     } else {
         Vec::new()
     };
-    Ok(Lock {
+    let mut lock = Lock {
         header,
         cutoff: options.exclude_newer,
         target: crate::lockfile::lock_target(target),
         index_options,
         packages,
         ..Lock::default()
-    })
+    };
+    crate::lockfile::relative_local_files(&mut lock, args.output_file.as_deref());
+    Ok(lock)
 }
 
 /// One pin: every file's hash, what required it, and a root marker kept where it applies.

@@ -216,7 +216,9 @@ pub enum Source {
 pub struct LockedFile {
     /// Its filename; `None` when the lock records only its hash (a requirements file).
     pub filename: Option<String>,
-    /// Where to download it, without credentials; `None` when the lock does not say.
+    /// Where to get it: a URL without credentials, or a path relative to the lock's
+    /// directory (PEP 751's `path`, for a file of a local find-links directory); `None` when
+    /// the lock does not say.
     pub url: Option<String>,
     /// Its size in bytes.
     pub size: Option<u64>,

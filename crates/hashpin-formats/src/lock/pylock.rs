@@ -212,8 +212,10 @@ fn file_table(file: &LockedFile, named: bool) -> String {
     if let Some(time) = file.upload_time {
         parts.push(format!("upload-time = {time}"));
     }
-    if let Some(url) = &file.url {
-        parts.push(format!("url = {}", string(url)));
+    match &file.url {
+        Some(url) if url::Url::parse(url).is_ok() => parts.push(format!("url = {}", string(url))),
+        Some(path) => parts.push(format!("path = {}", string(path))),
+        None => {}
     }
     if let Some(size) = file.size {
         parts.push(format!("size = {size}"));
