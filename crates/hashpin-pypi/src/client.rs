@@ -34,6 +34,7 @@ use crate::provenance::{self, MAX_PROVENANCE_BYTES, Publisher};
 use crate::redact::{RedactedUrl, strip_credentials};
 use crate::sdist::SdistError;
 use crate::simple::{ACCEPT, DistFile, FileOrigin, MetadataAvailability, PackedFiles, ProjectPage};
+use crate::startup::{self, StartupHook};
 use crate::timestamp::Timestamp;
 use crate::{sdist, wheel};
 
@@ -376,6 +377,9 @@ impl Fetched {
 /// The initial tail read of a wheel: most central directories fit, and so does the whole of a
 /// small wheel.
 const TAIL_BYTES: u64 = 64 * 1024;
+/// The first piece a startup-hook scan asks for: the end of the central directory, and all of
+/// it for most wheels; a larger directory is fetched exactly, once its size is known.
+const SCAN_TAIL_BYTES: u64 = 16 * 1024;
 
 impl IndexClient {
     /// Builds the client. TLS trusts the system root store, plus `cert` from the configuration
@@ -880,6 +884,131 @@ impl IndexClient {
             );
         }
         Ok(found)
+    }
+
+    /// The startup hooks of a wheel (see [`StartupHook`]): read from its central directory
+    /// with range requests where the server allows, else from the whole file; cached by the
+    /// file's SHA-256, so a file is scanned once.
+    ///
+    /// Pieces of a file cannot be checked against its hash: a scan by ranges reports what the
+    /// index serves for them.
+    ///
+    /// # Errors
+    /// When the file cannot be fetched or is not a readable zip.
+    pub async fn startup_hooks(&self, file: &DistFile) -> Result<Vec<StartupHook>, Error> {
+        let cache = self.inner.options.cache.as_ref();
+        let key = file
+            .sha256()
+            .map(|sha256| format!("startup-hooks-v2-{}", sha256.hex()));
+        if let (Some(cache), Some(key)) = (cache, &key)
+            && let Some(bytes) = cache.read_metadata(key)
+            && let Ok(hooks) = serde_json::from_slice::<Vec<StartupHook>>(&bytes)
+        {
+            return Ok(hooks);
+        }
+        if self.inner.options.cache_mode == CacheMode::Offline {
+            return Err(Error::Offline {
+                url: RedactedUrl::new(&file.url),
+            });
+        }
+        let project = file.parsed.name();
+        let wheel_error = |source| Error::Wheel {
+            filename: file.filename.clone(),
+            source,
+        };
+        let ranged =
+            if file.url.scheme() != "file" && file.size.is_none_or(|size| size > SCAN_TAIL_BYTES) {
+                self.ranged_startup_hooks(file).await?
+            } else {
+                None
+            };
+        let hooks = if let Some(hooks) = ranged {
+            hooks
+        } else {
+            let mut whole = wheel::Whole(self.whole_file(file).await?);
+            match startup::scan(&mut whole, project).map_err(wheel_error)? {
+                startup::Step::Done(hooks) => hooks,
+                startup::Step::Fetch(_) => {
+                    return Err(wheel_error(crate::WheelError::Zip(
+                        zip::result::ZipError::InvalidArchive(
+                            "the archive ends before its own entries".into(),
+                        ),
+                    )));
+                }
+            }
+        };
+        if let (Some(cache), Some(key)) = (cache, &key)
+            && let Ok(bytes) = serde_json::to_vec(&hooks)
+            && let Err(error) = cache.write_metadata(key, &bytes)
+        {
+            log::warn!(
+                "cannot write to the cache at {}: {error}",
+                cache.root().display()
+            );
+        }
+        Ok(hooks)
+    }
+
+    /// Scans a wheel with range requests; `None` when the server does not do ranges or the
+    /// wheel needs more pieces than a scan should ask for.
+    async fn ranged_startup_hooks(
+        &self,
+        file: &DistFile,
+    ) -> Result<Option<Vec<StartupHook>>, Error> {
+        let wheel_error = |source| Error::Wheel {
+            filename: file.filename.clone(),
+            source,
+        };
+        let mut fetched = 0;
+        let mut sparse = match self
+            .range(&file.url, &format!("bytes=-{SCAN_TAIL_BYTES}"))
+            .await?
+        {
+            Ranged::Partial { start, total, body } => {
+                fetched += body.len();
+                let mut sparse = wheel::SparseFile::new(total);
+                sparse.insert(start, body);
+                sparse
+            }
+            Ranged::Whole(body) => {
+                Self::verify_file(file, &body)?;
+                wheel::SparseFile::whole(body)
+            }
+            Ranged::Unsupported => return Ok(None),
+        };
+        // The central directory, each hook and RECORD: a few rounds; a wheel that wants many
+        // more is read whole.
+        for round in 1..=12 {
+            let range = match startup::scan(&mut sparse, file.parsed.name()).map_err(wheel_error)? {
+                startup::Step::Done(hooks) => {
+                    log::debug!(
+                        "scanned `{}` for startup hooks in {round} range requests ({fetched} bytes of {})",
+                        file.filename,
+                        sparse.len()
+                    );
+                    return Ok(Some(hooks));
+                }
+                startup::Step::Fetch(range) => range,
+            };
+            match self
+                .range(
+                    &file.url,
+                    &format!("bytes={}-{}", range.start, range.end - 1),
+                )
+                .await?
+            {
+                Ranged::Partial { start, body, .. } => {
+                    fetched += body.len();
+                    sparse.insert(start, body);
+                }
+                Ranged::Whole(body) => {
+                    Self::verify_file(file, &body)?;
+                    sparse = wheel::SparseFile::whole(body);
+                }
+                Ranged::Unsupported => return Ok(None),
+            }
+        }
+        Ok(None)
     }
 
     /// Parses metadata and checks that it describes the file it came from.

@@ -39,6 +39,7 @@ mod redact;
 mod requirement;
 mod sdist;
 mod simple;
+mod startup;
 mod timestamp;
 pub mod untrusted;
 mod wheel;
@@ -64,6 +65,7 @@ pub use sdist::SdistError;
 pub use simple::{
     DistFile, FileOrigin, FileUrl, MetadataAvailability, PageError, ProjectPage, Yanked,
 };
+pub use startup::{HookClass, HookKind, MAX_HOOK_BYTES, StartupHook, classify, is_namespace_line};
 pub use timestamp::{Timestamp, TimestampError};
 pub use untrusted::UntrustedText;
 pub use wheel::WheelError;

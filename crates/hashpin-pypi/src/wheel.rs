@@ -123,8 +123,52 @@ impl SparseFile {
     }
 
     /// Takes the range the last failed read wanted.
-    fn take_missing(&mut self) -> Option<Range<u64>> {
+    pub(crate) fn take_missing(&mut self) -> Option<Range<u64>> {
         self.missing.take()
+    }
+}
+
+/// An archive read from what is present of it: a [`SparseFile`] says which bytes it lacks, a
+/// [`Whole`] file lacks none.
+pub(crate) trait Pieces: Read + Seek {
+    /// The first range inside `range` that is not present, if any.
+    fn gap(&self, range: Range<u64>) -> Option<Range<u64>>;
+    /// The range the last failed read wanted, widened to what one request should fetch.
+    fn wanted(&mut self) -> Option<Range<u64>>;
+}
+
+impl Pieces for SparseFile {
+    fn gap(&self, range: Range<u64>) -> Option<Range<u64>> {
+        self.first_gap(range)
+    }
+
+    fn wanted(&mut self) -> Option<Range<u64>> {
+        self.take_missing().map(|wanted| widen(self, wanted))
+    }
+}
+
+/// A file with every byte at hand (downloaded whole, or on disk).
+pub(crate) struct Whole<R>(pub(crate) R);
+
+impl<R: Read> Read for Whole<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl<R: Seek> Seek for Whole<R> {
+    fn seek(&mut self, position: SeekFrom) -> io::Result<u64> {
+        self.0.seek(position)
+    }
+}
+
+impl<R: Read + Seek> Pieces for Whole<R> {
+    fn gap(&self, _: Range<u64>) -> Option<Range<u64>> {
+        None
+    }
+
+    fn wanted(&mut self) -> Option<Range<u64>> {
+        None
     }
 }
 
@@ -199,12 +243,9 @@ pub(crate) fn read_metadata(
     if entry.compressed_size() > limit || entry.size() > limit {
         return Err(WheelError::TooLarge { limit });
     }
-    let name_len = entry.name_raw().len() as u64;
-    let start = entry.header_start();
-    let end = (start + LOCAL_HEADER_LEN + name_len + LOCAL_EXTRA_SLACK + entry.compressed_size())
-        .min(archive.central_directory_start().max(start + 1));
+    let range = entry_range(&entry, archive.central_directory_start());
     drop(archive);
-    if let Some(gap) = file.first_gap(start..end) {
+    if let Some(gap) = file.first_gap(range) {
         return Ok(Step::Fetch(gap));
     }
     let mut archive = ZipArchive::new(&mut *file).map_err(WheelError::Zip)?;
@@ -217,6 +258,16 @@ pub(crate) fn read_metadata(
             None => Err(too_large(error, limit)),
         },
     }
+}
+
+/// The bytes an entry's local header and data take (its extra field's length is known only
+/// from the local header, so some slack is added, up to the central directory).
+pub(crate) fn entry_range(entry: &zip::read::ZipFileEntry<'_>, directory_start: u64) -> Range<u64> {
+    let name_len = entry.name_raw().len() as u64;
+    let start = entry.header_start();
+    let end = (start + LOCAL_HEADER_LEN + name_len + LOCAL_EXTRA_SLACK + entry.compressed_size())
+        .min(directory_start.max(start + 1));
+    start..end
 }
 
 /// Inflates entry `index`, at most `limit` bytes.
@@ -238,7 +289,7 @@ fn read_entry<R: Read + Seek>(
 
 /// Widens a wanted range so one request fills the whole gap it starts in (reading a central
 /// directory entry by entry would otherwise cost a request each), up to 1 MiB.
-fn widen(file: &SparseFile, wanted: Range<u64>) -> Range<u64> {
+pub(crate) fn widen(file: &SparseFile, wanted: Range<u64>) -> Range<u64> {
     const MAX: u64 = 1 << 20;
     let gap = file
         .first_gap(wanted.start..file.len())

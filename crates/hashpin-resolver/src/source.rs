@@ -37,6 +37,9 @@ pub trait Reporter: Send + Sync + 'static {
     fn on_project(&self, _name: &PackageName) {}
     /// A file's metadata was read.
     fn on_metadata(&self, _name: &PackageName, _version: &hashpin_pypi::Version) {}
+    /// A release's metadata was read, and its project's files are at hand: the release is
+    /// likely to be locked, so work on its files (a scan) can start before the solver ends.
+    fn on_release(&self, _project: &Project, _version: &hashpin_pypi::Version) {}
 }
 
 /// A reporter that hears nothing.
@@ -117,11 +120,26 @@ impl<S: PackageSource> Fetcher<S> {
             if metadata.is_ok() {
                 self.reporter
                     .on_metadata(file.parsed.name(), file.version());
+                if let Some(project) = self.listed(file.parsed.name()) {
+                    self.reporter.on_release(&project, file.version());
+                }
             }
             metadata.map(Arc::new).map_err(Arc::new)
         })
         .await
         .clone()
+    }
+
+    /// A project's files, if they were listed already.
+    fn listed(&self, name: &PackageName) -> Option<Arc<Project>> {
+        let slots = self
+            .projects
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match slots.get(name)?.get()? {
+            Ok(project) => Some(Arc::clone(project)),
+            Err(_) => None,
+        }
     }
 
     /// The metadata of the sdist `file` by building it, once however many callers ask.

@@ -251,6 +251,7 @@ pub struct WheelBuilder {
     flags: Flags,
     tag: String,
     files: Vec<(String, Vec<u8>)>,
+    unrecorded: Vec<(String, Vec<u8>)>,
     pad: usize,
 }
 
@@ -290,6 +291,15 @@ impl WheelBuilder {
         self
     }
 
+    /// Add a file at `path` that the wheel's `RECORD` does not list (an installer writes it,
+    /// and an uninstall leaves it behind).
+    #[must_use]
+    pub fn unrecorded_file(mut self, path: &str, contents: impl AsRef<[u8]>) -> Self {
+        self.unrecorded
+            .push((path.to_owned(), contents.as_ref().to_vec()));
+        self
+    }
+
     fn pkg(&self) -> String {
         normalize(&self.name).replace('-', "_")
     }
@@ -324,6 +334,7 @@ impl WheelBuilder {
         }
         _ = writeln!(record, "{dist_info}/RECORD,,");
         entries.push((format!("{dist_info}/RECORD"), record.into_bytes()));
+        entries.extend(self.unrecorded);
 
         Dist::new(
             (self.name, self.version),
@@ -602,6 +613,7 @@ impl Dist {
             flags: Flags::default(),
             tag: "py3-none-any".to_owned(),
             files: Vec::new(),
+            unrecorded: Vec::new(),
             pad: 0,
         }
     }
