@@ -112,6 +112,8 @@ pub(crate) struct CompileArgs {
     pub(crate) target: TargetArgs,
     #[command(flatten)]
     pub(crate) build: BuildArgs,
+    #[command(flatten)]
+    pub(crate) gate: GateArgs,
     /// Also write the build requirements of every sdist the lock would build at install
     /// time, resolved together and pinned with hashes, to this file: build constraints for
     /// `uv pip install --build-constraints` or `pip install --build-constraint`.
@@ -173,6 +175,8 @@ pub(crate) struct CheckArgs {
     pub(crate) target: TargetArgs,
     #[command(flatten)]
     pub(crate) build: BuildArgs,
+    #[command(flatten)]
+    pub(crate) gate: GateArgs,
     #[command(flatten)]
     pub(crate) index: IndexArgs,
 }
@@ -251,6 +255,22 @@ pub(crate) struct ShowArgs {
     pub(crate) build: BuildArgs,
     #[command(flatten)]
     pub(crate) index: IndexArgs,
+}
+
+/// The startup-hook gate (docs/startup-hooks.md).
+#[derive(Debug, Args, Clone, Default)]
+pub(crate) struct GateArgs {
+    /// Allow a startup hook that runs code at every interpreter start (a `.pth` with an
+    /// `import` line, a `.start` file, a `sitecustomize` module): every hook of PROJECT, or
+    /// only the file FILE of it (repeatable, or comma-separated in the variable).
+    #[arg(
+        long,
+        value_name = "PROJECT[:FILE]",
+        env = "HASHPIN_ALLOW_STARTUP_HOOK",
+        value_delimiter = ',',
+        help_heading = "Startup hooks"
+    )]
+    pub(crate) allow_startup_hook: Vec<crate::startup_hooks::Allowance>,
 }
 
 /// Which distributions may be used, and which sdists built for their metadata.

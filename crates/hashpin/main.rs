@@ -16,6 +16,7 @@ mod output;
 mod printer;
 mod reporter;
 mod settings;
+mod startup_hooks;
 
 use std::process::ExitCode;
 

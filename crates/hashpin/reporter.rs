@@ -6,8 +6,12 @@ use std::io::IsTerminal as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use hashpin_pypi::{PackageName, Version};
+use std::sync::Arc;
+
+use hashpin_pypi::{PackageName, Project, Version};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::startup_hooks::Scanner;
 
 /// The spinner, fed by the resolver's fetcher.
 #[derive(Debug)]
@@ -15,10 +19,12 @@ pub(crate) struct Progress {
     bar: ProgressBar,
     projects: AtomicUsize,
     metadata: AtomicUsize,
+    /// Scans the wheels of each release read, while the resolution goes on.
+    scanner: Option<Arc<Scanner>>,
 }
 
 impl Progress {
-    pub(crate) fn new(visible: bool) -> Self {
+    pub(crate) fn new(visible: bool, scanner: Option<Arc<Scanner>>) -> Self {
         let visible = visible
             && std::io::stderr().is_terminal()
             && log::max_level() < log::LevelFilter::Debug;
@@ -37,6 +43,7 @@ impl Progress {
             bar,
             projects: AtomicUsize::new(0),
             metadata: AtomicUsize::new(0),
+            scanner,
         }
     }
 
@@ -63,5 +70,11 @@ impl hashpin_resolver::Reporter for Progress {
     fn on_metadata(&self, _name: &PackageName, _version: &Version) {
         self.metadata.fetch_add(1, Ordering::Relaxed);
         self.update();
+    }
+
+    fn on_release(&self, project: &Project, version: &Version) {
+        if let Some(scanner) = &self.scanner {
+            scanner.prefetch(project, version);
+        }
     }
 }

@@ -11,6 +11,7 @@ mod freeze;
 mod hostile;
 mod pylock;
 mod show;
+mod startup_hooks;
 
 use std::path::Path;
 use std::process::{Command, Output};

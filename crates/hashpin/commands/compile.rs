@@ -86,14 +86,13 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<ExitStatus> {
     .await?;
     manifest.direct = direct_files(&set, &client, &builder, &build_policy).await?;
     resolver_options.build = build_policy;
-    let resolution = match resolve(&manifest, &resolver_options, &target, &client).await? {
-        Ok(resolution) => resolution,
-        Err(no) => return Ok(No::new(no).into()),
-    };
+    let resolution =
+        match resolve_and_scan(args, &manifest, &resolver_options, &target, &client).await? {
+            Ok(resolution) => resolution,
+            Err(no) => return Ok(no.into()),
+        };
     let reuploaded = refuse_reuploads(args, &previous, &resolution)?;
-    if resolver_options.exclude_newer.is_some() {
-        note_undated_find_links(&resolution);
-    }
+    note_undated_find_links(&resolution, &resolver_options);
     let mut lock = lock(
         args,
         &sources,
@@ -133,6 +132,60 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<ExitStatus> {
     // allocation at a time would only make it end later.
     std::mem::forget((client, resolution, lock, previous, manifest));
     Ok(ExitStatus::Success)
+}
+
+/// The resolution, its wheels scanned for startup hooks as it goes (each release the resolver
+/// reads starts the scans of its wheels), then gated; or the answer no.
+async fn resolve_and_scan(
+    args: &CompileArgs,
+    manifest: &Manifest,
+    options: &ResolverOptions,
+    target: &TargetEnvironment,
+    client: &IndexClient,
+) -> anyhow::Result<Result<Resolution, No>> {
+    let scanner = crate::startup_hooks::Scanner::new(client);
+    let resolution = match resolve(manifest, options, target, client, &scanner).await? {
+        Ok(resolution) => resolution,
+        Err(no) => return Ok(Err(No::new(no))),
+    };
+    Ok(gate(args, &scanner, &resolution)
+        .await?
+        .map(|()| resolution))
+}
+
+/// The startup-hook gate over every wheel of every pinned version: a hook that runs code and
+/// is neither known nor acknowledged is a refusal, before anything is written.
+async fn gate(
+    args: &CompileArgs,
+    scanner: &Arc<crate::startup_hooks::Scanner>,
+    resolution: &Resolution,
+) -> anyhow::Result<Result<(), No>> {
+    let releases = resolution
+        .packages
+        .values()
+        .map(|package| crate::startup_hooks::Release {
+            name: package.name.clone(),
+            version: package.version.clone(),
+            files: crate::lockfile::pinned_files(&package.files)
+                .into_iter()
+                .cloned()
+                .collect(),
+        })
+        .collect();
+    let scan = scanner.scan(releases).await?;
+    let allowances = &args.gate.allow_startup_hook;
+    let refused = scan.refused(allowances);
+    let unreadable = scan.refused_unreadable(allowances);
+    if !refused.is_empty() || !unreadable.is_empty() {
+        return Ok(Err(No::because(crate::startup_hooks::refusal(
+            &refused,
+            &unreadable,
+        ))));
+    }
+    if let Some(summary) = scan.summary(allowances) {
+        printer::status(&summary);
+    }
+    Ok(Ok(()))
 }
 
 /// The publishers of every pinned file, for a pylock (the format that holds them).
@@ -754,8 +807,12 @@ async fn resolve(
     options: &ResolverOptions,
     target: &TargetEnvironment,
     client: &IndexClient,
+    scanner: &Arc<crate::startup_hooks::Scanner>,
 ) -> anyhow::Result<Result<Resolution, ResolveError>> {
-    let progress = Arc::new(Progress::new(!printer::is_quiet()));
+    let progress = Arc::new(Progress::new(
+        !printer::is_quiet(),
+        Some(Arc::clone(scanner)),
+    ));
     let outcome = resolve_fresh(manifest, options, target, client, &progress).await;
     // Prefetch tasks may outlive the resolution and still hold the reporter: the spinner is
     // cleared here, not when the last of them lets go.
@@ -1276,7 +1333,10 @@ pub(crate) fn is_local(package: &ResolvedPackage) -> bool {
 /// Says which locked releases have files from find-links locations, which the upload cutoff
 /// does not apply to (they have no upload time): the lock is only as reproducible as those
 /// locations.
-fn note_undated_find_links(resolution: &hashpin_resolver::Resolution) {
+fn note_undated_find_links(resolution: &hashpin_resolver::Resolution, options: &ResolverOptions) {
+    if options.exclude_newer.is_none() {
+        return;
+    }
     let undated: Vec<String> = resolution
         .packages
         .values()

@@ -38,6 +38,7 @@ pub(super) enum Rule {
     Conflict,
     UnknownDependencies,
     BadFile,
+    StartupHook,
 }
 
 impl Rule {

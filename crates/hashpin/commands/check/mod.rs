@@ -8,6 +8,7 @@
 
 mod complete;
 mod finding;
+mod hooks;
 mod index;
 mod local;
 mod report;
@@ -103,6 +104,12 @@ pub(crate) async fn run(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
                 .all(|read| read.lock.hash_scope == hashpin_formats::HashScope::EveryFile),
         };
         findings.extend(index::check(&pins, &listings, rules)?);
+        let (found, scan) =
+            hooks::check(&client, &pins, &listings, &args.gate.allow_startup_hook).await?;
+        findings.extend(found);
+        if let Some(summary) = scan.summary(&args.gate.allow_startup_hook) {
+            printer::status(&summary);
+        }
         if args.complete {
             let target =
                 target_environment(&args.target, &args.index.python, interpreter.as_ref().ok())?;
