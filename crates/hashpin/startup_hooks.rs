@@ -69,6 +69,9 @@ pub(crate) const KNOWN_HOOKS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The name of the fact a lock records a package's hooks under.
+const STARTUP_HOOKS_FACT: &str = "startup-hooks";
+
 /// `--allow-startup-hook PROJECT` or `PROJECT:FILE`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Allowance {
@@ -100,9 +103,9 @@ pub(crate) struct Found {
     pub(crate) wheels: Vec<String>,
     /// The hook as the first of them has it.
     pub(crate) hook: StartupHook,
-    /// How many different contents the file has across those wheels (line endings differ
-    /// between platforms' wheels).
-    pub(crate) contents: usize,
+    /// Its contents' SHA-256 across those wheels (line endings differ between platforms'
+    /// wheels); `None` for one too large to read.
+    pub(crate) contents: BTreeSet<Option<String>>,
 }
 
 /// What the scan of a lock's wheels found.
@@ -235,6 +238,83 @@ impl Scanner {
     }
 }
 
+/// Executable hooks by file name, each content's SHA-256 (`None`: too large to read).
+type HooksByFile = BTreeMap<String, BTreeSet<Option<String>>>;
+
+/// A release of the previous lock: its version and the hashes it pinned.
+pub(crate) struct PreviousRelease {
+    pub(crate) name: PackageName,
+    pub(crate) version: Version,
+    pub(crate) hashes: Vec<hashpin_pypi::HashDigest>,
+}
+
+/// The executable hooks of a release of the previous lock: by file name, each content's
+/// SHA-256.
+#[derive(Debug, Default)]
+pub(crate) struct PreviousHooks {
+    releases: HashMap<PackageName, (Version, HooksByFile)>,
+}
+
+impl Scanner {
+    /// The hooks of the previous lock's releases of `projects` that the new lock moves to
+    /// another version, re-derived from the previous lock's hashes (its files as the index
+    /// lists them, scanned as any wheel is: from the cache when this machine scanned them).
+    /// A project the index no longer lists, or whose files cannot be read, has none.
+    pub(crate) async fn previous(
+        &self,
+        previous: Vec<PreviousRelease>,
+        projects: &HashMap<PackageName, Version>,
+    ) -> PreviousHooks {
+        let mut hooks = PreviousHooks::default();
+        for release in previous {
+            if projects
+                .get(&release.name)
+                .is_none_or(|version| *version == release.version)
+            {
+                continue;
+            }
+            let Ok(project) = self.client.project(&release.name).await else {
+                continue;
+            };
+            let Ok(files) = project.files_of(&release.version) else {
+                continue;
+            };
+            let mut found: BTreeMap<String, BTreeSet<Option<String>>> = BTreeMap::new();
+            for wheel in files.iter().filter(|file| {
+                matches!(file.parsed, DistFilename::Wheel(_))
+                    && file.hashes.iter().any(|hash| release.hashes.contains(hash))
+            }) {
+                let Ok(scanned) = self.hooks(wheel).await else {
+                    continue;
+                };
+                for hook in scanned
+                    .into_iter()
+                    .filter(|hook| hook.class == HookClass::Executable)
+                {
+                    found
+                        .entry(hook.file_name().to_string())
+                        .or_default()
+                        .insert(hook.sha256);
+                }
+            }
+            hooks
+                .releases
+                .insert(release.name, (release.version, found));
+        }
+        hooks
+    }
+}
+
+/// A hook that is new for its project since the previous lock, or whose content changed.
+#[derive(Debug)]
+pub(crate) struct Change<'a> {
+    pub(crate) found: &'a Found,
+    /// The previous lock's version of the project.
+    pub(crate) from: Version,
+    /// Whether the previous release had a hook of that name at all.
+    pub(crate) had_file: bool,
+}
+
 /// Gathers the scans' answers into one [`Scan`].
 async fn collect(
     mut scans: tokio::task::JoinSet<(PackageName, Version, String, Scanned)>,
@@ -282,7 +362,7 @@ async fn collect(
                     version: version.clone(),
                     wheels: Vec::new(),
                     hook: hook.clone(),
-                    contents: 0,
+                    contents: BTreeSet::new(),
                 })
                 .wheels
                 .push(filename.clone());
@@ -292,13 +372,25 @@ async fn collect(
         .into_iter()
         .map(|(key, mut found)| {
             found.wheels.sort();
-            found.contents = contents.get(&key).map_or(1, BTreeSet::len);
+            found.contents = contents.remove(&key).unwrap_or_default();
             found
         })
         .collect();
     result.not_scanned.sort();
     result.unreadable.sort();
     Ok(result)
+}
+
+/// Whether the command line acknowledges the hook.
+fn acknowledged(found: &Found, allowances: &[Allowance]) -> bool {
+    let file = found.hook.file_name();
+    allowances.iter().any(|allowance| {
+        allowance.project == found.name
+            && allowance
+                .file
+                .as_deref()
+                .is_none_or(|allowed| allowed == file)
+    })
 }
 
 /// Why a hook is allowed, if it is.
@@ -313,13 +405,7 @@ fn allowed_because(found: &Found, allowances: &[Allowance]) -> Option<String> {
             .to_string(),
         );
     }
-    if allowances.iter().any(|allowance| {
-        allowance.project == found.name
-            && allowance
-                .file
-                .as_deref()
-                .is_none_or(|allowed| allowed == file)
-    }) {
+    if acknowledged(found, allowances) {
         return Some("--allow-startup-hook".to_string());
     }
     KNOWN_HOOKS
@@ -331,12 +417,75 @@ fn allowed_because(found: &Found, allowances: &[Allowance]) -> Option<String> {
 }
 
 impl Scan {
+    /// Records each package's hooks in the lock (a pylock keeps them under
+    /// `[packages.tool.hashpin]` as `startup-hooks`): `PATH sha256:HEX` for each content.
+    pub(crate) fn record(&self, lock: &mut hashpin_formats::Lock) {
+        for package in &mut lock.packages {
+            let hooks: BTreeSet<String> = self
+                .hooks
+                .iter()
+                .filter(|found| {
+                    found.name == package.name && Some(&found.version) == package.version.as_ref()
+                })
+                .flat_map(|found| {
+                    found.contents.iter().map(|content| match content {
+                        Some(sha256) => format!("{} sha256:{sha256}", found.hook.path),
+                        None => format!("{} (too large to read)", found.hook.path),
+                    })
+                })
+                .collect();
+            if !hooks.is_empty() {
+                package
+                    .facts
+                    .insert(STARTUP_HOOKS_FACT.to_string(), hooks.into_iter().collect());
+            }
+        }
+    }
+
     /// The executable hooks that are not allowed.
     pub(crate) fn refused<'a>(&'a self, allowances: &[Allowance]) -> Vec<&'a Found> {
         self.hooks
             .iter()
             .filter(|found| allowed_because(found, allowances).is_none())
             .collect()
+    }
+
+    /// The executable hooks allowed by the built-in list (not acknowledged on the command
+    /// line) that are new for their project since the previous lock, or changed: a
+    /// compromised release of a known project is still caught.
+    pub(crate) fn changed<'a>(
+        &'a self,
+        previous: &PreviousHooks,
+        allowances: &[Allowance],
+    ) -> Vec<Change<'a>> {
+        let mut changes = Vec::new();
+        for found in &self.hooks {
+            // Refused hooks are reported as such; acknowledged ones are the user's call.
+            if found.hook.class != HookClass::Executable
+                || acknowledged(found, allowances)
+                || allowed_because(found, allowances).is_none()
+            {
+                continue;
+            }
+            let Some((from, hooks)) = previous.releases.get(&found.name) else {
+                continue;
+            };
+            let contents = hooks.get(found.hook.file_name());
+            let same = contents.is_some_and(|contents| {
+                found
+                    .contents
+                    .iter()
+                    .all(|content| contents.contains(content))
+            });
+            if !same {
+                changes.push(Change {
+                    found,
+                    from: from.clone(),
+                    had_file: contents.is_some(),
+                });
+            }
+        }
+        changes
     }
 
     /// The unreadable wheels no allowance covers.
@@ -405,11 +554,11 @@ pub(crate) fn describe(found: &Found) -> String {
     let hook = &found.hook;
     let wheels = match found.wheels.as_slice() {
         [one] => for_terminal(one).into_owned(),
-        many if found.contents > 1 => {
+        many if found.contents.len() > 1 => {
             format!(
                 "{} wheels, {} different contents",
                 many.len(),
-                found.contents
+                found.contents.len()
             )
         }
         many => format!("{} wheels", many.len()),
@@ -430,6 +579,7 @@ pub(crate) fn describe(found: &Found) -> String {
 /// The refusal: every hook named with its release, file, size and first line.
 pub(crate) fn refusal(
     refused: &[&Found],
+    changes: &[Change<'_>],
     unreadable: &[&(PackageName, Version, String, String)],
 ) -> String {
     let mut text = String::new();
@@ -454,6 +604,30 @@ pub(crate) fn refusal(
             describe(found)
         );
     }
+    if !changes.is_empty() {
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        text.push_str(
+            "known startup hooks that are new or changed since the existing lock (a compromised release of a known project looks like this):",
+        );
+        for change in changes {
+            let found = change.found;
+            let _ = write!(
+                text,
+                "\n  {} {} -> {} {}: {}",
+                found.name,
+                change.from,
+                found.version,
+                if change.had_file {
+                    "changes its hook"
+                } else {
+                    "adds a hook"
+                },
+                describe(found)
+            );
+        }
+    }
     if !unreadable.is_empty() {
         if !text.is_empty() {
             text.push('\n');
@@ -470,6 +644,8 @@ pub(crate) fn refusal(
     }
     let mut allow: Vec<String> = refused
         .iter()
+        .copied()
+        .chain(changes.iter().map(|change| change.found))
         .map(|found| {
             format!(
                 "--allow-startup-hook {}:{}",
@@ -517,7 +693,7 @@ mod tests {
                 first_line: "import os\u{1b}[2J".into(),
                 in_record,
             },
-            contents: 1,
+            contents: BTreeSet::from([Some("ab".repeat(32))]),
         }
     }
 
@@ -558,7 +734,7 @@ mod tests {
         assert!("evil:".parse::<Allowance>().is_err());
 
         let refused = scan.refused(&[]);
-        let message = refusal(&refused, &[]);
+        let message = refusal(&refused, &[], &[]);
         assert!(
             message.contains(
                 "evil==1.0: evil_init.pth (40 bytes, in evil-1.0-py3-none-any.whl): `import os"

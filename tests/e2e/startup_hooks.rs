@@ -163,3 +163,69 @@ fn check_applies_the_gate_to_any_lock() {
     assert!(done.status.success(), "{stdout}{stderr}");
     assert!(stderr.contains("allowed: dep (dep_init.pth)"), "{stderr}");
 }
+
+#[test]
+fn a_known_hook_that_is_new_or_changed_since_the_lock_is_refused_in_either_format() {
+    let hook = |body: &str| format!("import sys; exec({body:?})\n");
+    for output in ["requirements.txt", "pylock.toml"] {
+        let index = IndexBuilder::new()
+            .dist(
+                Dist::wheel("coverage", "1.0")
+                    .file("a1_coverage.pth", hook("pass"))
+                    .build(),
+            )
+            .dist(Dist::wheel("setuptools", "1.0").build())
+            .start();
+        let project = Project::new("coverage\nsetuptools\n");
+        let (done, _, stderr) = project.compile(&index, &["-o", output]);
+        assert!(done.status.success(), "{output}: {stderr}");
+        assert!(
+            stderr.contains("allowed: coverage (a1_coverage.pth)"),
+            "{stderr}"
+        );
+        let before = project.read(output);
+        if output == "pylock.toml" {
+            assert!(
+                before.contains("startup-hooks = [\"a1_coverage.pth sha256:"),
+                "a pylock records each hook: {before}"
+            );
+        }
+
+        // The next releases: coverage's hook does something else, setuptools gains one.
+        index.add_dist(
+            Dist::wheel("coverage", "1.1")
+                .file("a1_coverage.pth", hook("import os"))
+                .build(),
+        );
+        index.add_dist(
+            Dist::wheel("setuptools", "1.1")
+                .file("distutils-precedence.pth", hook("import os"))
+                .build(),
+        );
+        let (done, _, stderr) = project.compile(&index, &["-o", output, "--upgrade"]);
+        assert_eq!(done.status.code(), Some(1), "{output}: {stderr}");
+        assert!(
+            stderr.contains("known startup hooks that are new or changed since the existing lock")
+                && stderr
+                    .contains("coverage 1.0 -> 1.1 changes its hook: a1_coverage.pth (30 bytes")
+                && stderr.contains("setuptools 1.0 -> 1.1 adds a hook: distutils-precedence.pth ("),
+            "{output}: {stderr}"
+        );
+        assert_eq!(project.read(output), before, "the lock is untouched");
+
+        let (done, _, stderr) = project.compile(
+            &index,
+            &[
+                "-o",
+                output,
+                "--upgrade",
+                "--allow-startup-hook",
+                "coverage:a1_coverage.pth,setuptools",
+            ],
+        );
+        assert!(done.status.success(), "{output}: {stderr}");
+        // Kept versions are not compared again.
+        let (done, _, stderr) = project.compile(&index, &["-o", output]);
+        assert!(done.status.success(), "{output}: {stderr}");
+    }
+}

@@ -66,16 +66,8 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<ExitStatus> {
         exclude_newer(args),
     )?;
     let _clean_up = super::CleanUp(&builder);
-    let mut built = Vec::new();
-    if !builds.is_empty() {
-        if let Err(refusal) = build_policy.builder_for_local() {
-            bail!(
-                "{} can only be locked by building it, and {refusal}",
-                builds[0].written
-            );
-        }
-        built = add_built_requirements(&builds, &builder, &mut set, &mut via_names).await?;
-    }
+    let built =
+        built_requirements(&builds, &build_policy, &builder, (&mut set, &mut via_names)).await?;
     let (mut manifest, mut resolver_options) = manifest(args, &set, &previous)?;
     manifest.local = local_candidates(
         &locals,
@@ -86,11 +78,18 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<ExitStatus> {
     .await?;
     manifest.direct = direct_files(&set, &client, &builder, &build_policy).await?;
     resolver_options.build = build_policy;
-    let resolution =
-        match resolve_and_scan(args, &manifest, &resolver_options, &target, &client).await? {
-            Ok(resolution) => resolution,
-            Err(no) => return Ok(no.into()),
-        };
+    let (resolution, hooks) = match resolve_and_scan(
+        args,
+        (&manifest, &previous),
+        &resolver_options,
+        &target,
+        &client,
+    )
+    .await?
+    {
+        Ok(scanned) => scanned,
+        Err(no) => return Ok(no.into()),
+    };
     let reuploaded = refuse_reuploads(args, &previous, &resolution)?;
     note_undated_find_links(&resolution, &resolver_options);
     let mut lock = lock(
@@ -101,6 +100,7 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<ExitStatus> {
         (&resolution, &resolver_options, &target),
         client.config(),
     )?;
+    hooks.record(&mut lock);
     attest(args, &client, &resolution, &mut lock).await;
     let text = lock_text(args, &lock);
     if args.check {
@@ -134,23 +134,43 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
+/// The requirements of local projects that only a build tells, added to `set`; none when
+/// there is nothing to build.
+async fn built_requirements(
+    builds: &[LocalBuild],
+    policy: &hashpin_resolver::BuildPolicy,
+    builder: &hashpin_build::Builder,
+    (set, via_names): (&mut RequirementsSet, &mut HashMap<PathBuf, String>),
+) -> anyhow::Result<Vec<(PathBuf, hashpin_pypi::CoreMetadata)>> {
+    if builds.is_empty() {
+        return Ok(Vec::new());
+    }
+    if let Err(refusal) = policy.builder_for_local() {
+        bail!(
+            "{} can only be locked by building it, and {refusal}",
+            builds[0].written
+        );
+    }
+    add_built_requirements(builds, builder, set, via_names).await
+}
+
 /// The resolution, its wheels scanned for startup hooks as it goes (each release the resolver
 /// reads starts the scans of its wheels), then gated; or the answer no.
 async fn resolve_and_scan(
     args: &CompileArgs,
-    manifest: &Manifest,
+    (manifest, previous): (&Manifest, &[PreviousPin]),
     options: &ResolverOptions,
     target: &TargetEnvironment,
     client: &IndexClient,
-) -> anyhow::Result<Result<Resolution, No>> {
+) -> anyhow::Result<Result<(Resolution, crate::startup_hooks::Scan), No>> {
     let scanner = crate::startup_hooks::Scanner::new(client);
     let resolution = match resolve(manifest, options, target, client, &scanner).await? {
         Ok(resolution) => resolution,
         Err(no) => return Ok(Err(No::new(no))),
     };
-    Ok(gate(args, &scanner, &resolution)
+    Ok(gate(args, &scanner, &resolution, previous)
         .await?
-        .map(|()| resolution))
+        .map(|scan| (resolution, scan)))
 }
 
 /// The startup-hook gate over every wheel of every pinned version: a hook that runs code and
@@ -159,7 +179,8 @@ async fn gate(
     args: &CompileArgs,
     scanner: &Arc<crate::startup_hooks::Scanner>,
     resolution: &Resolution,
-) -> anyhow::Result<Result<(), No>> {
+    previous: &[PreviousPin],
+) -> anyhow::Result<Result<crate::startup_hooks::Scan, No>> {
     let releases = resolution
         .packages
         .values()
@@ -176,16 +197,36 @@ async fn gate(
     let allowances = &args.gate.allow_startup_hook;
     let refused = scan.refused(allowances);
     let unreadable = scan.refused_unreadable(allowances);
-    if !refused.is_empty() || !unreadable.is_empty() {
+    // Known hooks are held to the existing lock's: only the projects that have one and
+    // moved to another version are looked up again.
+    let hooked: HashMap<PackageName, Version> = scan
+        .hooks
+        .iter()
+        .filter(|found| found.hook.class == hashpin_pypi::HookClass::Executable)
+        .map(|found| (found.name.clone(), found.version.clone()))
+        .collect();
+    let before = previous
+        .iter()
+        .filter(|pin| hooked.contains_key(&pin.name))
+        .map(|pin| crate::startup_hooks::PreviousRelease {
+            name: pin.name.clone(),
+            version: pin.version.clone(),
+            hashes: pin.hashes.clone(),
+        })
+        .collect();
+    let before = scanner.previous(before, &hooked).await;
+    let changes = scan.changed(&before, allowances);
+    if !refused.is_empty() || !unreadable.is_empty() || !changes.is_empty() {
         return Ok(Err(No::because(crate::startup_hooks::refusal(
             &refused,
+            &changes,
             &unreadable,
         ))));
     }
     if let Some(summary) = scan.summary(allowances) {
         printer::status(&summary);
     }
-    Ok(Ok(()))
+    Ok(Ok(scan))
 }
 
 /// The publishers of every pinned file, for a pylock (the format that holds them).
