@@ -96,8 +96,9 @@ pub(crate) struct CompileArgs {
     #[arg(long)]
     pub(crate) pre: bool,
     /// Ignore files uploaded after this instant (RFC 3339, or a date meaning its start in UTC),
-    /// so the same command gives the same lock later.
-    #[arg(long, value_name = "TIMESTAMP", value_parser = Cutoff::parse)]
+    /// so the same command gives the same lock later; or a duration (`7 days`, `24 hours`,
+    /// `P7D`): a cooldown, leaving out what was uploaded that recently.
+    #[arg(long, value_name = "WHEN", value_parser = Cutoff::parse)]
     pub(crate) exclude_newer: Option<Cutoff>,
     /// Let this yanked release be locked all the same: NAME==VERSION (repeatable). The lock's
     /// header records it.
@@ -164,9 +165,10 @@ pub(crate) struct CheckArgs {
     /// Also require every dependency of every pin (for the target environment) to be pinned.
     #[arg(long, conflicts_with = "offline")]
     pub(crate) complete: bool,
-    /// Ignore index files uploaded after this instant when looking for hashes the lock lacks
-    /// [default: the --exclude-newer of the file's hashpin header, if any].
-    #[arg(long, value_name = "TIMESTAMP", value_parser = Cutoff::parse)]
+    /// Ignore index files uploaded after this instant (or this long ago: `7 days`) when
+    /// looking for hashes the lock lacks [default: the --exclude-newer of the file's hashpin
+    /// header, if any].
+    #[arg(long, value_name = "WHEN", value_parser = Cutoff::parse)]
     pub(crate) exclude_newer: Option<Cutoff>,
     /// How to report problems.
     #[arg(long, value_enum, default_value_t = ReportFormat::Human, value_name = "FORMAT")]
@@ -421,19 +423,37 @@ pub(crate) enum IndexStrategy {
 }
 
 /// `--exclude-newer`: the instant, and the text it was given as, which a lock's header
-/// repeats so the command reads as the user typed it.
+/// repeats so the command reads as the user typed it. A duration (`7 days`, `P7D`: a
+/// cooldown) is the instant that long before now, and is written as ISO 8601.
 #[derive(Debug, Clone)]
 pub(crate) struct Cutoff {
     pub(crate) text: String,
     pub(crate) at: hashpin_pypi::Timestamp,
+    /// The cooldown, when the cutoff was given as one.
+    pub(crate) span: Option<hashpin_pypi::Span>,
 }
 
 impl Cutoff {
-    fn parse(text: &str) -> Result<Self, hashpin_pypi::TimestampError> {
+    fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
-        Ok(Self {
-            at: text.parse()?,
-            text: text.to_string(),
-        })
+        match text.parse::<hashpin_pypi::Timestamp>() {
+            Ok(at) => Ok(Self {
+                at,
+                text: text.to_string(),
+                span: None,
+            }),
+            // A date that does not parse is a bad date, not a bad duration.
+            Err(error) if text.starts_with(|c: char| c.is_ascii_digit()) && text.contains('-') => {
+                Err(error.to_string())
+            }
+            Err(_) => {
+                let span: hashpin_pypi::Span = text.parse().map_err(|error| format!("{error}"))?;
+                Ok(Self {
+                    text: span.to_string(),
+                    at: span.before(hashpin_pypi::Timestamp::now()),
+                    span: Some(span),
+                })
+            }
+        }
     }
 }

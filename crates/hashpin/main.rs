@@ -66,7 +66,10 @@ fn main() -> ExitCode {
 
 async fn run(command: Command) -> anyhow::Result<ExitStatus> {
     match command {
-        Command::Compile(args) => commands::compile::run(&args).await,
+        Command::Compile(mut args) => {
+            commands::compile::hold_cooldown_to_lock(&mut args);
+            commands::compile::run(&args).await
+        }
         Command::Show(args) => commands::show::run(&args).await,
         Command::Check(args) => commands::check::run(&args).await,
         Command::Export(args) => commands::export::run(&args).await,

@@ -7,6 +7,7 @@
 mod build;
 mod check;
 mod compile;
+mod cooldown;
 mod freeze;
 mod hostile;
 mod pylock;

@@ -39,6 +39,7 @@ mod redact;
 mod requirement;
 mod sdist;
 mod simple;
+mod span;
 mod startup;
 mod timestamp;
 pub mod untrusted;
@@ -65,6 +66,7 @@ pub use sdist::SdistError;
 pub use simple::{
     DistFile, FileOrigin, FileUrl, MetadataAvailability, PageError, ProjectPage, Yanked,
 };
+pub use span::{Span, SpanError};
 pub use startup::{HookClass, HookKind, MAX_HOOK_BYTES, StartupHook, classify, is_namespace_line};
 pub use timestamp::{Timestamp, TimestampError};
 pub use untrusted::UntrustedText;

@@ -154,6 +154,35 @@ async fn built_requirements(
     add_built_requirements(builds, builder, set, via_names).await
 }
 
+/// A cooldown note's words between the duration and the instant (the reader of a lock's
+/// header looks for them).
+const COOLDOWN_NOTE: &str = hashpin_formats::requirements_txt::COOLDOWN_NOTE;
+
+/// `--check` with a cooldown compares with the lock as it was made: the cutoff is the
+/// existing lock's instant when its command has the same duration, not the one of today
+/// (which would move every day and fail the check for files nobody asked for).
+pub(crate) fn hold_cooldown_to_lock(args: &mut CompileArgs) {
+    let (true, Some(cutoff), Some(path)) = (args.check, &mut args.exclude_newer, &args.output_file)
+    else {
+        return;
+    };
+    if cutoff.span.is_none() {
+        return;
+    }
+    let Ok(read) = crate::lockfile::read(path, args.format.map(Into::into)) else {
+        return;
+    };
+    let same_span = read.lock.header.as_ref().is_some_and(|header| {
+        header
+            .command
+            .split_whitespace()
+            .any(|word| word == format!("--exclude-newer={}", cutoff.text))
+    });
+    if let (true, Some(at)) = (same_span, read.lock.cutoff) {
+        cutoff.at = at;
+    }
+}
+
 /// The resolution, its wheels scanned for startup hooks as it goes (each release the resolver
 /// reads starts the scans of its wheels), then gated; or the answer no.
 async fn resolve_and_scan(
@@ -1239,6 +1268,17 @@ fn lock(
             )
         })
         .collect();
+    // A cooldown's instant is recorded: the command says how long, the lock says as of when.
+    if let Some(cutoff) = args
+        .exclude_newer
+        .as_ref()
+        .filter(|cutoff| cutoff.span.is_some())
+    {
+        notes.push(format!(
+            "--exclude-newer={} {COOLDOWN_NOTE} {}",
+            cutoff.text, cutoff.at
+        ));
+    }
     notes.extend(local_project_notes(set, args.output_file.as_deref()));
     let header = (!args.no_header).then(|| Header {
         command: command_line(args, sources),

@@ -304,9 +304,15 @@ fn header(text: &str) -> Lock {
         }
         Header { command, notes }
     });
-    let cutoff = header
-        .as_ref()
-        .and_then(|header| cutoff_of(&header.command));
+    // An instant on the command line, or a cooldown's, in its note.
+    let cutoff = header.as_ref().and_then(|header| {
+        cutoff_of(&header.command).or_else(|| {
+            header.notes.iter().find_map(|note| {
+                let (_, at) = note.split_once(COOLDOWN_NOTE)?;
+                Timestamp::from_str(at.trim()).ok()
+            })
+        })
+    });
     Lock {
         created_by: created_by.map(str::to_string),
         header,
@@ -314,6 +320,10 @@ fn header(text: &str) -> Lock {
         ..Lock::default()
     }
 }
+
+/// What a cooldown's header note says between its duration and its instant:
+/// `--exclude-newer=P7D left out files uploaded after 2026-11-27T10:00:00Z`.
+pub const COOLDOWN_NOTE: &str = "left out files uploaded after";
 
 /// The `--exclude-newer` of a command line: hashpin writes `--exclude-newer=T`, uv
 /// `--exclude-newer T`.
