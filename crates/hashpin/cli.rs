@@ -100,6 +100,11 @@ pub(crate) struct CompileArgs {
     /// `P7D`): a cooldown, leaving out what was uploaded that recently.
     #[arg(long, value_name = "WHEN", value_parser = Cutoff::parse)]
     pub(crate) exclude_newer: Option<Cutoff>,
+    /// Another cutoff for one project, `NAME=WHEN` (an instant or a duration as for
+    /// --exclude-newer), or `NAME=false` to lift it: a fix that must go in today
+    /// (repeatable).
+    #[arg(long, value_name = "NAME=WHEN", value_parser = PackageCutoff::parse)]
+    pub(crate) exclude_newer_package: Vec<PackageCutoff>,
     /// Let this yanked release be locked all the same: NAME==VERSION (repeatable). The lock's
     /// header records it.
     #[arg(long, value_name = "NAME==VERSION")]
@@ -446,6 +451,10 @@ impl Cutoff {
             Err(error) if text.starts_with(|c: char| c.is_ascii_digit()) && text.contains('-') => {
                 Err(error.to_string())
             }
+            // Words that are no duration either: say what it could have been.
+            Err(error) if !text.contains(|c: char| c.is_ascii_digit()) => Err(format!(
+                "{error}, nor a duration such as `7 days`, `24 hours` or `P7D`"
+            )),
             Err(_) => {
                 let span: hashpin_pypi::Span = text.parse().map_err(|error| format!("{error}"))?;
                 Ok(Self {
@@ -454,6 +463,40 @@ impl Cutoff {
                     span: Some(span),
                 })
             }
+        }
+    }
+}
+
+/// `--exclude-newer-package NAME=WHEN`: a project's own cutoff, or none (`NAME=false`).
+#[derive(Debug, Clone)]
+pub(crate) struct PackageCutoff {
+    pub(crate) name: hashpin_pypi::PackageName,
+    pub(crate) cutoff: Option<Cutoff>,
+}
+
+impl PackageCutoff {
+    fn parse(text: &str) -> Result<Self, String> {
+        let (name, when) = text
+            .split_once('=')
+            .ok_or("expected NAME=WHEN (an instant, a duration, or false)")?;
+        let name = name
+            .trim()
+            .parse()
+            .map_err(|error| format!("not a project name: {error}"))?;
+        let cutoff = match when.trim() {
+            "false" => None,
+            when => Some(Cutoff::parse(when)?),
+        };
+        Ok(Self { name, cutoff })
+    }
+}
+
+/// As the header's command writes it: `NAME=WHEN`, a duration in ISO 8601.
+impl std::fmt::Display for PackageCutoff {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.cutoff {
+            Some(cutoff) => write!(f, "{}={}", self.name, cutoff.text),
+            None => write!(f, "{}=false", self.name),
         }
     }
 }

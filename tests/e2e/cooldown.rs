@@ -105,3 +105,40 @@ fn durations_without_a_fixed_length_are_refused() {
         assert!(stderr.contains(why), "{spelling}: {stderr}");
     }
 }
+
+#[test]
+fn one_project_can_have_its_own_cutoff_or_none() {
+    let index = index();
+    let project = Project::new("dep\n");
+    let lock = project.lock(
+        &index,
+        &[
+            "--exclude-newer",
+            "7 days",
+            "--exclude-newer-package",
+            "dep=false",
+        ],
+    );
+    assert_eq!(pin_list(&lock), "dep==2.0", "{lock}");
+    assert!(
+        lock.contains(" --exclude-newer=P7D --exclude-newer-package=dep=false"),
+        "{lock}"
+    );
+    let lock = project.lock(
+        &index,
+        &[
+            "--exclude-newer",
+            "7 days",
+            "--exclude-newer-package",
+            "Dep=30 minutes",
+        ],
+    );
+    assert_eq!(pin_list(&lock), "dep==2.0", "{lock}");
+    assert!(lock.contains("--exclude-newer-package=dep=PT30M"), "{lock}");
+    let lock = project.lock(&index, &["--exclude-newer-package", "dep=3 days"]);
+    assert_eq!(pin_list(&lock), "dep==1.0", "{lock}");
+
+    let (done, _, stderr) = project.compile(&index, &["--exclude-newer-package", "dep"]);
+    assert_eq!(done.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("expected NAME=WHEN"), "{stderr}");
+}

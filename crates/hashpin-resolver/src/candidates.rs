@@ -121,7 +121,6 @@ impl Candidate {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Policy<'a> {
     pub(crate) target: &'a TargetEnvironment,
-    pub(crate) exclude_newer: Option<Timestamp>,
     pub(crate) allow_yanked: &'a HashSet<(PackageName, Version)>,
     pub(crate) binary: &'a BinaryPolicy,
 }
@@ -130,6 +129,8 @@ pub(crate) struct Policy<'a> {
 #[derive(Debug, Default)]
 pub(crate) struct Candidates {
     project: Option<Arc<Project>>,
+    /// Files uploaded after it do not exist (the project's `--exclude-newer`).
+    cutoff: Option<Timestamp>,
     /// The versions with a file under the cutoff.
     pub(crate) versions: Vec<Slot>,
     /// The project was not found anywhere.
@@ -177,6 +178,7 @@ impl Candidates {
         );
         Self {
             project: Some(Arc::clone(project)),
+            cutoff: exclude_newer,
             versions,
             missing: false,
         }
@@ -185,6 +187,7 @@ impl Candidates {
     pub(crate) fn missing() -> Self {
         Self {
             project: None,
+            cutoff: None,
             versions: Vec::new(),
             missing: true,
         }
@@ -199,7 +202,7 @@ impl Candidates {
                 .map(|project| project.files_at(slot.index))
                 .unwrap_or_default();
             let name = self.project.as_ref().map(|project| &project.name);
-            Box::new(candidate(name, &slot.version, files, policy))
+            Box::new(candidate(name, &slot.version, files, policy, self.cutoff))
         })
     }
 
@@ -237,10 +240,10 @@ fn candidate(
     listed: &Version,
     files: Vec<DistFile>,
     policy: Policy<'_>,
+    exclude_newer: Option<Timestamp>,
 ) -> Candidate {
     let Policy {
         target,
-        exclude_newer,
         allow_yanked,
         binary,
     } = policy;

@@ -81,6 +81,9 @@ pub struct ResolverOptions {
     pub prerelease: PrereleaseMode,
     /// Files uploaded after this instant do not exist.
     pub exclude_newer: Option<Timestamp>,
+    /// Per-project cutoffs instead of `exclude_newer` (`--exclude-newer-package`); `None`
+    /// lifts the cutoff for the project.
+    pub exclude_newer_package: HashMap<PackageName, Option<Timestamp>>,
     /// Yanked releases that may be chosen all the same (`--allow-yanked NAME==VERSION`), when
     /// no release that is not yanked will do.
     pub allow_yanked: HashSet<(PackageName, Version)>,
@@ -90,6 +93,16 @@ pub struct ResolverOptions {
     pub binary: BinaryPolicy,
     /// Which sdists may be built for their metadata, and by what.
     pub build: BuildPolicy,
+}
+
+impl ResolverOptions {
+    /// The cutoff of one project: its own, else the global one.
+    pub fn cutoff_for(&self, name: &PackageName) -> Option<Timestamp> {
+        self.exclude_newer_package
+            .get(name)
+            .copied()
+            .unwrap_or(self.exclude_newer)
+    }
 }
 
 /// What to resolve.

@@ -51,7 +51,6 @@ impl Context {
     fn policy(&self) -> Policy<'_> {
         Policy {
             target: &self.target,
-            exclude_newer: self.options.exclude_newer,
             allow_yanked: &self.options.allow_yanked,
             binary: &self.options.binary,
         }
@@ -168,7 +167,7 @@ fn prefetch<S: PackageSource>(
     let name = name.clone();
     tokio::spawn(async move {
         let project = fetcher.project(&name).await;
-        let Ok(candidates) = Context::candidates(project, context.options.exclude_newer) else {
+        let Ok(candidates) = Context::candidates(project, context.options.cutoff_for(&name)) else {
             return;
         };
         // Within what the requirement that found it allows: a build of a version no
@@ -349,12 +348,10 @@ impl<S: PackageSource> Provider<S> {
             return Ok(Rc::clone(candidates));
         }
         let project = self.runtime.block_on(self.fetcher.project(name));
-        let candidates =
-            Context::candidates(project, self.context.options.exclude_newer).map_err(|source| {
-                ResolveError::Fetch {
-                    package: name.clone(),
-                    source,
-                }
+        let candidates = Context::candidates(project, self.context.options.cutoff_for(name))
+            .map_err(|source| ResolveError::Fetch {
+                package: name.clone(),
+                source,
             })?;
         let candidates = Rc::new(candidates);
         self.candidates

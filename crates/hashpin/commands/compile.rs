@@ -902,6 +902,8 @@ async fn resolve_fresh(
     };
     let trusting =
         client.options().cache.is_some() && client.options().cache_mode == CacheMode::Normal;
+    // A project's own cutoff may be later than the global one: no page is trusted then.
+    let trusting = trusting && options.exclude_newer_package.is_empty();
     let Some(cutoff) = options.exclude_newer.filter(|_| trusting) else {
         return answered(run(client.clone()).await);
     };
@@ -1052,6 +1054,16 @@ fn manifest(
             PrereleaseMode::IfNecessaryOrExplicit
         },
         exclude_newer,
+        exclude_newer_package: args
+            .exclude_newer_package
+            .iter()
+            .map(|package| {
+                (
+                    package.name.clone(),
+                    package.cutoff.as_ref().map(|cutoff| cutoff.at),
+                )
+            })
+            .collect(),
         allow_yanked,
         upgrade,
         binary: crate::settings::binary_policy(&args.build, set)?,
@@ -1499,6 +1511,9 @@ fn command_line(args: &CompileArgs, sources: &[PathBuf]) -> String {
         if let Some(value) = value {
             words.push(format!("{flag}={value}"));
         }
+    }
+    for package in &args.exclude_newer_package {
+        words.push(format!("--exclude-newer-package={package}"));
     }
     for release in &args.allow_yanked {
         words.push(format!("--allow-yanked={release}"));
