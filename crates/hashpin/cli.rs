@@ -175,6 +175,10 @@ pub(crate) struct CheckArgs {
     /// header, if any].
     #[arg(long, value_name = "WHEN", value_parser = Cutoff::parse)]
     pub(crate) exclude_newer: Option<Cutoff>,
+    /// Report every pinned release uploaded more recently than this (`7 days`, `24 hours`,
+    /// `P7D`): a release pushed hours ago is the risky one.
+    #[arg(long, value_name = "DURATION")]
+    pub(crate) min_age: Option<hashpin_pypi::Span>,
     /// How to report problems.
     #[arg(long, value_enum, default_value_t = ReportFormat::Human, value_name = "FORMAT")]
     pub(crate) format: ReportFormat,

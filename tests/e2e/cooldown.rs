@@ -142,3 +142,27 @@ fn one_project_can_have_its_own_cutoff_or_none() {
     assert_eq!(done.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("expected NAME=WHEN"), "{stderr}");
 }
+
+#[test]
+fn check_holds_a_lock_to_a_minimum_age() {
+    let index = index();
+    let project = Project::new("dep\n");
+    let (done, _, stderr) = project.compile(&index, &["-o", "requirements.txt"]);
+    assert!(done.status.success(), "{stderr}");
+    let check = |min_age: &str| {
+        run(hashpin(project.cache.path())
+            .current_dir(project.dir.path())
+            .args(["check", "requirements.txt", "--min-age", min_age])
+            .args(["--index-url", &index.url()]))
+    };
+    let (done, stdout, stderr) = check("7 days");
+    assert_eq!(done.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("`dep==2.0` was uploaded 1 hour ago (")
+            && stdout.contains("under --min-age 7 days")
+            && stdout.contains("[too-new]"),
+        "{stdout}"
+    );
+    let (done, stdout, stderr) = check("30 minutes");
+    assert!(done.status.success(), "{stdout}{stderr}");
+}

@@ -44,6 +44,38 @@ impl Span {
         self.seconds
     }
 
+    /// For people: its two largest units, `3 days 4 hours`, `1 hour`, `45 seconds`.
+    pub fn human(self) -> String {
+        let units = [
+            (DAY, "day"),
+            (HOUR, "hour"),
+            (MINUTE, "minute"),
+            (1, "second"),
+        ];
+        let mut rest = self.seconds;
+        let mut parts = Vec::new();
+        for (each, name) in units {
+            let count = rest / each;
+            rest %= each;
+            if count > 0 || !parts.is_empty() {
+                if count > 0 {
+                    parts.push(format!(
+                        "{count} {name}{}",
+                        if count == 1 { "" } else { "s" }
+                    ));
+                }
+                if parts.len() == 2 || !parts.is_empty() && count == 0 {
+                    break;
+                }
+            }
+        }
+        if parts.is_empty() {
+            "0 seconds".to_string()
+        } else {
+            parts.join(" ")
+        }
+    }
+
     /// The instant this span before `instant`.
     pub fn before(self, instant: Timestamp) -> Timestamp {
         Timestamp::from_unix_seconds(instant.unix_seconds() - self.seconds)
@@ -254,6 +286,19 @@ mod tests {
             "36h".parse::<Span>().expect("a span").to_string(),
             "P1DT12H"
         );
+        for (text, human) in [
+            ("P3DT4H5M", "3 days 4 hours"),
+            ("PT1H", "1 hour"),
+            ("P1DT5M", "1 day"),
+            ("45s", "45 seconds"),
+            ("2h 30m", "2 hours 30 minutes"),
+        ] {
+            assert_eq!(
+                text.parse::<Span>().expect("a span").human(),
+                human,
+                "{text}"
+            );
+        }
         let now = Timestamp::from_unix_seconds(10 * DAY);
         assert_eq!(
             "P7D".parse::<Span>().expect("a span").before(now),

@@ -39,6 +39,7 @@ pub(super) enum Rule {
     UnknownDependencies,
     BadFile,
     StartupHook,
+    TooNew,
 }
 
 impl Rule {

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use anyhow::Context as _;
 use hashpin_pypi::{
-    DistFile, HashAlgorithm, HashDigest, IndexClient, PackageName, Project, Timestamp,
+    DistFile, HashAlgorithm, HashDigest, IndexClient, PackageName, Project, Span, Timestamp,
 };
 
 use super::finding::{Finding, Rule};
@@ -54,6 +54,8 @@ pub(super) struct HashRules {
     pub(super) cutoff: Option<Timestamp>,
     /// Every file of a version is expected in the lock (not so for a lock of chosen files).
     pub(super) every_file: bool,
+    /// Releases uploaded more recently than this are reported (`--min-age`).
+    pub(super) min_age: Option<Span>,
 }
 
 /// Checks each pin against its listing.
@@ -89,11 +91,39 @@ pub(super) fn check(
             continue;
         }
         findings.extend(yanks(pin, &files));
+        findings.extend(
+            rules
+                .min_age
+                .and_then(|min_age| too_new(pin, &files, min_age)),
+        );
         if rules.verify {
             findings.extend(hashes(pin, project, &files, rules));
         }
     }
     Ok(findings)
+}
+
+/// A release younger than `min_age`: its first file was uploaded that recently (a release
+/// whose files have no upload time cannot be shown old enough).
+fn too_new(pin: &Pin<'_>, files: &[DistFile], min_age: Span) -> Option<Finding> {
+    let oldest_allowed = min_age.before(Timestamp::now());
+    let uploaded = files.iter().filter_map(|file| file.upload_time).min();
+    let age = match uploaded {
+        Some(uploaded) if uploaded <= oldest_allowed => return None,
+        Some(uploaded) => format!(
+            "was uploaded {} ago ({uploaded})",
+            Span::from_seconds(Timestamp::now().unix_seconds() - uploaded.unix_seconds()).human()
+        ),
+        None => "has no upload time on the index".to_string(),
+    };
+    Some(pin.finding(
+        Rule::TooNew,
+        format!(
+            "`{}` {age}, under --min-age {}: a release this fresh has had no time to be found out",
+            pin.release(),
+            min_age.human()
+        ),
+    ))
 }
 
 /// PEP 592 yanks are per file; a release whose every file is yanked is yanked.

@@ -102,6 +102,7 @@ pub(crate) async fn run(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
             every_file: locks
                 .iter()
                 .all(|read| read.lock.hash_scope == hashpin_formats::HashScope::EveryFile),
+            min_age: args.min_age,
         };
         findings.extend(index::check(&pins, &listings, rules)?);
         let (found, scan) =
