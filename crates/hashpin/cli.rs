@@ -26,6 +26,9 @@ pub(crate) enum Command {
     /// Convert a lock between requirements.txt and pylock.toml (PEP 751): for example a uv
     /// or pip pylock into a hashed requirements file that older pip installs.
     Export(ExportArgs),
+    /// What a lock update changes, riskiest first: new dependencies, fresh releases, startup
+    /// hooks, re-uploaded files, other publishers or indexes (either format, no index asked).
+    Diff(DiffArgs),
     /// Show a project's versions, files and dependencies as the configured index lists them.
     Show(ShowArgs),
     /// Pin every distribution installed in an environment to its version and the index's
@@ -41,7 +44,7 @@ impl Command {
             Self::Compile(args) => &mut args.output_file,
             Self::Export(args) => &mut args.output_file,
             Self::Freeze(args) => &mut args.output_file,
-            Self::Show(_) | Self::Check(_) => return,
+            Self::Show(_) | Self::Check(_) | Self::Diff(_) => return,
         };
         if output.as_deref() == Some(std::path::Path::new("-")) {
             *output = None;
@@ -250,6 +253,54 @@ pub(crate) struct ExportArgs {
     pub(crate) no_default_groups: bool,
     #[command(flatten)]
     pub(crate) index: IndexArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DiffArgs {
+    /// The lock before the update (requirements.txt or pylock.toml).
+    #[arg(value_name = "OLD")]
+    pub(crate) old: PathBuf,
+    /// The lock after it.
+    #[arg(value_name = "NEW")]
+    pub(crate) new: PathBuf,
+    /// How to print the changes: for people, as a Markdown table (a ready PR comment), or as
+    /// JSON.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human, value_name = "FORMAT")]
+    pub(crate) format: DiffFormat,
+    /// A release uploaded more recently than this is a risk signal (`young`); needs the
+    /// upload times a pylock records.
+    #[arg(long, value_name = "DURATION", default_value = "7 days")]
+    pub(crate) min_age: hashpin_pypi::Span,
+    /// Exit 1 when a change is at least this risky.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub(crate) fail_on: Option<RiskLevel>,
+}
+
+/// How `diff` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum DiffFormat {
+    Human,
+    Markdown,
+    Json,
+}
+
+/// How risky a change is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum RiskLevel {
+    Low,
+    Medium,
+    High,
+}
+
+impl RiskLevel {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+        }
+    }
 }
 
 #[derive(Debug, Args)]

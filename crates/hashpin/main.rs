@@ -73,6 +73,7 @@ async fn run(command: Command) -> anyhow::Result<ExitStatus> {
         Command::Show(args) => commands::show::run(&args).await,
         Command::Check(args) => commands::check::run(&args).await,
         Command::Export(args) => commands::export::run(&args).await,
+        Command::Diff(args) => commands::diff::run(&args),
         Command::Freeze(args) => commands::freeze::run(&args).await,
     }
 }

@@ -10,12 +10,12 @@ use crate::{hashpin, run};
 const DAY: i64 = 86_400;
 
 /// `days` days before now, as an upload time.
-fn ago(days: i64) -> String {
+pub(crate) fn ago(days: i64) -> String {
     Timestamp::from_unix_seconds(Timestamp::now().unix_seconds() - days * DAY).to_string()
 }
 
 /// dep 1.0 uploaded ten days ago, dep 2.0 an hour ago (the release a cooldown holds back).
-fn index() -> TestIndex {
+pub(crate) fn index() -> TestIndex {
     IndexBuilder::new()
         .dist(Dist::wheel("dep", "1.0").upload_time(&ago(10)).build())
         .dist(

@@ -8,6 +8,7 @@ mod build;
 mod check;
 mod compile;
 mod cooldown;
+mod diff;
 mod freeze;
 mod hostile;
 mod pylock;

@@ -3,6 +3,7 @@
 pub(crate) mod build_constraints;
 pub(crate) mod check;
 pub(crate) mod compile;
+pub(crate) mod diff;
 pub(crate) mod export;
 pub(crate) mod freeze;
 pub(crate) mod show;
