@@ -428,6 +428,13 @@ fn compile_check_passes_on_a_fresh_lock_and_fails_with_a_diff_after_an_input_cha
         "{stderr}"
     );
     assert!(stderr.contains("\n+extra-lib==0.5 \\\n"), "{stderr}");
+    // After the text diff, the changes as `hashpin diff` orders them.
+    assert!(
+        stderr.contains(
+            "1 change (1 medium):\nmedium  extra-lib 0.5 (new): a project the lock did not have\n"
+        ),
+        "{stderr}"
+    );
     assert!(
         stderr.ends_with(
             "error: requirements.txt is out of date with requirements.in; run the command without --check to update it\n"

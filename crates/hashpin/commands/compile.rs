@@ -104,7 +104,7 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<ExitStatus> {
     attest(args, &client, &resolution, &mut lock).await;
     let text = lock_text(args, &lock);
     if args.check {
-        return check_up_to_date(args, &sources, &text, reuploaded.err());
+        return check_up_to_date(args, &sources, (&lock, &text), reuploaded.err());
     }
     if let Err(no) = reuploaded {
         return Ok(no.into());
@@ -317,7 +317,7 @@ fn output_format(args: &CompileArgs) -> LockFormat {
 fn check_up_to_date(
     args: &CompileArgs,
     sources: &[PathBuf],
-    text: &str,
+    (lock, text): (&Lock, &str),
     reuploaded: Option<No>,
 ) -> anyhow::Result<ExitStatus> {
     let Some(path) = &args.output_file else {
@@ -349,6 +349,12 @@ fn check_up_to_date(
         .header(&shown, &format!("{shown} (from {inputs})"))
         .to_string();
     printer::log_line(diff.trim_end_matches('\n'));
+    // What a reviewer needs first: which packages change, riskiest first.
+    if let Ok(read) = crate::lockfile::read(path, Some(output_format(args)))
+        && let Some(review) = super::diff::review(&read.lock, lock)
+    {
+        printer::log_line(review.trim_end_matches('\n'));
+    }
     Ok(reuploaded
         .unwrap_or_else(|| {
             No::because(format!(

@@ -81,6 +81,17 @@ pub(crate) fn run(args: &DiffArgs) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
+/// The changes from `old` to `new` as `diff` prints them for people, with its summary line
+/// first; `None` when no package changed.
+pub(crate) fn review(old: &Lock, new: &Lock) -> Option<String> {
+    const WEEK: i64 = 7 * 86_400;
+    let changes = diff(old, new, Span::from_seconds(WEEK), Timestamp::now());
+    if changes.is_empty() {
+        return None;
+    }
+    Some(format!("{}:\n{}", summary(&changes), human(&changes)))
+}
+
 fn by_name(lock: &Lock) -> BTreeMap<&PackageName, &Package> {
     let mut packages = BTreeMap::new();
     for package in &lock.packages {
