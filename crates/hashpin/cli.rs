@@ -406,6 +406,8 @@ pub(crate) struct FreezeArgs {
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub(crate) format: Option<LockFormatArg>,
     #[command(flatten)]
+    pub(crate) gate: GateArgs,
+    #[command(flatten)]
     pub(crate) index: IndexArgs,
 }
 

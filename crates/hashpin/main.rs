@@ -10,6 +10,7 @@ mod commands;
 mod exit;
 mod hints;
 mod installed;
+mod installed_hooks;
 mod lockfile;
 mod logging;
 mod output;

@@ -73,10 +73,18 @@ pub(crate) const KNOWN_HOOKS: &[(&str, &str, &str)] = &[
 const STARTUP_HOOKS_FACT: &str = "startup-hooks";
 
 /// `--allow-startup-hook PROJECT` or `PROJECT:FILE`.
+/// `:FILE` is a file of an environment that no distribution owns (`freeze`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Allowance {
-    project: PackageName,
+    project: Option<PackageName>,
     file: Option<String>,
+}
+
+impl Allowance {
+    /// Whether it allows `file` of a directory that no distribution owns.
+    pub(crate) fn allows_unowned(&self, file: &str) -> bool {
+        self.project.is_none() && self.file.as_deref() == Some(file)
+    }
 }
 
 impl FromStr for Allowance {
@@ -85,11 +93,17 @@ impl FromStr for Allowance {
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let (project, file) = match text.split_once(':') {
             Some((project, file)) if !file.is_empty() => (project, Some(file.to_string())),
-            Some(_) => return Err("expected PROJECT or PROJECT:FILE".into()),
+            Some(_) => return Err("expected PROJECT, PROJECT:FILE or :FILE".into()),
             None => (text, None),
         };
-        let project = PackageName::from_str(project.trim())
-            .map_err(|error| format!("not a project name: {error}"))?;
+        let project = if project.trim().is_empty() {
+            None
+        } else {
+            Some(
+                PackageName::from_str(project.trim())
+                    .map_err(|error| format!("not a project name: {error}"))?,
+            )
+        };
         Ok(Self { project, file })
     }
 }
@@ -381,11 +395,16 @@ async fn collect(
     Ok(result)
 }
 
+/// Whether a hook may be locked (or frozen): not executable, known, or acknowledged.
+pub(crate) fn is_allowed(found: &Found, allowances: &[Allowance]) -> bool {
+    allowed_because(found, allowances).is_some()
+}
+
 /// Whether the command line acknowledges the hook.
 fn acknowledged(found: &Found, allowances: &[Allowance]) -> bool {
     let file = found.hook.file_name();
     allowances.iter().any(|allowance| {
-        allowance.project == found.name
+        allowance.project.as_ref() == Some(&found.name)
             && allowance
                 .file
                 .as_deref()
@@ -496,9 +515,9 @@ impl Scan {
         self.unreadable
             .iter()
             .filter(|(name, ..)| {
-                !allowances
-                    .iter()
-                    .any(|allowance| &allowance.project == name && allowance.file.is_none())
+                !allowances.iter().any(|allowance| {
+                    allowance.project.as_ref() == Some(name) && allowance.file.is_none()
+                })
             })
             .collect()
     }

@@ -426,3 +426,56 @@ fn path_reads_only_the_directories_given() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert_eq!(stderr, "error: --path no-such-dir: not a directory\n");
 }
+
+#[test]
+fn startup_hooks_in_the_environment_are_refused_with_their_owner_or_none() {
+    let index = IndexBuilder::new()
+        .dist(
+            Dist::wheel("hooked", "1.0")
+                .file(
+                    "hooked_init.pth",
+                    "import os; os.environ.get('HASHPIN_TEST')\n",
+                )
+                .build(),
+        )
+        .start();
+    let venv = Venv::new();
+    venv.install(&index, &["hooked"]);
+    let site = venv.site_packages();
+    std::fs::write(site.join("left_behind.pth"), "import sys\n").expect("write a stray hook");
+    std::fs::write(site.join("_virtualenv.pth"), "import _virtualenv\n").expect("write");
+    std::fs::write(site.join("paths.pth"), "/somewhere\n").expect("write");
+    let cache = tempfile::tempdir().expect("a cache");
+
+    let (output, stdout, stderr) = freeze(&venv, &index, cache.path(), &[]);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains("hooked_init.pth (42 bytes; installed by hooked==1.0): `import os; os.environ.get('HASHPIN_TEST')`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("left_behind.pth (11 bytes; owned by no installed distribution: left behind by an uninstall, or put there by hand): `import sys`"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("_virtualenv.pth") && !stderr.contains("paths.pth"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("acknowledge them with --allow-startup-hook :left_behind.pth --allow-startup-hook hooked:hooked_init.pth"),
+        "{stderr}"
+    );
+
+    let (output, stdout, stderr) = freeze(
+        &venv,
+        &index,
+        cache.path(),
+        &[
+            "--allow-startup-hook",
+            "hooked:hooked_init.pth,:left_behind.pth",
+        ],
+    );
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(pins(&stdout), ["hooked==1.0"]);
+}

@@ -67,7 +67,10 @@ pub use simple::{
     DistFile, FileOrigin, FileUrl, MetadataAvailability, PageError, ProjectPage, Yanked,
 };
 pub use span::{Span, SpanError};
-pub use startup::{HookClass, HookKind, MAX_HOOK_BYTES, StartupHook, classify, is_namespace_line};
+pub use startup::{
+    HookClass, HookKind, MAX_HOOK_BYTES, StartupHook, classify, hook_kind, is_namespace_line,
+    record_paths,
+};
 pub use timestamp::{Timestamp, TimestampError};
 pub use untrusted::UntrustedText;
 pub use wheel::WheelError;

@@ -109,7 +109,7 @@ fn site_name(path: &str) -> Option<&str> {
 
 /// The kind of startup file a name in a site directory is, if any (compared without case:
 /// some file systems do not tell case apart).
-fn hook_kind(name: &str) -> Option<HookKind> {
+pub fn hook_kind(name: &str) -> Option<HookKind> {
     if extension_is(name, "pth") {
         Some(HookKind::Pth)
     } else if extension_is(name, "start") {
@@ -279,7 +279,7 @@ fn read_entries<P: Pieces>(
 }
 
 /// The paths a `RECORD` lists (its first CSV column).
-fn record_paths(record: &[u8]) -> Vec<String> {
+pub fn record_paths(record: &[u8]) -> Vec<String> {
     String::from_utf8_lossy(record)
         .lines()
         .filter_map(|line| {

@@ -52,6 +52,12 @@ pub(crate) async fn run(args: &FreezeArgs) -> anyhow::Result<ExitStatus> {
         args.path.clone()
     };
     let installed = crate::installed::distributions(&directories)?;
+    // What would run at the next interpreter start is looked at before anything is pinned.
+    let hooks = crate::installed_hooks::scan(&directories);
+    let refused = crate::installed_hooks::refused(&hooks, &args.gate.allow_startup_hook);
+    if !refused.is_empty() {
+        return Ok(No::because(crate::installed_hooks::refusal(&refused)).into());
+    }
     let IndexSettings {
         client,
         interpreter,
