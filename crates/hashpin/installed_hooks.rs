@@ -67,7 +67,10 @@ pub(crate) fn scan(directories: &[PathBuf]) -> Vec<InstalledHook> {
                             .hex()
                             .to_string()
                     }),
-                    first_line: content.as_deref().map(first_line).unwrap_or_default(),
+                    first_line: content
+                        .as_deref()
+                        .map(|content| hashpin_pypi::first_line(kind, content))
+                        .unwrap_or_default(),
                     in_record: owner.is_some(),
                 },
                 owner,
@@ -86,18 +89,6 @@ fn read_bounded(path: &Path) -> Option<Vec<u8>> {
         .read_to_end(&mut bytes)
         .ok()?;
     Some(bytes)
-}
-
-fn first_line(content: &[u8]) -> String {
-    let text = String::from_utf8_lossy(content);
-    text.lines()
-        .find(|line| line.starts_with("import ") || line.starts_with("import\t"))
-        .or_else(|| text.lines().find(|line| !line.trim().is_empty()))
-        .unwrap_or_default()
-        .trim()
-        .chars()
-        .take(200)
-        .collect()
 }
 
 /// Which distribution of `directory` lists each top-level file in its `RECORD`.

@@ -68,8 +68,8 @@ pub use simple::{
 };
 pub use span::{Span, SpanError};
 pub use startup::{
-    HookClass, HookKind, MAX_HOOK_BYTES, StartupHook, classify, hook_kind, is_namespace_line,
-    record_paths,
+    HookClass, HookKind, MAX_HOOK_BYTES, StartupHook, classify, first_line, hook_kind,
+    is_namespace_line, record_paths,
 };
 pub use timestamp::{Timestamp, TimestampError};
 pub use untrusted::UntrustedText;

@@ -310,7 +310,7 @@ pub fn record_paths(record: &[u8]) -> Vec<String> {
 /// The line a reviewer needs to see: the first that runs (a `.pth`'s first `import` line, a
 /// module's or `.start` file's first line that is not a comment), else the first that is not
 /// blank.
-fn first_line(kind: HookKind, content: &[u8]) -> String {
+pub fn first_line(kind: HookKind, content: &[u8]) -> String {
     let text = String::from_utf8_lossy(content);
     let runs = |line: &&str| match kind {
         HookKind::Pth => line.starts_with("import ") || line.starts_with("import\t"),
