@@ -206,10 +206,15 @@ impl Scanner {
         let Ok(files) = project.files_of(version) else {
             return;
         };
-        for wheel in crate::lockfile::pinned_files(&files)
+        let wheels: Vec<DistFile> = crate::lockfile::pinned_files(&files)
             .into_iter()
             .filter(|file| matches!(file.parsed, DistFilename::Wheel(_)))
-        {
+            .cloned()
+            .collect();
+        if self.client.cached_release_hooks(&wheels).is_some() {
+            return;
+        }
+        for wheel in &wheels {
             let (scanner, wheel) = (Arc::clone(self), wheel.clone());
             self.runtime.spawn(async move {
                 let _ = scanner.hooks(&wheel).await;
@@ -223,7 +228,9 @@ impl Scanner {
     /// When a wheel cannot be fetched (other than offline, where it is "not scanned").
     pub(crate) async fn scan(self: &Arc<Self>, releases: Vec<Release>) -> anyhow::Result<Scan> {
         let mut result = Scan::default();
+        let mut answers = Vec::new();
         let mut scans = tokio::task::JoinSet::new();
+        let mut to_store = Vec::new();
         for release in releases {
             let wheels: Vec<DistFile> = release
                 .files
@@ -236,19 +243,60 @@ impl Scanner {
                     .push(format!("{}=={} (no wheel)", release.name, release.version));
                 continue;
             }
-            for wheel in wheels {
-                let (scanner, name, version) = (
+            if let Some(cached) = self.client.cached_release_hooks(&wheels) {
+                for wheel in wheels {
+                    let hooks = wheel
+                        .sha256()
+                        .and_then(|sha256| cached.get(sha256.hex()))
+                        .cloned()
+                        .unwrap_or_default();
+                    answers.push((
+                        release.name.clone(),
+                        release.version.clone(),
+                        wheel.filename,
+                        Ok(hooks),
+                    ));
+                }
+                continue;
+            }
+            for wheel in &wheels {
+                let (scanner, name, version, wheel) = (
                     Arc::clone(self),
                     release.name.clone(),
                     release.version.clone(),
+                    wheel.clone(),
                 );
                 scans.spawn(async move {
                     let hooks = scanner.hooks(&wheel).await;
                     (name, version, wheel.filename, hooks)
                 });
             }
+            to_store.push(wheels);
         }
-        collect(scans, result).await
+        while let Some(joined) = scans.join_next().await {
+            answers.push(joined?);
+        }
+        // Each release scanned whole is cached as one entry, for the next run.
+        let by_file: HashMap<&str, &Scanned> = answers
+            .iter()
+            .map(|(_, _, filename, answer)| (filename.as_str(), answer))
+            .collect();
+        for wheels in &to_store {
+            let hooks: Option<HashMap<String, Vec<StartupHook>>> = wheels
+                .iter()
+                .map(|wheel| {
+                    let answer = by_file.get(wheel.filename.as_str())?;
+                    Some((
+                        wheel.sha256()?.hex().to_string(),
+                        answer.as_ref().ok()?.clone(),
+                    ))
+                })
+                .collect();
+            if let Some(hooks) = hooks {
+                self.client.store_release_hooks(wheels, &hooks);
+            }
+        }
+        collect(answers, result)
     }
 }
 
@@ -330,8 +378,8 @@ pub(crate) struct Change<'a> {
 }
 
 /// Gathers the scans' answers into one [`Scan`].
-async fn collect(
-    mut scans: tokio::task::JoinSet<(PackageName, Version, String, Scanned)>,
+fn collect(
+    answers: Vec<(PackageName, Version, String, Scanned)>,
     mut result: Scan,
 ) -> anyhow::Result<Scan> {
     let mut found: BTreeMap<(PackageName, Version, String, HookClass), Found> = BTreeMap::new();
@@ -339,8 +387,7 @@ async fn collect(
         (PackageName, Version, String, HookClass),
         BTreeSet<Option<String>>,
     > = BTreeMap::new();
-    while let Some(joined) = scans.join_next().await {
-        let (name, version, filename, hooks) = joined?;
+    for (name, version, filename, hooks) in answers {
         let hooks = match hooks.as_ref().map_err(|error| &**error) {
             Ok(hooks) => hooks.clone(),
             Err(hashpin_pypi::Error::Offline { .. }) => {
