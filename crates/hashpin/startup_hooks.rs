@@ -156,8 +156,13 @@ type Scanned = Result<Vec<StartupHook>, Arc<hashpin_pypi::Error>>;
 pub(crate) struct Scanner {
     client: IndexClient,
     scans: Mutex<HashMap<String, Arc<OnceCell<Scanned>>>>,
+    /// Each release's wheels, scanned (or read from the cache) once.
+    releases: Mutex<HashMap<String, Arc<OnceCell<Arc<ReleaseScan>>>>>,
     runtime: tokio::runtime::Handle,
 }
+
+/// The scans of a release's wheels: each wheel's filename and what its scan found.
+type ReleaseScan = Vec<(String, Scanned)>;
 
 impl std::fmt::Debug for Scanner {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -171,6 +176,7 @@ impl Scanner {
         Arc::new(Self {
             client: client.with_options(|options| options.concurrency = SCAN_WIDTH),
             scans: Mutex::new(HashMap::new()),
+            releases: Mutex::new(HashMap::new()),
             runtime: tokio::runtime::Handle::current(),
         })
     }
@@ -198,9 +204,13 @@ impl Scanner {
     }
 
     /// Starts scanning the wheels of a release the resolver read, in the background (only
-    /// with a cache: without one, the files a scan needs could not be shared with the run).
+    /// with a cache, and not offline: without one, the files a scan needs could not be
+    /// shared with the run).
     pub(crate) fn prefetch(self: &Arc<Self>, project: &Project, version: &Version) {
-        if self.client.options().cache.is_none() {
+        // Offline there is nothing to overlap: the gate reads the same cache entries.
+        if self.client.options().cache.is_none()
+            || self.client.options().cache_mode == hashpin_pypi::CacheMode::Offline
+        {
             return;
         }
         let Ok(files) = project.files_of(version) else {
@@ -211,15 +221,93 @@ impl Scanner {
             .filter(|file| matches!(file.parsed, DistFilename::Wheel(_)))
             .cloned()
             .collect();
-        if self.client.cached_release_hooks(&wheels).is_some() {
-            return;
-        }
-        for wheel in &wheels {
-            let (scanner, wheel) = (Arc::clone(self), wheel.clone());
-            self.runtime.spawn(async move {
-                let _ = scanner.hooks(&wheel).await;
-            });
-        }
+        let scanner = Arc::clone(self);
+        self.runtime.spawn(async move {
+            let _ = scanner.release(wheels).await;
+        });
+    }
+
+    /// The scans of a release's wheels, once however many ask: from the release's cache
+    /// entry when there is one (one read, not one per wheel), else each wheel's scan, all at
+    /// once, cached as one entry when every one succeeded.
+    async fn release(self: &Arc<Self>, wheels: Vec<DistFile>) -> Arc<ReleaseScan> {
+        let mut keys: Vec<String> = wheels
+            .iter()
+            .map(|wheel| {
+                format!(
+                    "{}#{}",
+                    wheel.url,
+                    wheel
+                        .sha256()
+                        .map(hashpin_pypi::HashDigest::hex)
+                        .unwrap_or_default()
+                )
+            })
+            .collect();
+        keys.sort();
+        let cell = {
+            let mut releases = self
+                .releases
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            Arc::clone(releases.entry(keys.join(" ")).or_default())
+        };
+        cell.get_or_init(|| async {
+            if let Some(cached) = self.client.cached_release_hooks(&wheels) {
+                return Arc::new(
+                    wheels
+                        .iter()
+                        .map(|wheel| {
+                            let hooks = wheel
+                                .sha256()
+                                .and_then(|sha256| cached.get(sha256.hex()))
+                                .cloned()
+                                .unwrap_or_default();
+                            (wheel.filename.clone(), Ok(hooks))
+                        })
+                        .collect(),
+                );
+            }
+            let mut scans = tokio::task::JoinSet::new();
+            for (at, wheel) in wheels.iter().enumerate() {
+                let (scanner, wheel) = (Arc::clone(self), wheel.clone());
+                scans.spawn(async move { (at, scanner.hooks(&wheel).await) });
+            }
+            let mut answers: Vec<Option<Scanned>> = vec![None; wheels.len()];
+            while let Some(joined) = scans.join_next().await {
+                if let Ok((at, answer)) = joined {
+                    answers[at] = Some(answer);
+                }
+            }
+            let scanned: ReleaseScan = wheels
+                .iter()
+                .zip(answers)
+                .map(|(wheel, answer)| {
+                    let answer = answer.unwrap_or_else(|| {
+                        Err(Arc::new(hashpin_pypi::Error::Client(
+                            "a scan task ended without an answer".into(),
+                        )))
+                    });
+                    (wheel.filename.clone(), answer)
+                })
+                .collect();
+            let whole: Option<HashMap<String, Vec<StartupHook>>> = wheels
+                .iter()
+                .zip(&scanned)
+                .map(|(wheel, (_, answer))| {
+                    Some((
+                        wheel.sha256()?.hex().to_string(),
+                        answer.as_ref().ok()?.clone(),
+                    ))
+                })
+                .collect();
+            if let Some(hooks) = whole {
+                self.client.store_release_hooks(&wheels, &hooks);
+            }
+            Arc::new(scanned)
+        })
+        .await
+        .clone()
     }
 
     /// Scans every wheel of `releases`, all at once.
@@ -228,9 +316,7 @@ impl Scanner {
     /// When a wheel cannot be fetched (other than offline, where it is "not scanned").
     pub(crate) async fn scan(self: &Arc<Self>, releases: Vec<Release>) -> anyhow::Result<Scan> {
         let mut result = Scan::default();
-        let mut answers = Vec::new();
         let mut scans = tokio::task::JoinSet::new();
-        let mut to_store = Vec::new();
         for release in releases {
             let wheels: Vec<DistFile> = release
                 .files
@@ -243,57 +329,22 @@ impl Scanner {
                     .push(format!("{}=={} (no wheel)", release.name, release.version));
                 continue;
             }
-            if let Some(cached) = self.client.cached_release_hooks(&wheels) {
-                for wheel in wheels {
-                    let hooks = wheel
-                        .sha256()
-                        .and_then(|sha256| cached.get(sha256.hex()))
-                        .cloned()
-                        .unwrap_or_default();
-                    answers.push((
-                        release.name.clone(),
-                        release.version.clone(),
-                        wheel.filename,
-                        Ok(hooks),
-                    ));
-                }
-                continue;
-            }
-            for wheel in &wheels {
-                let (scanner, name, version, wheel) = (
-                    Arc::clone(self),
-                    release.name.clone(),
-                    release.version.clone(),
-                    wheel.clone(),
-                );
-                scans.spawn(async move {
-                    let hooks = scanner.hooks(&wheel).await;
-                    (name, version, wheel.filename, hooks)
-                });
-            }
-            to_store.push(wheels);
+            let scanner = Arc::clone(self);
+            scans.spawn(async move {
+                let found = scanner.release(wheels).await;
+                (release.name, release.version, found)
+            });
         }
+        let mut answers = Vec::new();
         while let Some(joined) = scans.join_next().await {
-            answers.push(joined?);
-        }
-        // Each release scanned whole is cached as one entry, for the next run.
-        let by_file: HashMap<&str, &Scanned> = answers
-            .iter()
-            .map(|(_, _, filename, answer)| (filename.as_str(), answer))
-            .collect();
-        for wheels in &to_store {
-            let hooks: Option<HashMap<String, Vec<StartupHook>>> = wheels
-                .iter()
-                .map(|wheel| {
-                    let answer = by_file.get(wheel.filename.as_str())?;
-                    Some((
-                        wheel.sha256()?.hex().to_string(),
-                        answer.as_ref().ok()?.clone(),
-                    ))
-                })
-                .collect();
-            if let Some(hooks) = hooks {
-                self.client.store_release_hooks(wheels, &hooks);
+            let (name, version, found) = joined?;
+            for (filename, answer) in found.iter() {
+                answers.push((
+                    name.clone(),
+                    version.clone(),
+                    filename.clone(),
+                    answer.clone(),
+                ));
             }
         }
         collect(answers, result)
