@@ -188,12 +188,6 @@ pub(crate) fn refusal(refused: &[&InstalledHook]) -> String {
             for_terminal(&installed.hook.first_line)
         );
     }
-    allow.sort();
-    allow.dedup();
-    let _ = write!(
-        text,
-        "\nthe lock was not written; if these are expected, acknowledge them with {}",
-        allow.join(" ")
-    );
+    text.push_str(&crate::startup_hooks::acknowledge(allow));
     text
 }

@@ -161,6 +161,18 @@ pub(crate) struct Scanner {
     runtime: tokio::runtime::Handle,
 }
 
+/// A wheel as the scanner knows it: where it is, and its hash.
+fn wheel_key(wheel: &DistFile) -> String {
+    format!(
+        "{}#{}",
+        wheel.url,
+        wheel
+            .sha256()
+            .map(hashpin_pypi::HashDigest::hex)
+            .unwrap_or_default()
+    )
+}
+
 /// The scans of a release's wheels: each wheel's filename and what its scan found.
 type ReleaseScan = Vec<(String, Scanned)>;
 
@@ -183,14 +195,7 @@ impl Scanner {
 
     /// The startup hooks of one wheel.
     async fn hooks(&self, wheel: &DistFile) -> Scanned {
-        let key = format!(
-            "{}#{}",
-            wheel.url,
-            wheel
-                .sha256()
-                .map(hashpin_pypi::HashDigest::hex)
-                .unwrap_or_default()
-        );
+        let key = wheel_key(wheel);
         let cell = {
             let mut scans = self
                 .scans
@@ -231,19 +236,7 @@ impl Scanner {
     /// entry when there is one (one read, not one per wheel), else each wheel's scan, all at
     /// once, cached as one entry when every one succeeded.
     async fn release(self: &Arc<Self>, wheels: Vec<DistFile>) -> Arc<ReleaseScan> {
-        let mut keys: Vec<String> = wheels
-            .iter()
-            .map(|wheel| {
-                format!(
-                    "{}#{}",
-                    wheel.url,
-                    wheel
-                        .sha256()
-                        .map(hashpin_pypi::HashDigest::hex)
-                        .unwrap_or_default()
-                )
-            })
-            .collect();
+        let mut keys: Vec<String> = wheels.iter().map(wheel_key).collect();
         keys.sort();
         let cell = {
             let mut releases = self
@@ -759,7 +752,7 @@ pub(crate) fn refusal(
             );
         }
     }
-    let mut allow: Vec<String> = refused
+    let allow: Vec<String> = refused
         .iter()
         .copied()
         .chain(changes.iter().map(|change| change.found))
@@ -776,14 +769,18 @@ pub(crate) fn refusal(
                 .map(|(name, ..)| format!("--allow-startup-hook {name}")),
         )
         .collect();
-    allow.sort();
-    allow.dedup();
-    let _ = write!(
-        text,
-        "\nthe lock was not written; if these are expected, acknowledge them with {}",
-        allow.join(" ")
-    );
+    text.push_str(&acknowledge(allow));
     text
+}
+
+/// The last line of a refusal: nothing was written, and the flags that would let it through.
+pub(crate) fn acknowledge(mut flags: Vec<String>) -> String {
+    flags.sort();
+    flags.dedup();
+    format!(
+        "\nthe lock was not written; if these are expected, acknowledge them with {}",
+        flags.join(" ")
+    )
 }
 
 fn plural(n: usize, noun: &str) -> String {

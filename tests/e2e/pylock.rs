@@ -330,23 +330,7 @@ fn pylocks_by_uv_and_pip_lock_are_checked_exported_and_installed_by_old_pip() {
             "{requirements}"
         );
         // The machine's own pip (older than pylock support) installs the export.
-        let target = tempfile::tempdir().expect("a target");
-        let mut pip = Command::new("python3");
-        pip.current_dir(project.dir.path())
-            .env("PIP_CONFIG_FILE", "/dev/null")
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--require-hashes",
-                "--no-deps",
-                "--isolated",
-            ])
-            .args(["--no-cache-dir", "--disable-pip-version-check"])
-            .args(["--index-url", &index.url(), "--target"])
-            .arg(target.path())
-            .args(["-r", &exported]);
-        let (done, text) = output(&mut pip);
+        let (done, text, target) = old_pip_install(&project, &exported, &index);
         assert!(
             done.status.success(),
             "pip refused the export:\n{requirements}\n{text}"

@@ -12,6 +12,7 @@
 //! `RECORD`, to tell whether it is listed) from what is present of the file, asking for the bytes it
 //! lacks, as the metadata reader does.
 
+use std::fmt::Write as _;
 use std::io::Read as _;
 use std::ops::Range;
 
@@ -381,6 +382,15 @@ pub fn is_namespace_line(line: &str) -> bool {
     let Some(names) = namespace_names(line) else {
         return false;
     };
+    NAMESPACE_TEMPLATES
+        .iter()
+        .any(|template| render_namespace_line(template, &names) == line)
+}
+
+/// A template of [`NAMESPACE_TEMPLATES`] for the namespace `names` (`["google", "cloud"]`),
+/// as setuptools renders it: the tuple and dotted name filled in, and for a nested namespace
+/// the `setattr` that hangs it on its parent.
+fn render_namespace_line(template: &str, names: &[&str]) -> String {
     let pth = if names.len() == 1 {
         format!("('{}',)", names[0])
     } else {
@@ -393,18 +403,19 @@ pub fn is_namespace_line(line: &str) -> bool {
                 .join(", ")
         )
     };
-    let pkg = format!("'{}'", names.join("."));
-    let suffix = match names.split_last() {
-        Some((child, parent)) if !parent.is_empty() => format!(
+    let mut line = template
+        .replace("{PTH}", &pth)
+        .replace("{PKG}", &format!("'{}'", names.join(".")));
+    if let Some((child, parent)) = names.split_last()
+        && !parent.is_empty()
+    {
+        let _ = write!(
+            line,
             ";m and setattr(sys.modules['{}'], '{child}', m)",
             parent.join(".")
-        ),
-        _ => String::new(),
-    };
-    NAMESPACE_TEMPLATES.iter().any(|template| {
-        let rendered = template.replace("{PTH}", &pth).replace("{PKG}", &pkg) + &suffix;
-        rendered == line
-    })
+        );
+    }
+    line
 }
 
 /// The names of `*('a', 'b')` in a namespace line, each an identifier.
@@ -444,8 +455,6 @@ const NAMESPACE_TEMPLATES: &[&str] = &[
 
 #[cfg(test)]
 mod tests {
-    use std::fmt::Write as _;
-
     use hashpin_testkit::Dist;
 
     use super::*;
@@ -453,31 +462,7 @@ mod tests {
 
     /// A `-nspkg.pth` line as setuptools writes it today, for `names`.
     fn nspkg_line(names: &[&str]) -> String {
-        let pth = if names.len() == 1 {
-            format!("('{}',)", names[0])
-        } else {
-            format!(
-                "({})",
-                names
-                    .iter()
-                    .map(|name| format!("'{name}'"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        };
-        let mut line = NAMESPACE_TEMPLATES[0]
-            .replace("{PTH}", &pth)
-            .replace("{PKG}", &format!("'{}'", names.join(".")));
-        if let Some((child, parent)) = names.split_last()
-            && !parent.is_empty()
-        {
-            let _ = write!(
-                line,
-                ";m and setattr(sys.modules['{}'], '{child}', m)",
-                parent.join(".")
-            );
-        }
-        line
+        render_namespace_line(NAMESPACE_TEMPLATES[0], names)
     }
 
     fn whole_scan(dist: &Dist) -> Vec<StartupHook> {
@@ -592,6 +577,17 @@ mod tests {
         assert_eq!(hooks[0].class, HookClass::Executable);
         assert_eq!(hooks[0].sha256, None);
         assert_eq!(hooks[0].size, 1_400_000);
+    }
+
+    #[test]
+    fn real_namespace_lines_from_wheels_on_the_index_match() {
+        // Verbatim from googleapis_common_protos-1.56.4-py3.10-nspkg.pth and
+        // zope.interface-7.2-py3.12-nspkg.pth.
+        let nested = "import sys, types, os;has_mfs = sys.version_info > (3, 5);p = os.path.join(sys._getframe(1).f_locals['sitedir'], *('google', 'logging'));importlib = has_mfs and __import__('importlib.util');has_mfs and __import__('importlib.machinery');m = has_mfs and sys.modules.setdefault('google.logging', importlib.util.module_from_spec(importlib.machinery.PathFinder.find_spec('google.logging', [os.path.dirname(p)])));m = m or sys.modules.setdefault('google.logging', types.ModuleType('google.logging'));mp = (m or []) and m.__dict__.setdefault('__path__',[]);(p not in mp) and mp.append(p);m and setattr(sys.modules['google'], 'logging', m)";
+        let zope = "import sys, types, os;p = os.path.join(sys._getframe(1).f_locals['sitedir'], *('zope',));importlib = __import__('importlib.util');__import__('importlib.machinery');m = sys.modules.setdefault('zope', importlib.util.module_from_spec(importlib.machinery.PathFinder.find_spec('zope', [os.path.dirname(p)])));m = m or sys.modules.setdefault('zope', types.ModuleType('zope'));mp = (m or []) and m.__dict__.setdefault('__path__',[]);(p not in mp) and mp.append(p)";
+        for line in [nested, zope] {
+            assert!(is_namespace_line(line), "{line}");
+        }
     }
 
     #[test]
