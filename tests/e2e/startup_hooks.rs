@@ -229,3 +229,26 @@ fn a_known_hook_that_is_new_or_changed_since_the_lock_is_refused_in_either_forma
         assert!(done.status.success(), "{output}: {stderr}");
     }
 }
+
+#[test]
+fn the_central_directory_read_for_metadata_is_scanned_without_asking_again() {
+    // No PEP 658 metadata: the resolver reads the wheel's central directory by ranges.
+    let dep = Dist::wheel("dep", "1.0")
+        .pad_bytes(200_000)
+        .advertise_metadata(false)
+        .build();
+    let index = IndexBuilder::new().dist(app()).dist(dep.clone()).start();
+    let project = Project::new("app\n");
+    project.lock(&index, &[]);
+    let reads: Vec<String> = index
+        .requests()
+        .into_iter()
+        .filter(|request| request.path.ends_with(dep.filename()))
+        .filter_map(|request| request.header("range").map(str::to_string))
+        .collect();
+    assert!(!reads.is_empty(), "metadata by ranges");
+    assert!(
+        !reads.iter().any(|range| range == "bytes=-16384"),
+        "the gate read the tail again: {reads:?}"
+    );
+}

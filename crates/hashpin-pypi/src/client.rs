@@ -897,9 +897,7 @@ impl IndexClient {
     /// When the file cannot be fetched or is not a readable zip.
     pub async fn startup_hooks(&self, file: &DistFile) -> Result<Vec<StartupHook>, Error> {
         let cache = self.inner.options.cache.as_ref();
-        let key = file
-            .sha256()
-            .map(|sha256| format!("startup-hooks-v2-{}", sha256.hex()));
+        let key = file.sha256().map(startup_hooks_key);
         if let (Some(cache), Some(key)) = (cache, &key)
             && let Some(bytes) = cache.read_metadata(key)
             && let Ok(hooks) = serde_json::from_slice::<Vec<StartupHook>>(&bytes)
@@ -987,6 +985,21 @@ impl IndexClient {
                 "cannot write to the cache at {}: {error}",
                 cache.root().display()
             );
+        }
+    }
+
+    /// The central directory read for METADATA tells a wheel's startup hooks too: when it
+    /// needs no more bytes (no hooks to read), the scan is cached now, and the gate later asks
+    /// nothing of the index for this wheel.
+    fn note_startup_hooks(&self, file: &DistFile, sparse: &mut wheel::SparseFile) {
+        let (Some(cache), Some(sha256)) = (self.inner.options.cache.as_ref(), file.sha256()) else {
+            return;
+        };
+        let key = startup_hooks_key(sha256);
+        if let Ok(startup::Step::Done(hooks)) = startup::scan(sparse, file.parsed.name())
+            && let Ok(bytes) = serde_json::to_vec(&hooks)
+        {
+            let _ = cache.write_metadata(&key, &bytes);
         }
     }
 
@@ -1153,7 +1166,10 @@ impl IndexClient {
                     source,
                 })?;
             let range = match step {
-                wheel::Step::Done(metadata) => return Ok(Some((metadata, source))),
+                wheel::Step::Done(metadata) => {
+                    self.note_startup_hooks(file, &mut sparse);
+                    return Ok(Some((metadata, source)));
+                }
                 wheel::Step::Fetch(range) => range,
             };
             log::trace!(
@@ -1648,6 +1664,11 @@ impl MetadataKey {
             Self::File(_) | Self::Url(_) => true,
         }
     }
+}
+
+/// The cache key of one wheel's startup-hook scan.
+fn startup_hooks_key(sha256: &HashDigest) -> String {
+    format!("startup-hooks-v2-{}", sha256.hex())
 }
 
 /// The cache key of a release's scans: its wheels' SHA-256, sorted, hashed; `None` when one
