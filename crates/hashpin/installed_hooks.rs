@@ -9,7 +9,7 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use hashpin_pypi::untrusted::for_terminal;
-use hashpin_pypi::{HookClass, MAX_HOOK_BYTES, PackageName, StartupHook, Version};
+use hashpin_pypi::{HookClass, HookKind, MAX_HOOK_BYTES, PackageName, StartupHook, Version};
 
 use crate::startup_hooks::{Allowance, Found};
 
@@ -32,23 +32,27 @@ pub(crate) struct InstalledHook {
 pub(crate) fn scan(directories: &[PathBuf]) -> Vec<InstalledHook> {
     let mut found = Vec::new();
     for directory in directories {
-        let owners = owners(directory);
         let Ok(entries) = std::fs::read_dir(directory) else {
             continue;
         };
-        let mut paths: Vec<PathBuf> = entries
+        let mut hooks: Vec<(PathBuf, String, HookKind)> = entries
             .filter_map(Result::ok)
             .map(|entry| entry.path())
             .filter(|path| path.is_file())
+            .filter_map(|path| {
+                let name = path.file_name()?.to_str()?.to_string();
+                let kind = hashpin_pypi::hook_kind(&name)?;
+                Some((path, name, kind))
+            })
             .collect();
-        paths.sort();
-        for path in paths {
-            let Some(name) = path.file_name().and_then(|name| name.to_str()) else {
-                continue;
-            };
-            let Some(kind) = hashpin_pypi::hook_kind(name) else {
-                continue;
-            };
+        if hooks.is_empty() {
+            continue;
+        }
+        hooks.sort();
+        // Every RECORD of the directory is read only where there is a hook to own.
+        let owners = owners(directory);
+        for (path, name, kind) in hooks {
+            let name = name.as_str();
             let size = std::fs::metadata(&path).map_or(0, |stat| stat.len());
             let content = (size <= MAX_HOOK_BYTES)
                 .then(|| read_bounded(&path))

@@ -327,6 +327,7 @@ async fn name_files(lock: &mut Lock, client: &IndexClient) -> anyhow::Result<()>
         };
         let files = project.files_of(version)?;
         let mut found_files = Vec::new();
+        let mut listed_files = Vec::new();
         for file in &package.files {
             let found = file.hashes.iter().find_map(|hash| {
                 files
@@ -335,13 +336,16 @@ async fn name_files(lock: &mut Lock, client: &IndexClient) -> anyhow::Result<()>
                     .map(|listed| (listed, hash))
             });
             match found {
-                Some((listed, hash)) => found_files.push(LockedFile {
-                    filename: Some(listed.filename.clone()),
-                    url: Some(hashpin_pypi::strip_credentials(&listed.url).to_string()),
-                    size: listed.size,
-                    upload_time: listed.upload_time,
-                    hashes: vec![hash.clone()],
-                }),
+                Some((listed, hash)) => {
+                    found_files.push(LockedFile {
+                        filename: Some(listed.filename.clone()),
+                        url: Some(hashpin_pypi::strip_credentials(&listed.url).to_string()),
+                        size: listed.size,
+                        upload_time: listed.upload_time,
+                        hashes: vec![hash.clone()],
+                    });
+                    listed_files.push(listed.clone());
+                }
                 None => unknown.push(format!(
                     "`{}`: no file on the index has the hash {}",
                     package.release(),
@@ -352,14 +356,7 @@ async fn name_files(lock: &mut Lock, client: &IndexClient) -> anyhow::Result<()>
                 )),
             }
         }
-        attested.insert(
-            package.name.clone(),
-            files
-                .iter()
-                .filter(|listed| package.hashes().any(|hash| listed.hashes.contains(hash)))
-                .cloned()
-                .collect::<Vec<_>>(),
-        );
+        attested.insert(package.name.clone(), listed_files);
         package.files = found_files;
         package.requires_python = crate::lockfile::requires_python(&files);
         package.index.clone_from(&index);
