@@ -22,6 +22,7 @@ mod startup_hooks;
 use std::process::ExitCode;
 
 use clap::Parser as _;
+use futures_util::future::Either;
 
 use cli::{Cli, Command};
 use exit::ExitStatus;
@@ -47,9 +48,11 @@ fn main() -> ExitCode {
         }
     };
     let outcome = runtime.block_on(async {
-        tokio::select! {
-            outcome = run(cli.command) => Some(outcome),
-            () = interrupted() => None,
+        let run = std::pin::pin!(run(cli.command));
+        let interrupted = std::pin::pin!(interrupted());
+        match futures_util::future::select(run, interrupted).await {
+            Either::Left((outcome, _)) => Some(outcome),
+            Either::Right(((), _)) => None,
         }
     });
     let Some(outcome) = outcome else {
@@ -86,10 +89,9 @@ async fn interrupted() {
         use tokio::signal::unix::{SignalKind, signal};
         match signal(SignalKind::terminate()) {
             Ok(mut terminate) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = terminate.recv() => {}
-                }
+                let ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
+                let terminate = std::pin::pin!(terminate.recv());
+                let _ = futures_util::future::select(ctrl_c, terminate).await;
             }
             Err(_) => {
                 let _ = tokio::signal::ctrl_c().await;

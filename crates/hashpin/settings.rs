@@ -63,9 +63,6 @@ pub(crate) fn index_settings(
             .or_else(Cache::default_root)
             .map(Cache::new)
     };
-    if !args.offline {
-        hashpin_pypi::prepare_tls();
-    }
     // The interpreter is asked for its prefix (site pip.conf) and pip's default index; it may
     // be missing when flags name every index, so its failure only matters if its answer does.
     let interpreter = InterpreterInfo::query(&args.python, cache.as_ref());

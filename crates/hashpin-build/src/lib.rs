@@ -693,9 +693,8 @@ impl Inner {
 /// and the `requirements.txt` or `VERSION` a setup.py reads). Files in subdirectories do
 /// not count: they are the package's code, rarely its dependencies.
 fn tree_key(tree: &Path, python: &BuildPython) -> Result<String, BuildError> {
-    use sha2::Digest as _;
     const MAX_FILES: usize = 1000;
-    let mut hasher = sha2::Sha256::new();
+    let mut hasher = hashpin_pypi::Sha256::new();
     let absolute = std::path::absolute(tree)?;
     hasher.update(absolute.as_os_str().as_encoded_bytes());
     let mut files: Vec<PathBuf> = std::fs::read_dir(tree)?

@@ -13,7 +13,7 @@
 use std::io::{Seek as _, Write as _};
 use std::time::{Duration, Instant};
 
-use sha2::{Digest as _, Sha256};
+use crate::hash::Sha256;
 
 /// How much a response may hold, and how slowly it may come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,7 +101,13 @@ pub(crate) enum BodyError {
     TooSlow,
     /// The temporary file could not be written.
     Disk(std::io::Error),
+    /// Encoded in a way hashpin does not undo, or damaged in its encoding.
+    Encoding(String),
 }
+
+/// The one `Content-Encoding` hashpin asks for (reqwest is built without its own decoders:
+/// flate2, already here for archives, does the work).
+pub(crate) const ACCEPTED_ENCODING: &str = "gzip";
 
 /// Reads `response`'s body within `limit` and `limits`' deadline, counted from `started`.
 pub(crate) async fn receive(
@@ -110,14 +116,13 @@ pub(crate) async fn receive(
     limits: &Limits,
     started: Instant,
 ) -> Result<Body, BodyError> {
-    if response
-        .content_length()
-        .is_some_and(|length| length > limit.max)
-    {
+    let mut inflate = Inflate::for_encoding(response.headers())?;
+    // What crossed the wire says nothing of what an encoded body inflates to.
+    let announced = response.content_length().filter(|_| inflate.is_none());
+    if announced.is_some_and(|length| length > limit.max) {
         return Err(BodyError::TooLarge);
     }
-    let mut memory = InMemory::new(response.content_length(), limit);
-    let mut spilled: Option<(std::fs::File, Sha256)> = None;
+    let mut sink = Sink::new(announced, limit);
     let mut received: u64 = 0;
     loop {
         let remaining = limits
@@ -130,37 +135,133 @@ pub(crate) async fn receive(
             Ok(Ok(Some(chunk))) => chunk,
         };
         received += chunk.len() as u64;
-        if received > limit.max {
+        match &mut inflate {
+            Some(inflate) => inflate.feed(&chunk, |piece| sink.accept(piece))?,
+            None => sink.accept(chunk)?,
+        }
+    }
+    if let Some(inflate) = inflate {
+        sink.accept(inflate.finish()?)?;
+    }
+    sink.finish()
+}
+
+/// Where a body goes as it arrives, within its limit: memory, then (where allowed) a
+/// temporary file, hashed on the way.
+struct Sink {
+    limit: BodyLimit,
+    len: u64,
+    memory: InMemory,
+    spilled: Option<(std::fs::File, Sha256)>,
+}
+
+impl Sink {
+    fn new(announced: Option<u64>, limit: BodyLimit) -> Self {
+        Self {
+            limit,
+            len: 0,
+            memory: InMemory::new(announced, limit),
+            spilled: None,
+        }
+    }
+
+    fn accept(&mut self, chunk: bytes::Bytes) -> Result<(), BodyError> {
+        self.len += chunk.len() as u64;
+        if self.len > self.limit.max {
             return Err(BodyError::TooLarge);
         }
-        match &mut spilled {
+        match &mut self.spilled {
             Some((file, hasher)) => {
                 hasher.update(&chunk);
                 file.write_all(&chunk).map_err(BodyError::Disk)?;
             }
-            None if limit.spill && memory.len() + chunk.len() > SPILL_BYTES => {
+            None if self.limit.spill && self.memory.len() + chunk.len() > SPILL_BYTES => {
                 let mut file = tempfile::tempfile().map_err(BodyError::Disk)?;
                 let mut hasher = Sha256::new();
-                for part in std::mem::take(&mut memory).parts().chain([&chunk[..]]) {
+                for part in std::mem::take(&mut self.memory).parts().chain([&chunk[..]]) {
                     hasher.update(part);
                     file.write_all(part).map_err(BodyError::Disk)?;
                 }
-                spilled = Some((file, hasher));
+                self.spilled = Some((file, hasher));
             }
-            None => memory.push(chunk),
+            None => self.memory.push(chunk),
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Body, BodyError> {
+        match self.spilled {
+            None => Ok(Body::Memory(self.memory.join())),
+            Some((mut file, hasher)) => {
+                file.rewind().map_err(BodyError::Disk)?;
+                Ok(Body::Spilled {
+                    file,
+                    len: self.len,
+                    sha256: hasher.finalize(),
+                })
+            }
         }
     }
-    match spilled {
-        None => Ok(Body::Memory(memory.join())),
-        Some((mut file, hasher)) => {
-            file.rewind().map_err(BodyError::Disk)?;
-            Ok(Body::Spilled {
-                file,
-                len: received,
-                sha256: hasher.finalize().into(),
-            })
+}
+
+/// Compressed input is inflated this much at a time, so that no step yields more than about
+/// a thousand times as much (deflate's largest ratio) before the limit is checked again.
+const INFLATE_STEP: usize = 8 * 1024;
+
+/// Undoes a gzip `Content-Encoding` as the body arrives.
+struct Inflate(flate2::write::GzDecoder<Vec<u8>>);
+
+impl Inflate {
+    /// The decoder `headers` call for: `None` for an unencoded body, an error for an
+    /// encoding hashpin did not ask for.
+    fn for_encoding(headers: &reqwest::header::HeaderMap) -> Result<Option<Self>, BodyError> {
+        let mut inflate = None;
+        for value in headers.get_all(reqwest::header::CONTENT_ENCODING) {
+            let value = String::from_utf8_lossy(value.as_bytes());
+            for coding in value.split(',').map(str::trim) {
+                if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
+                    if inflate.is_some() {
+                        return Err(BodyError::Encoding("gzip applied twice".into()));
+                    }
+                    inflate = Some(Self(flate2::write::GzDecoder::new(Vec::new())));
+                } else if !coding.is_empty() && !coding.eq_ignore_ascii_case("identity") {
+                    return Err(BodyError::Encoding(format!(
+                        "an unrequested Content-Encoding `{}`",
+                        crate::untrusted::excerpt(coding, 40)
+                    )));
+                }
+            }
         }
+        Ok(inflate)
     }
+
+    /// Inflates `compressed`, handing each piece of output to `accept`.
+    fn feed(
+        &mut self,
+        compressed: &[u8],
+        mut accept: impl FnMut(bytes::Bytes) -> Result<(), BodyError>,
+    ) -> Result<(), BodyError> {
+        for step in compressed.chunks(INFLATE_STEP) {
+            self.0.write_all(step).map_err(|error| damaged(&error))?;
+            let out = std::mem::take(self.0.get_mut());
+            if !out.is_empty() {
+                accept(out.into())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The last of the output, once the stream is known to be whole.
+    fn finish(self) -> Result<bytes::Bytes, BodyError> {
+        self.0
+            .finish()
+            .map(Into::into)
+            .map_err(|error| damaged(&error))
+    }
+}
+
+fn damaged(error: &std::io::Error) -> BodyError {
+    BodyError::Encoding(format!("a damaged gzip encoding ({error})"))
 }
 
 /// Bodies announcing more than this have only this much reserved up front; the rest grows as
@@ -176,7 +277,7 @@ const PRESIZE_MAX: u64 = 32 * 1024 * 1024;
 enum InMemory {
     /// The announced length, reserved up front and filled chunk by chunk.
     Sized(Vec<u8>),
-    /// Of unknown length (a compressed body, which reqwest inflates): the chunks as they
+    /// Of unknown length (a compressed body, inflated as it comes): the pieces as they
     /// came, joined once at the end.
     Chunks {
         parts: Vec<bytes::Bytes>,

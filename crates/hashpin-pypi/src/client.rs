@@ -273,22 +273,6 @@ impl Project {
     }
 }
 
-/// Seeds the TLS library's random number generator on a thread of its own, so that the first
-/// connection does not: aws-lc (rustls's crypto provider here) seeds it from CPU jitter, once
-/// per process, some 20 ms of computation. Call it before other work that is not the CPU's,
-/// such as waiting for the interpreter's answers, when the run will use the network.
-pub fn prepare_tls() {
-    let spawned = std::thread::Builder::new()
-        .name("tls-seed".into())
-        .spawn(|| {
-            // A failure here is the first connection's to report, when it seeds again.
-            let _ = aws_lc_rs::rand::fill(&mut [0; 16]);
-        });
-    if let Err(error) = spawned {
-        log::debug!("cannot seed the TLS random number generator ahead: {error}");
-    }
-}
-
 /// A client for the configured indexes and find-links locations. Cheap to clone; clones share
 /// the connection pool, the concurrency limit and the cache.
 #[derive(Debug, Clone)]
@@ -332,6 +316,9 @@ impl LazyHttp {
         if let Some(client) = &*client {
             return Ok(client.clone());
         }
+        // reqwest is built without a crypto provider of its own; the process's default is
+        // ring's, installed once (a second call finds it installed, which is as good).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let built = reqwest::Client::builder()
             .user_agent(concat!("hashpin/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(self.connect_timeout)
@@ -1565,19 +1552,17 @@ fn copy_hashing(
     from: &mut impl std::io::Read,
     to: &mut impl std::io::Write,
 ) -> std::io::Result<HashDigest> {
-    let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
+    let mut hasher = crate::hash::Sha256::new();
     let mut buffer = vec![0_u8; 64 * 1024];
     loop {
         let read = from.read(&mut buffer)?;
         if read == 0 {
             break;
         }
-        sha2::Digest::update(&mut hasher, &buffer[..read]);
+        hasher.update(&buffer[..read]);
         to.write_all(&buffer[..read])?;
     }
-    Ok(HashDigest::sha256_from_bytes(
-        &sha2::Digest::finalize(hasher).into(),
-    ))
+    Ok(HashDigest::sha256_from_bytes(&hasher.finalize()))
 }
 
 /// What vouches for a file's metadata bytes, which decides where they may be cached.
@@ -1843,6 +1828,12 @@ impl Inner {
                         seconds: started.elapsed().as_secs(),
                     });
                 }
+                Err(BodyError::Encoding(why)) => {
+                    return Err(Error::Encoding {
+                        url: redacted(),
+                        why,
+                    });
+                }
                 Err(BodyError::Disk(source)) => {
                     return Err(Error::Io {
                         path: std::env::temp_dir(),
@@ -1852,20 +1843,7 @@ impl Inner {
                 Err(BodyError::Http(error)) if is_certificate_error(&error) => {
                     return Err(Error::Certificate {
                         url: redacted(),
-                        roots: match &self.config.cert {
-                            Some(path) => {
-                                format!("the system's root certificates and {}", path.display())
-                            }
-                            None => std::env::var_os("SSL_CERT_FILE").map_or_else(
-                                || "the system's root certificates".to_string(),
-                                |file| {
-                                    format!(
-                                        "the system's root certificates (SSL_CERT_FILE={})",
-                                        std::path::Path::new(&file).display()
-                                    )
-                                },
-                            ),
-                        },
+                        roots: self.trusted_roots(),
                         source: error.without_url(),
                     });
                 }
@@ -1900,6 +1878,22 @@ impl Inner {
         }
     }
 
+    /// The certificates a server must chain to, as a message names them.
+    fn trusted_roots(&self) -> String {
+        match &self.config.cert {
+            Some(path) => format!("the system's root certificates and {}", path.display()),
+            None => std::env::var_os("SSL_CERT_FILE").map_or_else(
+                || "the system's root certificates".to_string(),
+                |file| {
+                    format!(
+                        "the system's root certificates (SSL_CERT_FILE={})",
+                        std::path::Path::new(&file).display()
+                    )
+                },
+            ),
+        }
+    }
+
     async fn try_fetch(
         &self,
         http: &reqwest::Client,
@@ -1914,11 +1908,22 @@ impl Inner {
         if let Some(credential) = self.credentials.for_url(url) {
             request = request.basic_auth(&credential.username, credential.password.as_ref());
         }
+        let mut request = request.build().map_err(BodyError::Http)?;
+        // Compressed, unless the caller chose otherwise (a range is a range of the bytes
+        // stored, so a ranged request asks for none).
+        let headers = request.headers_mut();
+        if !headers.contains_key(header::ACCEPT_ENCODING) && !headers.contains_key(header::RANGE) {
+            headers.insert(
+                header::ACCEPT_ENCODING,
+                HeaderValue::from_static(crate::body::ACCEPTED_ENCODING),
+            );
+        }
         // The headers, at least, come within the base deadline; the body has its own.
-        let response = tokio::time::timeout(self.options.limits.deadline_base, request.send())
-            .await
-            .map_err(|_| BodyError::TooSlow)?
-            .map_err(BodyError::Http)?;
+        let response =
+            tokio::time::timeout(self.options.limits.deadline_base, http.execute(request))
+                .await
+                .map_err(|_| BodyError::TooSlow)?
+                .map_err(BodyError::Http)?;
         let status = response.status();
         let headers = response.headers().clone();
         let final_url = strip_credentials(response.url());

@@ -53,13 +53,15 @@ async fn first_answer<T: Send + 'static>(
     let mut delays = delays.iter();
     loop {
         let joined = match delays.next() {
-            Some(delay) => tokio::select! {
-                joined = lookups.join_next() => joined,
-                () = tokio::time::sleep(*delay) => {
+            // Waiting for the next answer is cancel-safe: nothing is lost when the delay wins.
+            Some(delay) => {
+                if let Ok(joined) = tokio::time::timeout(*delay, lookups.join_next()).await {
+                    joined
+                } else {
                     lookups.spawn_blocking(lookup.clone());
                     continue;
                 }
-            },
+            }
             None => lookups.join_next().await,
         };
         // Blocking tasks cannot be stopped; the late ones finish unobserved.

@@ -56,6 +56,14 @@ pub enum Error {
         /// The limit, in bytes.
         limit: u64,
     },
+    /// A response's `Content-Encoding` was not one hashpin asked for, or did not decode.
+    #[error("`{url}` sent {why}")]
+    Encoding {
+        /// The URL.
+        url: RedactedUrl,
+        /// What was wrong, its untrusted parts neutralised.
+        why: String,
+    },
     /// A response came so slowly that its deadline passed.
     #[error("`{url}` sent its answer too slowly (still incomplete after {seconds} s)")]
     TooSlow {

@@ -4,7 +4,62 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+
+/// SHA-256 computed incrementally, by the TLS library's implementation: one hashing crate in
+/// the tree, and its assembly is the fastest one available to it.
+#[derive(Clone)]
+pub struct Sha256(ring::digest::Context);
+
+impl Sha256 {
+    /// An empty hasher.
+    pub fn new() -> Self {
+        Self(ring::digest::Context::new(&ring::digest::SHA256))
+    }
+
+    /// The digest of `bytes`, in one call.
+    pub fn digest(bytes: &[u8]) -> [u8; 32] {
+        let mut hasher = Self::new();
+        hasher.update(bytes);
+        hasher.finalize()
+    }
+
+    /// Adds `bytes` to what is hashed.
+    pub fn update(&mut self, bytes: impl AsRef<[u8]>) {
+        self.0.update(bytes.as_ref());
+    }
+
+    /// The digest of everything added.
+    pub fn finalize(self) -> [u8; 32] {
+        let digest = self.0.finish();
+        let mut bytes = [0; 32];
+        bytes.copy_from_slice(digest.as_ref());
+        bytes
+    }
+}
+
+impl Default for Sha256 {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for Sha256 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Sha256")
+    }
+}
+
+/// Hashing what is copied into it, as `std::io::copy` writes.
+impl std::io::Write for Sha256 {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
 
 /// A hash algorithm named by an index or a lockfile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -169,7 +224,7 @@ impl HashDigest {
     pub(crate) fn sha256_of_reader(mut reader: impl std::io::Read) -> std::io::Result<Self> {
         let mut hasher = Sha256::new();
         std::io::copy(&mut reader, &mut hasher)?;
-        Ok(Self::sha256_from_bytes(&hasher.finalize().into()))
+        Ok(Self::sha256_from_bytes(&hasher.finalize()))
     }
 
     /// The algorithm.

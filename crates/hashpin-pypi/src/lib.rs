@@ -49,12 +49,11 @@ pub use body::{Limits, MIB};
 pub use cache::{Cache, CacheMode};
 pub use client::{
     ClientOptions, Direct, IndexClient, IndexStrategy, Project, ProjectVersion, SourceArchive,
-    prepare_tls,
 };
 pub use config::{ConfigError, FindLinks, IndexConfig, IndexOptions, IndexUrl, PipEnvironment};
 pub use error::{Error, error_chain};
 pub use filename::{DistFilename, FilenameError, SdistFilename, SdistFormat, WheelFilename};
-pub use hash::{HashAlgorithm, HashDigest, HashParseError};
+pub use hash::{HashAlgorithm, HashDigest, HashParseError, Sha256};
 pub use interpreter::InterpreterInfo;
 pub use metadata::{CoreMetadata, MAX_REQUIRES_DIST, MetadataError};
 pub use provenance::{MAX_PROVENANCE_BYTES, ProvenanceError, Publisher};

@@ -16,9 +16,9 @@ use std::fmt::Write as _;
 use std::io::Read as _;
 use std::ops::Range;
 
+use crate::hash::Sha256;
 use pep508_rs::PackageName;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest as _, Sha256};
 use zip::ZipArchive;
 
 use crate::wheel::{self, Pieces, WheelError};

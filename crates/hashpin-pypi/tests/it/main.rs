@@ -8,6 +8,7 @@
 mod cache;
 mod config;
 mod credentials;
+mod encoding;
 mod fuzz_corpus;
 mod limits;
 mod live;
