@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# README's test command: the tools the tests drive (pip >= 26.1, packaging, uv; hash-pinned in
-# scripts/test-tools/requirements.txt, installed once into a virtual environment), then
-# every test. Arguments go to cargo test.
+# README's test command: the tools the tests drive (pip >= 26.1, packaging, uv,
+# cyclonedx-python-lib; hash-pinned in scripts/test-tools/requirements.txt, installed once
+# into a virtual environment), then every test. Arguments go to cargo test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools="${HASHPIN_TEST_TOOLS:-${CARGO_TARGET_DIR:-$PWD/target}/test-tools}"

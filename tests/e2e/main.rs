@@ -11,6 +11,7 @@ mod cooldown;
 mod diff;
 mod freeze;
 mod hostile;
+mod own_sbom;
 mod pylock;
 mod show;
 mod startup_hooks;

@@ -16,7 +16,7 @@ use crate::compile::{Project, pin_list};
 use crate::{hashpin, run};
 
 /// The virtual environment of test tools.
-fn tools() -> PathBuf {
+pub(crate) fn tools() -> PathBuf {
     let dir = std::env::var_os("HASHPIN_TEST_TOOLS").map_or_else(|| {
         panic!(
             "these tests drive pip >= 26.1, packaging and uv: run the tests with scripts/test.sh, which installs them (or set HASHPIN_TEST_TOOLS to a virtual environment that has them)"
