@@ -79,7 +79,8 @@ impl FromStr for Platform {
     type Err = TargetError;
 
     /// Reads uv's `--python-platform` names: `linux` (x86-64, glibc 2.28), `macos` (arm64),
-    /// `windows` (x86-64), target triples, and `ARCH-manylinux_2_N` / `ARCH-musllinux_1_N` /
+    /// `windows` (x86-64), target triples, and `ARCH-manylinux_2_N` (or the legacy
+    /// `ARCH-manylinux2014`, `-manylinux2010`, `-manylinux1`) / `ARCH-musllinux_1_N` /
     /// `ARCH-macos_M_N`. macOS targets without a version are 13.0 (uv's default, the oldest
     /// macOS still supported; see [`Platform::with_macos_version`] for
     /// `MACOSX_DEPLOYMENT_TARGET`).
@@ -114,7 +115,18 @@ impl FromStr for Platform {
                     let (major, minor) = rest.split_once('_')?;
                     Some((major.parse().ok()?, minor.parse().ok()?))
                 };
-                if let Some((major, minor)) = libc.strip_prefix("manylinux_").and_then(version) {
+                // PEP 600's names for the legacy manylinux tags, as uv accepts them.
+                let legacy = match libc {
+                    "manylinux1" => Some((2, 5)),
+                    "manylinux2010" => Some((2, 12)),
+                    "manylinux2014" => Some((2, 17)),
+                    _ => None,
+                };
+                if let Some((major, minor)) = legacy {
+                    platform(Os::Manylinux { major, minor }, arch)
+                } else if let Some((major, minor)) =
+                    libc.strip_prefix("manylinux_").and_then(version)
+                {
                     platform(Os::Manylinux { major, minor }, arch)
                 } else if let Some((major, minor)) =
                     libc.strip_prefix("musllinux_").and_then(version)

@@ -213,3 +213,32 @@ fn this_machines_interpreter_is_a_target() {
     assert_eq!(older.markers.python_version().to_string(), "3.9");
     assert_eq!(older.markers.sys_platform(), target.markers.sys_platform());
 }
+
+#[test]
+fn legacy_manylinux_names_are_their_pep_600_tags() {
+    for (legacy, pep_600) in [
+        ("x86_64-manylinux2014", "x86_64-manylinux_2_17"),
+        ("aarch64-manylinux2014", "aarch64-manylinux_2_17"),
+        ("x86_64-manylinux2010", "x86_64-manylinux_2_12"),
+        ("i686-manylinux1", "i686-manylinux_2_5"),
+    ] {
+        let legacy: Platform = legacy.parse().expect("known");
+        assert_eq!(legacy, pep_600.parse().expect("known"));
+    }
+    let old = TargetEnvironment::for_platform(
+        &parse_python_version("3.12").expect("valid"),
+        &"x86_64-manylinux2014".parse().expect("known"),
+    )
+    .expect("builds");
+    assert_eq!(
+        tag_strings(
+            &old,
+            &[
+                "a-1-cp312-cp312-manylinux2014_x86_64.whl",
+                "a-1-cp312-cp312-manylinux_2_28_x86_64.whl",
+            ]
+        ),
+        [true, false]
+    );
+    assert!("x86_64-manylinux2015".parse::<Platform>().is_err());
+}
