@@ -154,7 +154,7 @@ fn blocks(lock: &str) -> BTreeMap<String, String> {
 }
 
 /// The lock's pins: project name to version.
-fn pins(lock: &str) -> BTreeMap<String, String> {
+pub(crate) fn pins(lock: &str) -> BTreeMap<String, String> {
     blocks(lock)
         .into_iter()
         .map(|(name, block)| {

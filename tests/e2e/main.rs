@@ -12,6 +12,7 @@ mod diff;
 mod freeze;
 mod hostile;
 mod own_sbom;
+mod packse;
 mod pylock;
 mod show;
 mod startup_hooks;
