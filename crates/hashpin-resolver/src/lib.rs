@@ -298,7 +298,15 @@ fn solve<S: PackageSource>(
         .map(|requirement| (requirement.name.clone(), (*requirement).clone()))
         .collect();
 
-    let outcome = match pubgrub::resolve(&*provider, Package::Root, Version::new([0])) {
+    let solved = loop {
+        match pubgrub::resolve(&*provider, Package::Root, Version::new([0])) {
+            Err(PubGrubError::ErrorInShouldCancel(_)) if provider.take_restart() => {
+                log::debug!("a package kept conflicting: the search starts again with it first");
+            }
+            solved => break solved,
+        }
+    };
+    let outcome = match solved {
         Ok(solution) => Ok(provider.resolution(&solution)),
         Err(PubGrubError::NoSolution(tree)) => Err(ResolveError::NoSolution {
             explanation: provider.explainer().explain(&tree),

@@ -6,7 +6,7 @@
 //! page, and the metadata of its most likely candidate, are prefetched as runtime tasks, so
 //! that round trips overlap instead of queueing behind the solver.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::cmp::Reverse;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -254,6 +254,11 @@ pub(crate) struct Provider<S> {
     /// Of those, the versions whose metadata needs a build that may not be run, and why not.
     needs_build: RefCell<HashMap<PackageName, HashMap<Version, BuildRefusal>>>,
     discovered: RefCell<HashMap<Package, usize>>,
+    /// Packages that kept conflicting, decided early from the next search on (see
+    /// [`CONFLICTS_TO_PROMOTE`]); kept across searches.
+    promoted: RefCell<HashSet<Package>>,
+    /// Set when a package was promoted: the search in progress stops, to start again.
+    restart: Cell<bool>,
     /// For explanations: why versions in a range were passed over.
     pub(crate) skipped: RefCell<HashMap<PackageName, Vec<(Version, Unusable)>>>,
     /// For "via" edges: the requirements each chosen package version declared.
@@ -273,6 +278,8 @@ impl<S: PackageSource> Provider<S> {
             unusable_metadata: RefCell::default(),
             needs_build: RefCell::default(),
             discovered: RefCell::default(),
+            promoted: RefCell::default(),
+            restart: Cell::new(false),
             skipped: RefCell::default(),
             edges: RefCell::default(),
         }
@@ -459,6 +466,37 @@ impl<S: PackageSource> Provider<S> {
     }
 }
 
+/// A package in this many conflicts is decided before the others from then on (after the root
+/// and single-version packages), and the search starts again.
+///
+/// PubGrub decides packages in priority order and, when a later package's versions conflict
+/// with an earlier decision, walks the later package down, version by version: with `a` and
+/// `b` required, and every recent `b` requiring an older `a`, it would settle on an ancient `b`
+/// that no longer depends on `a` at all, rather than move `a`. A package that keeps being the
+/// one rejected is the one to decide first; the solver cannot undo a decision on request, so
+/// the search restarts with the package promoted. Metadata is cached, so a restart costs only
+/// the solving. uv's resolver promotes a package after the same number of conflicts.
+pub(crate) const CONFLICTS_TO_PROMOTE: u32 = 5;
+
+/// At most this many restarts (each promotes a package not promoted before).
+const MAX_PROMOTED: usize = 32;
+
+impl<S: PackageSource> Provider<S> {
+    /// Promotes `package`, unless it already is or the restarts are spent.
+    fn promote(&self, package: &Package) -> bool {
+        let mut promoted = self.promoted.borrow_mut();
+        if matches!(package, Package::Root) || promoted.len() >= MAX_PROMOTED {
+            return false;
+        }
+        promoted.insert(package.clone())
+    }
+
+    /// Whether the search stopped to start again with a package promoted (and resets that).
+    pub(crate) fn take_restart(&self) -> bool {
+        self.restart.replace(false)
+    }
+}
+
 impl<S: PackageSource> DependencyProvider for Provider<S> {
     type P = Package;
     type V = Version;
@@ -479,13 +517,26 @@ impl<S: PackageSource> DependencyProvider for Provider<S> {
             .get(package)
             .copied()
             .unwrap_or(usize::MAX);
+        let conflicts = statistics.conflict_count();
+        if conflicts >= CONFLICTS_TO_PROMOTE && self.promote(package) {
+            self.restart.set(true);
+        }
         let class = match package {
-            Package::Root => 3,
+            Package::Root => 4,
             // A single allowed version: deciding it early costs nothing and prunes most.
-            _ if range.as_singleton().is_some() => 2,
+            _ if range.as_singleton().is_some() => 3,
+            _ if self.promoted.borrow().contains(package) => 2,
             _ => 1,
         };
-        (class, statistics.conflict_count(), Reverse(order))
+        (class, conflicts, Reverse(order))
+    }
+
+    fn should_cancel(&self) -> Result<(), Self::Err> {
+        if self.restart.get() {
+            // Not an error: `solve` sees the flag and searches again.
+            return Err(ResolveError::Internal("the search restarts".into()));
+        }
+        Ok(())
     }
 
     fn choose_version(

@@ -42,6 +42,27 @@ async fn backtracks_an_early_choice() {
 }
 
 #[tokio::test]
+async fn a_package_that_keeps_conflicting_is_decided_first() {
+    // packse's wrong-backtracking-basic: every recent `b` needs the older `a`. Walking `b`
+    // down past ten conflicts with the newest `a` would lock an ancient `b` (and the
+    // `too-old` it needed); deciding `b` first gives the newest of both that agree.
+    let mut index = IndexBuilder::new()
+        .dist(Dist::wheel("a", "1.0.0").build())
+        .dist(Dist::wheel("a", "2.0.0").build())
+        .dist(Dist::wheel("too-old", "1.0.0").build())
+        .dist(Dist::wheel("b", "1.0.0").requires_dist("too-old").build());
+    for patch in 0..10 {
+        index = index.dist(
+            Dist::wheel("b", &format!("2.0.{patch}"))
+                .requires_dist("a==1.0.0")
+                .build(),
+        );
+    }
+    let resolution = lock(&index.start(), &["a", "b"]).await.expect("resolves");
+    assert_eq!(pins(&resolution), ["a==1.0.0", "b==2.0.9"]);
+}
+
+#[tokio::test]
 async fn no_solution_is_explained() {
     let index = IndexBuilder::new()
         .dist(
