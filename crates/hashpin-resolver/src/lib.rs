@@ -292,7 +292,7 @@ fn solve<S: PackageSource>(
             by_name.push((*requirement).clone());
         }
     }
-    provider.root = provider.dependencies_of(by_name.iter());
+    provider.root = provider.dependencies_of(by_name.iter(), None);
     provider.root_edges = applicable
         .iter()
         .map(|requirement| (requirement.name.clone(), (*requirement).clone()))

@@ -241,6 +241,9 @@ fn prefetch<S: PackageSource>(
 /// A requirement a package version declared, by the name it requires.
 pub(crate) type Declared = (PackageName, Requirement);
 
+/// Who declared a requirement: a package version, or `None` for the root.
+type Declarer = Option<(Package, Version)>;
+
 pub(crate) struct Provider<S> {
     pub(crate) context: Arc<Context>,
     pub(crate) fetcher: Arc<Fetcher<S>>,
@@ -249,7 +252,12 @@ pub(crate) struct Provider<S> {
     pub(crate) root: Result<Vec<(Package, Ranges<Version>)>, Unusable>,
     pub(crate) root_edges: Vec<(PackageName, Requirement)>,
     candidates: RefCell<HashMap<PackageName, Rc<Candidates>>>,
-    explicit_prerelease: RefCell<HashSet<PackageName>>,
+    /// Per project, who named a pre-release of it: `None` for the root (the user), else the
+    /// package version whose requirement did. Only the root's, and those of versions that are
+    /// the ones chosen now, allow pre-releases: a version the search rejected lends nothing.
+    explicit_prerelease: RefCell<HashMap<PackageName, HashSet<Declarer>>>,
+    /// The version last chosen for each package: while a package is decided, its decision.
+    chosen: RefCell<HashMap<Package, Version>>,
     unusable_metadata: RefCell<HashMap<PackageName, HashSet<Version>>>,
     /// Of those, the versions whose metadata needs a build that may not be run, and why not.
     needs_build: RefCell<HashMap<PackageName, HashMap<Version, BuildRefusal>>>,
@@ -275,6 +283,7 @@ impl<S: PackageSource> Provider<S> {
             root_edges: Vec::new(),
             candidates: RefCell::default(),
             explicit_prerelease: RefCell::default(),
+            chosen: RefCell::default(),
             unusable_metadata: RefCell::default(),
             needs_build: RefCell::default(),
             discovered: RefCell::default(),
@@ -286,10 +295,12 @@ impl<S: PackageSource> Provider<S> {
     }
 
     /// Turns requirements into PubGrub dependencies (merged per package, constraints applied),
-    /// noting explicit pre-releases, and prefetching new packages.
+    /// noting explicit pre-releases (and whose requirements they are: `declarer`, `None` for
+    /// the root), and prefetching new packages.
     pub(crate) fn dependencies_of<'a>(
         &self,
         requirements: impl IntoIterator<Item = &'a Requirement>,
+        declarer: Option<(&Package, &Version)>,
     ) -> Result<Vec<(Package, Ranges<Version>)>, Unusable> {
         // In first-seen order, found through a map: a requirement can name 100,000 extras.
         let mut merged: Vec<(Package, Ranges<Version>)> = Vec::new();
@@ -308,7 +319,11 @@ impl<S: PackageSource> Provider<S> {
                 None => Ranges::full(),
                 Some(VersionOrUrl::VersionSpecifier(specifiers)) => {
                     if specifiers::names_prerelease(specifiers) {
-                        self.explicit_prerelease.borrow_mut().insert(name.clone());
+                        self.explicit_prerelease
+                            .borrow_mut()
+                            .entry(name.clone())
+                            .or_default()
+                            .insert(declarer.map(|(p, v)| (p.clone(), v.clone())));
                     }
                     specifiers::to_ranges(specifiers)
                 }
@@ -493,7 +508,26 @@ impl<S: PackageSource> Provider<S> {
 
     /// Whether the search stopped to start again with a package promoted (and resets that).
     pub(crate) fn take_restart(&self) -> bool {
-        self.restart.replace(false)
+        let restart = self.restart.replace(false);
+        if restart {
+            self.chosen.borrow_mut().clear();
+        }
+        restart
+    }
+
+    /// Whether a requirement in force names a pre-release of `name`: the root's, or one of a
+    /// package version that is the one chosen for that package now.
+    fn names_prerelease(&self, name: &PackageName) -> bool {
+        let chosen = self.chosen.borrow();
+        self.explicit_prerelease
+            .borrow()
+            .get(name)
+            .is_some_and(|declarers| {
+                declarers.iter().any(|declarer| match declarer {
+                    None => true,
+                    Some((package, version)) => chosen.get(package) == Some(version),
+                })
+            })
     }
 }
 
@@ -548,8 +582,8 @@ impl<S: PackageSource> DependencyProvider for Provider<S> {
             return Ok(Some(Version::new([0])));
         };
         let candidates = self.candidates(name)?;
-        let explicit = self.explicit_prerelease.borrow().contains(name)
-            || self.context.prerelease_constraints.contains(name);
+        let explicit =
+            self.names_prerelease(name) || self.context.prerelease_constraints.contains(name);
         // A version whose build is refused is passed over here, as a yanked one is, rather than
         // chosen and found unavailable: the explanation then says so once for all of them.
         let refuses_builds = self.context.options.build.builder_for(name).is_err();
@@ -587,6 +621,9 @@ impl<S: PackageSource> DependencyProvider for Provider<S> {
                 continue;
             }
             log::trace!("choosing {name} {version}");
+            self.chosen
+                .borrow_mut()
+                .insert(package.clone(), version.clone());
             return Ok(Some(version));
         }
         // Nothing usable: keep why, for the explanation, and refuse a yanked `==` pin outright.
@@ -665,10 +702,11 @@ impl<S: PackageSource> DependencyProvider for Provider<S> {
             }
             requirements.push(requirement);
         }
-        let mut dependencies = match self.dependencies_of(requirements.iter().copied()) {
-            Ok(dependencies) => dependencies,
-            Err(unusable) => return Ok(Dependencies::Unavailable(unusable)),
-        };
+        let mut dependencies =
+            match self.dependencies_of(requirements.iter().copied(), Some((package, version))) {
+                Ok(dependencies) => dependencies,
+                Err(unusable) => return Ok(Dependencies::Unavailable(unusable)),
+            };
         let exact = Ranges::singleton(version.clone());
         if extra.is_some() {
             dependencies.push((Package::Project(name.clone()), exact.clone()));

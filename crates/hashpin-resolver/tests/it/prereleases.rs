@@ -3,7 +3,7 @@
 use hashpin_resolver::{PrereleaseMode, ResolverOptions};
 use hashpin_testkit::{Dist, IndexBuilder, TestIndex};
 
-use crate::{linux, lock_checked, manifest, pins};
+use crate::{linux, lock, lock_checked, manifest, pins};
 
 async fn check(index: &TestIndex, texts: &[&str], prerelease: PrereleaseMode) -> Vec<String> {
     let options = ResolverOptions {
@@ -86,4 +86,31 @@ async fn chosen_when_a_constraint_names_one() {
     )
     .await;
     assert_eq!(pins(&resolution), ["foo==2.0b1"]);
+}
+
+#[tokio::test]
+async fn a_rejected_version_lends_no_pre_release_permission() {
+    // packse's transitive-prerelease-backtracks: `a` 2.0.0 names `c>=2.0.0b1`, whose only
+    // match needs `d` 2.0.0 against the root's `d==1.0.0`, so `a` 2.0.0 is rejected. `a`
+    // 1.0.0 asks for `c>=1.0.0`: a final release, as pip and uv choose, not the 1.5.0a1 that
+    // the rejected requirement would have allowed.
+    let index = IndexBuilder::new()
+        .dist(Dist::wheel("a", "1.0.0").requires_dist("c>=1.0.0").build())
+        .dist(
+            Dist::wheel("a", "2.0.0")
+                .requires_dist("c>=2.0.0b1")
+                .build(),
+        )
+        .dist(Dist::wheel("c", "1.0.0").build())
+        .dist(Dist::wheel("c", "1.5.0a1").build())
+        .dist(
+            Dist::wheel("c", "2.0.0b1")
+                .requires_dist("d==2.0.0")
+                .build(),
+        )
+        .dist(Dist::wheel("d", "1.0.0").build())
+        .dist(Dist::wheel("d", "2.0.0").build())
+        .start();
+    let resolution = lock(&index, &["a", "d==1.0.0"]).await.expect("resolves");
+    assert_eq!(pins(&resolution), ["a==1.0.0", "c==1.0.0", "d==1.0.0"]);
 }
