@@ -5,8 +5,8 @@
 //! A scenario hashpin does not pass is listed in `tests/packse/divergences.toml` with the
 //! reason; the run fails on one that is neither passing nor listed, and on a listed one that
 //! passes, so that the list stays true. Scenarios that need what a single-target lock does
-//! not have (universal resolution, required environments, per-package binary rules, uv's
-//! resolution strategies) are counted apart and not run.
+//! not have (universal resolution, required environments, uv's resolution strategies) are
+//! counted apart and not run.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -141,8 +141,6 @@ fn not_applicable(scenario: &Scenario) -> Option<&'static str> {
     if (options.universal && !same_everywhere(scenario)) || options.required_environments.is_some()
     {
         Some("universal resolution (issue 15)")
-    } else if !options.no_binary.is_empty() || !options.no_build.is_empty() {
-        Some("per-package --no-binary / --only-binary (issue 14)")
     } else if options.resolution.is_some() {
         Some("uv's --resolution strategies")
     } else {
@@ -252,6 +250,13 @@ fn failure(scenario: &Scenario, cache: &Path) -> Option<String> {
         ]);
     if options.prereleases {
         command.arg("--pre");
+    }
+    // packse's `no_build`: only wheels of these; `no_binary`: only their sdists.
+    for name in &options.no_build {
+        command.args(["--only-binary", name]);
+    }
+    for name in &options.no_binary {
+        command.args(["--no-binary", name]);
     }
     let (output, stdout, stderr) = run(&mut command);
     let code = output.status.code();
