@@ -859,6 +859,26 @@ impl<S: PackageSource> Provider<S> {
                     )
                 })
                 .collect(),
+            root_specifiers: self.root_specifiers(),
         }
+    }
+
+    /// Each root requirement's specifiers as the user wrote them (joined where one project is
+    /// required twice), with the range they make.
+    fn root_specifiers(&self) -> HashMap<PackageName, (String, Ranges<Version>)> {
+        let mut own: HashMap<PackageName, (Vec<String>, Ranges<Version>)> = HashMap::new();
+        for (name, requirement) in &self.root_edges {
+            if let Some(VersionOrUrl::VersionSpecifier(specifiers)) = &requirement.version_or_url {
+                let (texts, range) = own
+                    .entry(name.clone())
+                    .or_insert_with(|| (Vec::new(), Ranges::full()));
+                texts.push(specifiers.to_string());
+                *range = range.intersection(&specifiers::to_ranges(specifiers));
+            }
+        }
+        own.into_iter()
+            .filter(|(_, (texts, _))| !texts.is_empty() && texts.iter().all(|t| !t.is_empty()))
+            .map(|(name, (texts, range))| (name, (texts.join(","), range)))
+            .collect()
     }
 }

@@ -25,6 +25,10 @@ pub(crate) struct Explainer {
     pub(crate) missing: Vec<PackageName>,
     /// Every version each project has (newest first), to say what exists.
     pub(crate) available: HashMap<PackageName, Vec<Version>>,
+    /// The user's own specifiers for each project they require (`<=1.2.3`), with the range
+    /// they make: a root requirement is shown as written, not as the range it became
+    /// (`<1.2.3.post0.dev0`), where the two agree.
+    pub(crate) root_specifiers: HashMap<PackageName, (String, Ranges<Version>)>,
 }
 
 impl Explainer {
@@ -330,6 +334,20 @@ fn term(package: &Package, term: &Term<Ranges<Version>>) -> String {
     }
 }
 
+impl Explainer {
+    /// A root requirement on `package` of `range`: as the user wrote it where that is the
+    /// same range, else the range.
+    fn root_requirement(&self, package: &Package, range: &Ranges<Version>) -> String {
+        let own = package
+            .name()
+            .and_then(|name| self.root_specifiers.get(name));
+        match own {
+            Some((text, own)) if own == range => format!("`{package}{text}`"),
+            _ => requirement(package, range),
+        }
+    }
+}
+
 impl ReportFormatter<Package, Ranges<Version>, Unusable> for Explainer {
     type Output = String;
 
@@ -340,7 +358,7 @@ impl ReportFormatter<Package, Ranges<Version>, Unusable> for Explainer {
             }
             External::NoVersions(package, range) => self.no_versions(package, range),
             External::FromDependencyOf(Package::Root, _, dependency, range) => {
-                format!("you require {}", requirement(dependency, range))
+                format!("you require {}", self.root_requirement(dependency, range))
             }
             External::FromDependencyOf(package, range, dependency, dependency_range) => format!(
                 "{} depends on {}",
@@ -377,7 +395,7 @@ impl ReportFormatter<Package, Ranges<Version>, Unusable> for Explainer {
                 (Package::Root, Term::Positive(_)),
                 (dependency, Term::Negative(range)),
             ] => {
-                format!("you require {}", requirement(dependency, range))
+                format!("you require {}", self.root_requirement(dependency, range))
             }
             [
                 (package, Term::Positive(range)),
@@ -538,6 +556,7 @@ mod tests {
                 "foo".parse().expect("valid name"),
                 vec![v("2.0"), v("1.0")],
             )]),
+            root_specifiers: HashMap::new(),
         };
         let gone = Package::Project("gone".parse().expect("valid name"));
         let cases = [

@@ -181,3 +181,17 @@ async fn issue_10_many_releases_with_one_dependency_read_as_one_range() {
     assert_snapshot("many_releases_one_range", &text);
     assert!(text.len() < 400, "{text}");
 }
+
+#[tokio::test]
+async fn a_root_requirement_is_shown_as_written() {
+    // `<=1.2.3` is the range below `1.2.3.post0.dev0` (local versions of 1.2.3 included);
+    // the user wrote `<=1.2.3`, and that is what the explanation says.
+    let index = IndexBuilder::new()
+        .dist(Dist::wheel("a", "1.2.3").build())
+        .dist(Dist::wheel("a", "2.0").build())
+        .dist(Dist::wheel("b", "1.0").requires_dist("a>=2").build())
+        .start();
+    let text = explain(&index, &["a<=1.2.3", "b"]).await;
+    assert!(text.contains("you require `a<=1.2.3`"), "{text}");
+    assert!(!text.contains("post0"), "{text}");
+}
