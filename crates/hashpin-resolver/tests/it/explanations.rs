@@ -195,3 +195,14 @@ async fn a_root_requirement_is_shown_as_written() {
     assert!(text.contains("you require `a<=1.2.3`"), "{text}");
     assert!(!text.contains("post0"), "{text}");
 }
+
+#[tokio::test]
+async fn two_root_pins_of_one_project_are_both_named() {
+    let index = IndexBuilder::new()
+        .dist(Dist::wheel("a", "1.0.0").build())
+        .dist(Dist::wheel("a", "2.0.0").build())
+        .start();
+    let text = explain(&index, &["a==1.0.0", "a==2.0.0"]).await;
+    assert!(text.contains("`a==1.0.0,==2.0.0`"), "{text}");
+    assert!(!text.contains("no version of"), "{text}");
+}
