@@ -860,6 +860,26 @@ impl<S: PackageSource> Provider<S> {
                 })
                 .collect(),
             root_specifiers: self.root_specifiers(),
+            declared: self
+                .edges
+                .borrow()
+                .iter()
+                .map(|(key, declared)| {
+                    let specifiers = declared
+                        .iter()
+                        .map(|(name, requirement)| {
+                            let text = match &requirement.version_or_url {
+                                Some(VersionOrUrl::VersionSpecifier(specifiers)) => {
+                                    specifiers.to_string()
+                                }
+                                _ => String::new(),
+                            };
+                            (name.clone(), text)
+                        })
+                        .collect();
+                    (key.clone(), specifiers)
+                })
+                .collect(),
         }
     }
 

@@ -29,6 +29,9 @@ pub(crate) struct Explainer {
     /// they make: a root requirement is shown as written, not as the range it became
     /// (`<1.2.3.post0.dev0`), where the two agree.
     pub(crate) root_specifiers: HashMap<PackageName, (String, Ranges<Version>)>,
+    /// What each package version declared, by name, to name a dependency that requires two
+    /// versions at once (`b==1.0.0,==2.0.0`) rather than "no version of `b`".
+    pub(crate) declared: HashMap<(Package, Version), Vec<(PackageName, String)>>,
 }
 
 impl Explainer {
@@ -348,6 +351,39 @@ impl Explainer {
     }
 }
 
+impl Explainer {
+    /// What `package` (in `range`) requires of `dependency`: where that is no version at all,
+    /// the specifiers one version of `package` declared, which say why.
+    fn dependency_requirement(
+        &self,
+        package: &Package,
+        range: &Ranges<Version>,
+        dependency: &Package,
+        dependency_range: &Ranges<Version>,
+    ) -> String {
+        // The one version of `package` in `range` whose requirements are known (a pin's
+        // range holds its local versions too, so it is not a single point).
+        let mut versions = self
+            .declared
+            .iter()
+            .filter(|((declarer, version), _)| declarer == package && range.contains(version));
+        if dependency_range.is_empty()
+            && let Some(name) = dependency.name()
+            && let (Some((_, declared)), None) = (versions.next(), versions.next())
+        {
+            let own: Vec<&str> = declared
+                .iter()
+                .filter(|(declared, text)| declared == name && !text.is_empty())
+                .map(|(_, text)| text.as_str())
+                .collect();
+            if !own.is_empty() {
+                return format!("`{dependency}{}`", own.join(","));
+            }
+        }
+        requirement(dependency, dependency_range)
+    }
+}
+
 impl ReportFormatter<Package, Ranges<Version>, Unusable> for Explainer {
     type Output = String;
 
@@ -363,7 +399,7 @@ impl ReportFormatter<Package, Ranges<Version>, Unusable> for Explainer {
             External::FromDependencyOf(package, range, dependency, dependency_range) => format!(
                 "{} depends on {}",
                 requirement(package, range),
-                requirement(dependency, dependency_range)
+                self.dependency_requirement(package, range, dependency, dependency_range)
             ),
             External::Custom(
                 Package::Root,
@@ -557,6 +593,7 @@ mod tests {
                 vec![v("2.0"), v("1.0")],
             )]),
             root_specifiers: HashMap::new(),
+            declared: HashMap::new(),
         };
         let gone = Package::Project("gone".parse().expect("valid name"));
         let cases = [

@@ -206,3 +206,22 @@ async fn two_root_pins_of_one_project_are_both_named() {
     assert!(text.contains("`a==1.0.0,==2.0.0`"), "{text}");
     assert!(!text.contains("no version of"), "{text}");
 }
+
+#[tokio::test]
+async fn a_dependency_on_two_versions_at_once_is_named() {
+    // `a` 1.0.0 requires `b==1.0.0` and `b==2.0.0`: "depends on no version of `b`" would hide
+    // why.
+    let index = IndexBuilder::new()
+        .dist(
+            Dist::wheel("a", "1.0.0")
+                .requires_dist("b==1.0.0")
+                .requires_dist("b==2.0.0")
+                .build(),
+        )
+        .dist(Dist::wheel("b", "1.0.0").build())
+        .dist(Dist::wheel("b", "2.0.0").build())
+        .start();
+    let text = explain(&index, &["a==1.0.0"]).await;
+    assert!(text.contains("`b==1.0.0,==2.0.0`"), "{text}");
+    assert!(!text.contains("no version of"), "{text}");
+}
