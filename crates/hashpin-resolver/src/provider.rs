@@ -870,7 +870,7 @@ impl<S: PackageSource> Provider<S> {
                         .map(|(name, requirement)| {
                             let text = match &requirement.version_or_url {
                                 Some(VersionOrUrl::VersionSpecifier(specifiers)) => {
-                                    specifiers.to_string()
+                                    specifiers::as_written(specifiers)
                                 }
                                 _ => String::new(),
                             };
@@ -892,7 +892,7 @@ impl<S: PackageSource> Provider<S> {
                 let (texts, range) = own
                     .entry(name.clone())
                     .or_insert_with(|| (Vec::new(), Ranges::full()));
-                texts.push(specifiers.to_string());
+                texts.push(specifiers::as_written(specifiers));
                 *range = range.intersection(&specifiers::to_ranges(specifiers));
             }
         }

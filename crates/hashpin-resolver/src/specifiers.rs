@@ -57,6 +57,16 @@ pub(crate) fn after_locals(version: &Version) -> Version {
     }
 }
 
+/// `specifiers` as a user writes them in a message: `>=2.0.0,<3.0.0`, the way ranges are
+/// shown beside them.
+pub(crate) fn as_written(specifiers: &VersionSpecifiers) -> String {
+    specifiers
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// Whether any specifier names a pre-release, which lets pre-releases of that package be
 /// chosen (pip's rule).
 pub(crate) fn names_prerelease(specifiers: &VersionSpecifiers) -> bool {

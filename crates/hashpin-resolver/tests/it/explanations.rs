@@ -225,3 +225,21 @@ async fn a_dependency_on_two_versions_at_once_is_named() {
     assert!(text.contains("`b==1.0.0,==2.0.0`"), "{text}");
     assert!(!text.contains("no version of"), "{text}");
 }
+
+#[tokio::test]
+async fn a_range_excluded_by_every_version_of_another_dependency() {
+    // packse's dependency-excludes-range-of-compatible-versions.
+    let mut index = IndexBuilder::new()
+        .dist(Dist::wheel("a", "1.0.0").requires_dist("b==1.0.0").build())
+        .dist(Dist::wheel("a", "3.0.0").requires_dist("b==3.0.0").build())
+        .dist(Dist::wheel("c", "1.0.0").requires_dist("a<2.0.0").build())
+        .dist(Dist::wheel("c", "2.0.0").requires_dist("a>=3.0.0").build());
+    for version in ["2.0.0", "2.1.0", "2.2.0", "2.3.0"] {
+        index = index.dist(Dist::wheel("a", version).requires_dist("b==2.0.0").build());
+    }
+    for version in ["1.0.0", "2.0.0", "3.0.0"] {
+        index = index.dist(Dist::wheel("b", version).build());
+    }
+    let text = explain(&index.start(), &["a", "b>=2.0.0,<3.0.0", "c"]).await;
+    assert_snapshot("dependency_excludes_a_range", &text);
+}
