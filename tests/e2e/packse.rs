@@ -181,6 +181,22 @@ fn dists(scenario: &Scenario) -> (Vec<Dist>, Vec<String>) {
                 }))
                 .collect();
             let yanked = metadata.yanked.then_some("");
+            // The same metadata on every file, through either builder.
+            macro_rules! described {
+                ($builder:expr) => {{
+                    let mut builder = $builder.yanked(yanked);
+                    if let Some(spec) = &metadata.requires_python {
+                        builder = builder.requires_python(spec);
+                    }
+                    for extra in metadata.extras.keys() {
+                        builder = builder.provides_extra(extra);
+                    }
+                    for requirement in &requires {
+                        builder = builder.requires_dist(requirement);
+                    }
+                    builder.build()
+                }};
+            }
             if metadata.wheel {
                 let tags = if metadata.wheel_tags.is_empty() {
                     vec!["py3-none-any".to_string()]
@@ -188,31 +204,11 @@ fn dists(scenario: &Scenario) -> (Vec<Dist>, Vec<String>) {
                     metadata.wheel_tags.clone()
                 };
                 for tag in tags {
-                    let mut wheel = Dist::wheel(name, version).tag(&tag).yanked(yanked);
-                    if let Some(spec) = &metadata.requires_python {
-                        wheel = wheel.requires_python(spec);
-                    }
-                    for extra in metadata.extras.keys() {
-                        wheel = wheel.provides_extra(extra);
-                    }
-                    for requirement in &requires {
-                        wheel = wheel.requires_dist(requirement);
-                    }
-                    dists.push(wheel.build());
+                    dists.push(described!(Dist::wheel(name, version).tag(&tag)));
                 }
             }
             if metadata.sdist {
-                let mut sdist = Dist::sdist(name, version).yanked(yanked);
-                if let Some(spec) = &metadata.requires_python {
-                    sdist = sdist.requires_python(spec);
-                }
-                for extra in metadata.extras.keys() {
-                    sdist = sdist.provides_extra(extra);
-                }
-                for requirement in &requires {
-                    sdist = sdist.requires_dist(requirement);
-                }
-                dists.push(sdist.build());
+                dists.push(described!(Dist::sdist(name, version)));
             }
             if !metadata.wheel && !metadata.sdist {
                 empty.push(name.clone());
@@ -222,8 +218,15 @@ fn dists(scenario: &Scenario) -> (Vec<Dist>, Vec<String>) {
     (dists, empty)
 }
 
-/// What hashpin made of a scenario, when it is not what the scenario expects.
-fn failure(scenario: &Scenario, cache: &Path) -> Option<String> {
+/// Who answers a scenario: hashpin, or (side by side, by hand) uv.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tool {
+    Hashpin,
+    Uv,
+}
+
+/// What `tool` made of a scenario, when it is not what the scenario expects.
+fn failure(scenario: &Scenario, cache: &Path, tool: Tool) -> Option<String> {
     let (dists, empty) = dists(scenario);
     let mut index = IndexBuilder::new().dists(dists);
     for name in empty {
@@ -239,18 +242,34 @@ fn failure(scenario: &Scenario, cache: &Path) -> Option<String> {
         .python
         .as_ref()
         .unwrap_or(&scenario.environment.python);
-    let mut command = hashpin(cache);
+    let platform = options.python_platform.as_deref().unwrap_or("linux");
+    let mut command = match tool {
+        Tool::Hashpin => {
+            let mut command = hashpin(cache);
+            command.args(["compile", "requirements.in"]);
+            if options.prereleases {
+                command.arg("--pre");
+            }
+            command
+        }
+        Tool::Uv => {
+            let mut command = std::process::Command::new(crate::pylock::tools().join("bin/uv"));
+            command
+                .args(["pip", "compile", "requirements.in", "--cache-dir"])
+                .arg(cache)
+                .env("UV_NO_CONFIG", "1")
+                .env_remove("UV_INDEX_URL");
+            if options.prereleases {
+                command.args(["--prerelease", "allow"]);
+            }
+            command
+        }
+    };
     command
         .current_dir(dir.path())
-        .args(["compile", "requirements.in", "--no-header", "--no-annotate"])
+        .args(["--no-header", "--no-annotate"])
         .args(["--index-url", &index.url(), "--python-version", python])
-        .args([
-            "--python-platform",
-            options.python_platform.as_deref().unwrap_or("linux"),
-        ]);
-    if options.prereleases {
-        command.arg("--pre");
-    }
+        .args(["--python-platform", platform]);
     // packse's `no_build`: only wheels of these; `no_binary`: only their sdists.
     for name in &options.no_build {
         command.args(["--only-binary", name]);
@@ -346,7 +365,10 @@ fn run_copy(copy: &str) {
         }
         // Each scenario gets a cache of its own: its packages share names with others'.
         let cache = tempfile::tempdir_in(cache.path()).expect("a scenario cache");
-        match (failure(scenario, cache.path()), listed.get(&scenario.name)) {
+        match (
+            failure(scenario, cache.path(), Tool::Hashpin),
+            listed.get(&scenario.name),
+        ) {
             (None, None) => passed += 1,
             (None, Some(reason)) => {
                 let _ = writeln!(
@@ -375,6 +397,42 @@ fn run_copy(copy: &str) {
         }
     }
     assert!(problems.is_empty(), "packse {copy}:\n{problems}");
+}
+
+/// uv's answers to the same scenarios, for the comparison in docs/resolver.md: how many pass,
+/// and which of hashpin's divergences uv shares.
+#[allow(clippy::print_stderr, reason = "the counts are the comparison")]
+fn compare_with_uv(copy: &str) {
+    let cache = tempfile::tempdir().expect("a cache directory");
+    let listed = divergences(copy);
+    let (mut run, mut passed) = (0, 0);
+    for scenario in scenarios(copy) {
+        if not_applicable(&scenario).is_some() {
+            continue;
+        }
+        run += 1;
+        let cache = tempfile::tempdir_in(cache.path()).expect("a scenario cache");
+        match failure(&scenario, cache.path(), Tool::Uv) {
+            None => passed += 1,
+            Some(what) => eprintln!(
+                "uv fails {}: {what}{}",
+                scenario.name,
+                if listed.contains_key(&scenario.name) {
+                    " (hashpin diverges too)"
+                } else {
+                    ""
+                }
+            ),
+        }
+    }
+    eprintln!("uv on packse {copy}: {passed} of {run} applicable scenarios pass");
+}
+
+#[test]
+#[ignore = "a comparison to run by hand: cargo test --test e2e uv_on -- --ignored --nocapture"]
+fn uv_on_the_same_scenarios() {
+    compare_with_uv("packse-0.3.59");
+    compare_with_uv("uv");
 }
 
 #[test]
