@@ -352,6 +352,18 @@ impl Explainer {
 }
 
 impl Explainer {
+    /// The versions of `package` in `range` that depend on something: the one version, where
+    /// the index has only one in the range (`c==1.0.0`, not `c!=2.0.0`), else the range.
+    fn depender(&self, package: &Package, range: &Ranges<Version>) -> String {
+        if let Some(versions) = package.name().and_then(|name| self.available.get(name)) {
+            let mut inside = versions.iter().filter(|version| range.contains(version));
+            if let (Some(only), None) = (inside.next(), inside.next()) {
+                return requirement(package, &Ranges::singleton(only.clone()));
+            }
+        }
+        requirement(package, range)
+    }
+
     /// What `package` (in `range`) requires of `dependency`: where that is no version at all,
     /// the specifiers one version of `package` declared, which say why.
     fn dependency_requirement(
@@ -398,7 +410,7 @@ impl ReportFormatter<Package, Ranges<Version>, Unusable> for Explainer {
             }
             External::FromDependencyOf(package, range, dependency, dependency_range) => format!(
                 "{} depends on {}",
-                requirement(package, range),
+                self.depender(package, range),
                 self.dependency_requirement(package, range, dependency, dependency_range)
             ),
             External::Custom(
