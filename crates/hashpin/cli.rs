@@ -133,23 +133,103 @@ pub(crate) struct CompileArgs {
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub(crate) format: Option<LockFormatArg>,
     /// Print the lockfile instead of writing it.
-    #[arg(long)]
+    #[arg(long, short = 'n')]
     pub(crate) dry_run: bool,
     /// Write nothing; exit 1 with a diff on stderr if the output file is not what this
     /// command would write (the CI gate: the lock is up to date with its inputs).
     #[arg(long, requires = "output_file", conflicts_with_all = ["dry_run", "upgrade", "upgrade_package"])]
     pub(crate) check: bool,
     /// Leave out the `# via` comments.
-    #[arg(long)]
+    #[arg(long, overrides_with = "annotate")]
     pub(crate) no_annotate: bool,
     /// Leave out the header comment.
-    #[arg(long)]
+    #[arg(long, overrides_with = "header")]
     pub(crate) no_header: bool,
     /// Write the index URLs (without credentials) at the top of the lockfile.
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_emit_index_url")]
     pub(crate) emit_index_url: bool,
     #[command(flatten)]
+    pub(crate) pip_compile: PipCompileArgs,
+    #[command(flatten)]
     pub(crate) index: IndexArgs,
+}
+
+/// pip-compile's options whose meaning is hashpin's already, accepted so that existing
+/// command lines (Makefiles, tox, pre-commit, CI) run unchanged. docs/compile.md lists them.
+#[derive(Debug, Args, Clone, Default)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "each is one of pip-compile's flags, accepted as it is spelled"
+)]
+pub(crate) struct PipCompileArgs {
+    /// Accepted for pip-compile's command lines: every file's hash is always written.
+    #[arg(long, help_heading = "pip-compile's options")]
+    pub(crate) generate_hashes: bool,
+    /// Accepted: pip, setuptools and the other packages pip-compile calls unsafe are always
+    /// pinned and hashed, as a lock for `--require-hashes` needs them.
+    #[arg(long, help_heading = "pip-compile's options")]
+    pub(crate) allow_unsafe: bool,
+    /// Accepted: lines never carry extras (pip-compile 8's default).
+    #[arg(long, help_heading = "pip-compile's options")]
+    pub(crate) strip_extras: bool,
+    /// The `# via` comments (the default; the opposite of --no-annotate).
+    #[arg(
+        long,
+        overrides_with = "no_annotate",
+        help_heading = "pip-compile's options"
+    )]
+    pub(crate) annotate: bool,
+    /// The header comment (the default; the opposite of --no-header).
+    #[arg(
+        long,
+        overrides_with = "no_header",
+        help_heading = "pip-compile's options"
+    )]
+    pub(crate) header: bool,
+    /// No index URLs at the top of the lockfile (the default; the opposite of
+    /// --emit-index-url).
+    #[arg(
+        long,
+        overrides_with = "emit_index_url",
+        help_heading = "pip-compile's options"
+    )]
+    pub(crate) no_emit_index_url: bool,
+    /// Accepted: the resolver backtracks (PubGrub); pip's legacy resolver is gone.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "RESOLVER",
+        help_heading = "pip-compile's options"
+    )]
+    pub(crate) resolver: Option<ResolverArg>,
+    /// Accepted and unused: PubGrub does not resolve in rounds.
+    #[arg(long, value_name = "N", help_heading = "pip-compile's options")]
+    pub(crate) max_rounds: Option<u32>,
+    /// Accepted: hashes always come from the index, checked against it, never from an old
+    /// lock.
+    #[arg(
+        long,
+        overrides_with = "no_reuse_hashes",
+        help_heading = "pip-compile's options"
+    )]
+    pub(crate) reuse_hashes: bool,
+    /// Accepted: see --reuse-hashes.
+    #[arg(
+        long,
+        overrides_with = "reuse_hashes",
+        help_heading = "pip-compile's options"
+    )]
+    pub(crate) no_reuse_hashes: bool,
+    /// Accepted: builds always run isolated, in fresh environments.
+    #[arg(long, help_heading = "pip-compile's options")]
+    pub(crate) build_isolation: bool,
+}
+
+/// `--resolver`: pip-compile's choice, of which one is left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ResolverArg {
+    /// pip's backtracking resolver, whose answers hashpin's match.
+    Backtracking,
 }
 
 #[derive(Debug, Args)]
@@ -470,8 +550,9 @@ pub(crate) struct IndexArgs {
     /// Use only the cache; fail where it lacks something.
     #[arg(long, conflicts_with_all = ["refresh", "no_cache"])]
     pub(crate) offline: bool,
-    /// Refetch every index page instead of revalidating cached ones.
-    #[arg(long)]
+    /// Refetch every index page instead of revalidating cached ones, and rebuild local
+    /// projects (pip-compile's --rebuild).
+    #[arg(long, visible_alias = "rebuild")]
     pub(crate) refresh: bool,
 }
 

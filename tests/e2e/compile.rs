@@ -1325,3 +1325,46 @@ fn help_explains_the_python_version() {
         "{stdout}"
     );
 }
+
+#[test]
+fn pip_compile_s_command_line_runs_as_it_is() {
+    // A Makefile's `pip-compile --generate-hashes --allow-unsafe ...` line, with hashpin in
+    // its place: the same lock as hashpin's own spelling, setuptools pinned and hashed.
+    let index = IndexBuilder::new()
+        .dist(
+            Dist::wheel("tool", "1.0")
+                .requires_dist("setuptools")
+                .build(),
+        )
+        .dist(Dist::wheel("setuptools", "80.0").build())
+        .start();
+    let project = Project::new("tool\n");
+    let plain = project.lock(&index, &[]);
+    assert!(plain.contains("setuptools==80.0 \\"), "{plain}");
+    let pip_compile = project.lock(
+        &index,
+        &[
+            "--generate-hashes",
+            "--allow-unsafe",
+            "--strip-extras",
+            "--annotate",
+            "--header",
+            "--no-emit-index-url",
+            "--resolver",
+            "backtracking",
+            "--max-rounds",
+            "10",
+            "--reuse-hashes",
+            "--build-isolation",
+            "--rebuild",
+            "-n",
+        ],
+    );
+    assert_eq!(body(&pip_compile), body(&plain));
+    // The opposites of hashpin's own flags undo them, last one winning, as in pip-compile.
+    let annotated = project.lock(&index, &["--no-annotate", "--annotate"]);
+    assert_eq!(body(&annotated), body(&plain));
+    let (output, _, stderr) = project.compile(&index, &["--resolver", "legacy"]);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("backtracking"), "{stderr}");
+}
