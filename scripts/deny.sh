@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 # Crates (name and version) in the normal dependency tree of the binary, hashpin's own
 # included. Raising the budget is a reviewed change: docs/dependencies.md says what each
 # family is for.
-BUDGET=140
+BUDGET=141
 count=$(cargo tree --locked -e normal -p hashpin --prefix none | sed 's/ (\*)$//' | sort -u | wc -l)
 echo "dependency tree of the hashpin binary: $count crates (budget $BUDGET)"
 if [ "$count" -gt "$BUDGET" ]; then
@@ -55,4 +55,7 @@ GIT_AUTHOR_DATE=$SNAPSHOT_DATE GIT_COMMITTER_DATE=$SNAPSHOT_DATE \
     commit -qm "rustsec/advisory-db at $SNAPSHOT_COMMIT"
 echo "advisories: RustSec snapshot ${SNAPSHOT_COMMIT:0:12} of ${SNAPSHOT_DATE%%T*}"
 
+# cargo-deny reads the metadata of every platform's crates, which a build on this one never
+# downloads (windows-sys, wasm's bumpalo): fetched here from crates.io, as the lock pins them.
+cargo fetch --locked --quiet
 cargo deny --frozen --workspace check
