@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use pep508_rs::PackageName;
 use reqwest::header::{self, HeaderMap, HeaderValue};
-use reqwest::{RequestBuilder, StatusCode};
+use reqwest::{Method, RequestBuilder, StatusCode};
 use tokio::sync::Semaphore;
 use url::Url;
 
@@ -331,6 +331,15 @@ impl LazyHttp {
         *client = Some(built.clone());
         Ok(built)
     }
+}
+
+/// What a service answered ([`IndexClient::service`]).
+#[derive(Debug)]
+pub struct ServiceAnswer {
+    /// The HTTP status (200 for a `file:` URL that exists, 404 for one that does not).
+    pub status: u16,
+    /// The body (of an error status, at most its first mebibyte).
+    pub body: Vec<u8>,
 }
 
 /// A complete response.
@@ -871,6 +880,53 @@ impl IndexClient {
             );
         }
         Ok(found)
+    }
+
+    /// The answer of a JSON service beside the index (its per-version JSON API, an OSV
+    /// endpoint): a GET, or with `query` a POST of that JSON. Any final status is returned
+    /// for the caller to judge; the body is received within `max` bytes. Never cached:
+    /// advisories are news, and an old answer would say a lock is clean when it is not.
+    ///
+    /// # Errors
+    /// `--offline`; the network, or a body over `max`.
+    pub async fn service(
+        &self,
+        url: &Url,
+        query: Option<Vec<u8>>,
+        max: u64,
+    ) -> Result<ServiceAnswer, Error> {
+        if self.inner.options.cache_mode == CacheMode::Offline {
+            return Err(Error::Offline {
+                url: RedactedUrl::new(url),
+            });
+        }
+        let method = if query.is_some() {
+            Method::POST
+        } else {
+            Method::GET
+        };
+        let limit = BodyLimit { max, spill: false };
+        let fetched = self
+            .inner
+            .fetch_as(
+                &method,
+                url,
+                |request| {
+                    let request = request.header(header::ACCEPT, "application/json");
+                    match &query {
+                        Some(query) => request
+                            .header(header::CONTENT_TYPE, "application/json")
+                            .body(query.clone()),
+                        None => request,
+                    }
+                },
+                limit,
+            )
+            .await?;
+        Ok(ServiceAnswer {
+            status: fetched.status.as_u16(),
+            body: fetched.body,
+        })
     }
 
     /// The startup hooks of a wheel (see [`StartupHook`]): read from its central directory
@@ -1785,6 +1841,17 @@ impl Inner {
         configure: impl Fn(RequestBuilder) -> RequestBuilder,
         limit: BodyLimit,
     ) -> Result<Fetched, Error> {
+        self.fetch_as(&Method::GET, url, configure, limit).await
+    }
+
+    /// [`Self::fetch`] with another method (a service's query is a POST).
+    async fn fetch_as(
+        &self,
+        method: &Method,
+        url: &Url,
+        configure: impl Fn(RequestBuilder) -> RequestBuilder,
+        limit: BodyLimit,
+    ) -> Result<Fetched, Error> {
         if url.scheme() == "file" {
             return Self::read_local(url, limit.max);
         }
@@ -1796,7 +1863,10 @@ impl Inner {
         loop {
             attempt += 1;
             let started = std::time::Instant::now();
-            let failure = match self.try_fetch(&http, &plain, &configure, limit).await {
+            let failure = match self
+                .try_fetch(&http, method, &plain, &configure, limit)
+                .await
+            {
                 Ok(fetched) if !is_retryable_status(fetched.status) => {
                     // With the time each took, so that `-v` shows a run's critical path.
                     log::debug!(
@@ -1897,6 +1967,7 @@ impl Inner {
     async fn try_fetch(
         &self,
         http: &reqwest::Client,
+        method: &Method,
         url: &Url,
         configure: &impl Fn(RequestBuilder) -> RequestBuilder,
         limit: BodyLimit,
@@ -1904,7 +1975,7 @@ impl Inner {
         // The semaphore is never closed, so acquiring only fails if it were.
         let _permit = self.permits.acquire().await;
         let started = std::time::Instant::now();
-        let mut request = configure(http.get(url.clone()));
+        let mut request = configure(http.request(method.clone(), url.clone()));
         if let Some(credential) = self.credentials.for_url(url) {
             request = request.basic_auth(&credential.username, credential.password.as_ref());
         }

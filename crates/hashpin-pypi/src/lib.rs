@@ -48,7 +48,8 @@ mod wheel;
 pub use body::{Limits, MIB};
 pub use cache::{Cache, CacheMode};
 pub use client::{
-    ClientOptions, Direct, IndexClient, IndexStrategy, Project, ProjectVersion, SourceArchive,
+    ClientOptions, Direct, IndexClient, IndexStrategy, Project, ProjectVersion, ServiceAnswer,
+    SourceArchive,
 };
 pub use config::{ConfigError, FindLinks, IndexConfig, IndexOptions, IndexUrl, PipEnvironment};
 pub use error::{Error, error_chain};

@@ -91,6 +91,8 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
     /// The status sent; 0 when the connection was reset instead.
     pub status: u16,
+    /// The request's body (a POST's query), up to its first mebibyte.
+    pub body: Vec<u8>,
 }
 
 impl Request {
@@ -345,6 +347,7 @@ struct Incoming {
     target: String,
     keep_alive: bool,
     headers: Vec<(String, String)>,
+    body: Vec<u8>,
 }
 
 impl Incoming {
@@ -404,6 +407,7 @@ fn log(shared: &Shared, req: Incoming, status: u16) {
         path: req.target,
         headers: req.headers,
         status,
+        body: req.body,
     });
 }
 
@@ -477,6 +481,7 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> io::Result<Option<Incoming
         target,
         keep_alive: false,
         headers,
+        body: Vec::new(),
     };
     let connection = req
         .header("connection")
@@ -487,12 +492,15 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> io::Result<Option<Incoming
     } else {
         !connection.contains("close")
     };
-    // Clients here send no bodies, but skip one if they do so the next request parses.
+    // A body (a service's POST query) is kept for the log up to a mebibyte; the rest is
+    // skipped so that the next request parses.
     let body_len: u64 = req
         .header("content-length")
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    io::copy(&mut reader.by_ref().take(body_len), &mut io::sink())?;
+    let kept = body_len.min(1024 * 1024);
+    reader.by_ref().take(kept).read_to_end(&mut req.body)?;
+    io::copy(&mut reader.by_ref().take(body_len - kept), &mut io::sink())?;
     Ok(Some(req))
 }
 
@@ -543,12 +551,19 @@ fn respond(shared: &Shared, req: &Incoming) -> Response {
                 .header("WWW-Authenticate", "Basic realm=\"hashpin-testkit\"");
         }
     }
-    if !matches!(req.method.as_str(), "GET" | "HEAD") {
-        return Response::text(405, "method not allowed\n").header("Allow", "GET, HEAD");
-    }
     let raw_path = req.target.split('?').next().unwrap_or_default();
     let path = percent_decode(raw_path);
-    if let Some(canned) = lock(&shared.canned).get(&path) {
+    let canned = lock(&shared.canned).get(&path).cloned();
+    // A canned answer stands for a service, which may be asked by POST.
+    let allowed = if canned.is_some() {
+        &["GET", "HEAD", "POST"][..]
+    } else {
+        &["GET", "HEAD"][..]
+    };
+    if !allowed.contains(&req.method.as_str()) {
+        return Response::text(405, "method not allowed\n").header("Allow", allowed.join(", "));
+    }
+    if let Some(canned) = canned {
         let span = 0..canned.body.len();
         return Response {
             status: canned.status,
