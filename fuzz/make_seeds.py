@@ -177,3 +177,20 @@ command = "hashpin compile requirements.in --exclude-newer=2024-06-01"
 exclude-newer = 2024-06-01T00:00:00Z
 hash-scope = "every-file"
 ''')
+
+# osv_advisory: the real PyPA advisories of the audit tests (CC-BY 4.0, see their README), and
+# one made by hand with every event kind, a withdrawal, a CVSS vector and a non-PEP 440 version.
+fixtures = os.path.join(os.path.dirname(here), "..", "tests", "e2e", "fixtures", "osv-pypa")
+for name in sorted(os.listdir(fixtures)):
+    if name.endswith(".json"):
+        with open(os.path.join(fixtures, name), "rb") as f:
+            put("osv_advisory", name, f.read())
+put("osv_advisory", "handmade.json", json.dumps({
+    "id": "MAL-1", "aliases": ["GHSA-x"], "withdrawn": "2024",
+    "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:C/C:L/I:N/A:N"}],
+    "affected": [{"package": {"ecosystem": "PyPI", "name": "a"},
+                  "ranges": [{"type": "ECOSYSTEM", "events": [
+                      {"introduced": "0"}, {"last_affected": "1.0"},
+                      {"introduced": "2.0"}, {"limit": "3"}]}],
+                  "versions": ["1", "x"]}],
+}))
