@@ -29,6 +29,9 @@ pub(crate) enum Command {
     /// What a lock update changes, riskiest first: new dependencies, fresh releases, startup
     /// hooks, re-uploaded files, other publishers or indexes (either format, no index asked).
     Diff(DiffArgs),
+    /// Known vulnerabilities of every package a lock pins, from OSV advisories: a database
+    /// on disk, the index's JSON API, an OSV endpoint (pip-audit, from the lock).
+    Audit(AuditArgs),
     /// Show a project's versions, files and dependencies as the configured index lists them.
     Show(ShowArgs),
     /// Pin every distribution installed in an environment to its version and the index's
@@ -44,7 +47,7 @@ impl Command {
             Self::Compile(args) => &mut args.output_file,
             Self::Export(args) => &mut args.output_file,
             Self::Freeze(args) => &mut args.output_file,
-            Self::Show(_) | Self::Check(_) | Self::Diff(_) => return,
+            Self::Show(_) | Self::Check(_) | Self::Diff(_) | Self::Audit(_) => return,
         };
         if output.as_deref() == Some(std::path::Path::new("-")) {
             *output = None;
@@ -123,6 +126,12 @@ pub(crate) struct CompileArgs {
     pub(crate) build: BuildArgs,
     #[command(flatten)]
     pub(crate) gate: GateArgs,
+    /// Audit the new lock for known vulnerabilities before writing it (as `hashpin audit`
+    /// would, with the sources below): a failing audit leaves the old lock as it was.
+    #[arg(long, help_heading = "Vulnerabilities")]
+    pub(crate) audit: bool,
+    #[command(flatten)]
+    pub(crate) vulnerabilities: VulnerabilityArgs,
     /// Also write the build requirements of every sdist the lock would build at install
     /// time, resolved together and pinned with hashes, to this file: build constraints for
     /// `uv pip install --build-constraints` or `pip install --build-constraint`.
@@ -397,6 +406,81 @@ pub(crate) struct ShowArgs {
     pub(crate) build: BuildArgs,
     #[command(flatten)]
     pub(crate) index: IndexArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AuditArgs {
+    /// Locks to audit: requirements.txt or pylock.toml (`-` for standard input).
+    #[arg(value_name = "LOCK", required = true)]
+    pub(crate) locks: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(crate) vulnerabilities: VulnerabilityArgs,
+    /// How to report: for people, as JSON, or as SARIF 2.1.0 (for code-scanning pages).
+    #[arg(long, value_enum, default_value_t = AuditFormat::Human, value_name = "FORMAT")]
+    pub(crate) format: AuditFormat,
+    #[command(flatten)]
+    pub(crate) index: IndexArgs,
+}
+
+/// Where advisories come from, and which findings fail (docs/audit.md).
+#[derive(Debug, Args, Clone, Default)]
+pub(crate) struct VulnerabilityArgs {
+    /// An OSV database on disk: a directory or zip of OSV JSON advisories, as OSV exports
+    /// them for the ecosystem (`all.zip`).
+    #[arg(long, value_name = "PATH", help_heading = "Vulnerabilities")]
+    pub(crate) vulnerability_db: Option<PathBuf>,
+    /// An OSV API to ask (its `/v1/querybatch` call), by its base URL.
+    #[arg(long, value_name = "URL", help_heading = "Vulnerabilities")]
+    pub(crate) osv_url: Option<String>,
+    /// Ask the configured index's JSON API (`/pypi/NAME/VERSION/json`, beside `/simple/`)
+    /// [default: when neither --vulnerability-db nor --osv-url is given].
+    #[arg(
+        long,
+        overrides_with = "no_index_api",
+        help_heading = "Vulnerabilities"
+    )]
+    pub(crate) index_api: bool,
+    /// Do not ask the index's JSON API.
+    #[arg(long, overrides_with = "index_api", help_heading = "Vulnerabilities")]
+    pub(crate) no_index_api: bool,
+    /// Leave out this advisory, by its id or an alias, with the reason after `=` if you give
+    /// one: `PYSEC-2023-74="we never send proxies"` (repeatable). A malicious-package
+    /// advisory (`MAL-`) is left out only by its own id.
+    #[arg(
+        long = "ignore-vuln",
+        visible_alias = "ignore",
+        value_name = "ID[=REASON]",
+        help_heading = "Vulnerabilities"
+    )]
+    pub(crate) ignore: Vec<String>,
+    /// Fail only on findings at least this severe. A finding whose advisory gives no severity
+    /// fails at every level (not knowing is not "low"), and a malicious package always.
+    #[arg(
+        long,
+        value_enum,
+        default_value_t = Severity::Low,
+        value_name = "LEVEL",
+        help_heading = "Vulnerabilities"
+    )]
+    pub(crate) fail_on: Severity,
+}
+
+/// `audit --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum AuditFormat {
+    Human,
+    Json,
+    Sarif,
+}
+
+/// A severity, for `--fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, clap::ValueEnum)]
+pub(crate) enum Severity {
+    #[default]
+    Low,
+    Medium,
+    High,
+    Critical,
 }
 
 /// The startup-hook gate (docs/startup-hooks.md).

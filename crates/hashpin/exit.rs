@@ -15,6 +15,9 @@ pub(crate) enum ExitStatus {
     Success,
     /// The answer is no.
     No(No),
+    /// The command ran, but could not answer for all of its input (an audit that part of
+    /// the lock went unasked in): the verdict as for [`ExitStatus::No`], and exit code 2.
+    Incomplete(No),
 }
 
 /// The command ran and the answer is no. Whatever details there are were printed already;
@@ -60,6 +63,10 @@ pub(crate) fn code(outcome: anyhow::Result<ExitStatus>) -> ExitCode {
         Ok(ExitStatus::No(no)) => {
             printer::error_with_hint(&no.verdict, no.hint);
             ExitCode::from(1)
+        }
+        Ok(ExitStatus::Incomplete(no)) => {
+            printer::error_with_hint(&no.verdict, no.hint);
+            ExitCode::from(2)
         }
         // A reader that stopped reading (`| head`) got what it wanted, as ripgrep has it.
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,

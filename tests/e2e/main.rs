@@ -4,6 +4,7 @@
     reason = "test helpers should fail loudly at the failing call"
 )]
 
+mod audit;
 mod build;
 mod check;
 mod compile;

@@ -38,9 +38,6 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<ExitStatus> {
         builds,
         locals,
     } = read_inputs(args)?;
-    if let Some(output) = &args.output_file {
-        crate::output::refuse_input_as_output(output, &set.files)?;
-    }
     // Read beside the interpreter's and the index's settings: a large lock takes milliseconds,
     // a good part of a run from the cache.
     let previous = args
@@ -122,6 +119,9 @@ pub(crate) async fn run(args: &CompileArgs) -> anyhow::Result<ExitStatus> {
         Ok(constraints) => constraints,
         Err(no) => return Ok(no.into()),
     };
+    if let Some(failed) = audit(args, &lock, &client).await? {
+        return Ok(failed);
+    }
     write_lock(args, &text)?;
     super::build_constraints::write(args, build_constraints)?;
     printer::status(&super::with_builds(
@@ -277,6 +277,37 @@ async fn attest(
         })
         .collect();
     crate::lockfile::attest(client, lock, files).await;
+}
+
+/// `--audit`: the new lock's known vulnerabilities, before it is written; the outcome when
+/// it fails, and the lock is not written.
+async fn audit(
+    args: &CompileArgs,
+    lock: &Lock,
+    client: &IndexClient,
+) -> anyhow::Result<Option<ExitStatus>> {
+    if !args.audit {
+        return Ok(None);
+    }
+    let audited = super::audit::gate(
+        lock,
+        args.output_file.as_deref(),
+        &args.vulnerabilities,
+        &args.index,
+        client,
+    )
+    .await?;
+    if matches!(audited, ExitStatus::Success) {
+        return Ok(None);
+    }
+    printer::status(&match &args.output_file {
+        Some(path) if !args.dry_run => format!(
+            "The lock was not written: {} is as it was.",
+            crate::output::display_path(path)
+        ),
+        _ => "The lock was not printed.".to_string(),
+    });
+    Ok(Some(audited))
 }
 
 /// Writes the lock to the output file, or with `--dry-run` or no output file prints it.
@@ -575,6 +606,7 @@ fn local_project_notes(set: &RequirementsSet, output: Option<&Path>) -> Vec<Stri
         .collect()
 }
 
+/// Reads the inputs, following `-r` and `-c`, and refuses an output file that is one of them.
 fn read_inputs(args: &CompileArgs) -> anyhow::Result<Inputs> {
     let sources = if args.src_files.is_empty() {
         // pip-compile's defaults, in its order.
@@ -670,6 +702,9 @@ fn read_inputs(args: &CompileArgs) -> anyhow::Result<Inputs> {
         set.files.extend(read.files);
         set.constraints
             .extend(read.requirements.into_iter().chain(read.constraints));
+    }
+    if let Some(output) = &args.output_file {
+        crate::output::refuse_input_as_output(output, &set.files)?;
     }
     Ok(Inputs {
         sources,

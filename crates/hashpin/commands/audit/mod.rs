@@ -1,0 +1,486 @@
+//! `hashpin audit LOCK...`: the known vulnerabilities of every package a lock pins.
+//!
+//! The lock is the tree: nothing is resolved again and no environment is read. Each pin from
+//! an index is asked of every configured source ([`hashpin_audit::Source`]); what none could
+//! answer for is "not audited", counted apart and never reported as clean. Packages from a
+//! directory, a VCS or a URL have no index release to look up, and are listed as such.
+
+mod inputs;
+mod report;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use hashpin_audit::{Database, Finding, Pin, Source};
+use hashpin_formats::{Location, Lock, Package, RequirementsSet};
+use hashpin_pypi::{IndexClient, Timestamp, untrusted::for_terminal};
+
+use crate::cli::{AuditArgs, IndexArgs, Severity, VulnerabilityArgs};
+use crate::exit::{ExitStatus, No};
+use crate::lockfile::LockFile;
+use crate::settings::{index_options, index_settings};
+use inputs::{Fix, Inputs};
+
+/// A database older than this is named as old in the report.
+const OLD_DATABASE_DAYS: i64 = 30;
+
+pub(crate) async fn run(args: &AuditArgs) -> anyhow::Result<ExitStatus> {
+    let mut locks = Vec::new();
+    for path in &args.locks {
+        locks.push((path.clone(), crate::lockfile::read(path, None)?));
+    }
+    let lines = index_lines(&locks);
+    let client = index_settings(&args.index, &index_options(&args.index, &lines))?.client;
+    let audit = Audit::run(&locks, &args.vulnerabilities, &args.index, &client).await?;
+    report::print(&audit, args.format)?;
+    Ok(audit.verdict())
+}
+
+/// `compile --audit`: audits `lock` (not yet written, to be written at `output`) with the
+/// sources of `args`; a failure is the verdict, and the caller writes nothing.
+pub(crate) async fn gate(
+    lock: &Lock,
+    output: Option<&std::path::Path>,
+    args: &VulnerabilityArgs,
+    index: &IndexArgs,
+    client: &IndexClient,
+) -> anyhow::Result<ExitStatus> {
+    let path = output.map_or_else(|| PathBuf::from("requirements.txt"), ToOwned::to_owned);
+    let read = LockFile {
+        lock: lock.clone(),
+        locations: lock
+            .packages
+            .iter()
+            .map(|_| Location {
+                file: path.clone(),
+                line: 0,
+            })
+            .collect(),
+        lines: None,
+    };
+    let audit = Audit::run(&[(path, read)], args, index, client).await?;
+    report::print_to_stderr(&audit);
+    Ok(audit.verdict())
+}
+
+/// The index options of requirements-file locks (`--index-url` lines), as check reads them.
+fn index_lines(locks: &[(PathBuf, LockFile)]) -> RequirementsSet {
+    let sets = || locks.iter().filter_map(|(_, read)| read.lines.as_ref());
+    RequirementsSet {
+        index_url: sets().find_map(|set| set.index_url.clone()),
+        extra_index_urls: sets()
+            .flat_map(|set| set.extra_index_urls.clone())
+            .collect(),
+        find_links: sets().flat_map(|set| set.find_links.clone()).collect(),
+        no_index: sets().any(|set| set.no_index),
+        ..RequirementsSet::default()
+    }
+}
+
+/// A source as the report names it.
+#[derive(Debug, serde::Serialize)]
+struct SourceInfo {
+    kind: &'static str,
+    name: String,
+    /// A database's size and age.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    advisories: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    newest: Option<Timestamp>,
+}
+
+impl SourceInfo {
+    /// `the OSV database all.zip (2661 advisories, newest modified 2024-10-10, 785 days ago)`.
+    fn describe(&self) -> String {
+        match (self.advisories, self.newest) {
+            (Some(count), Some(newest)) => {
+                let days = (Timestamp::now().unix_seconds() - newest.unix_seconds()) / 86_400;
+                let date = newest.to_string();
+                let date = date.get(..10).unwrap_or(&date);
+                let old = if days > OLD_DATABASE_DAYS {
+                    ": advisories published since are not in it"
+                } else {
+                    ""
+                };
+                format!(
+                    "{} ({count} advisories, newest modified {date}, {days} days ago{old})",
+                    self.name
+                )
+            }
+            (Some(count), None) => format!("{} ({count} advisories, of no known date)", self.name),
+            _ => self.name.clone(),
+        }
+    }
+}
+
+/// One pinned release and where the locks pin it.
+#[derive(Debug)]
+struct Row {
+    name: String,
+    version: String,
+    locations: Vec<Location>,
+    /// The sources that answered for it (by their index), and why the others could not.
+    audited_by: Vec<usize>,
+    not_audited: Vec<(usize, String)>,
+}
+
+/// A finding on a row, as reported.
+#[derive(Debug)]
+struct Item {
+    row: usize,
+    finding: Finding,
+    fix: Fix,
+    /// Why it is left out (`--ignore-vuln`), when it is.
+    ignored: Option<String>,
+    /// Whether it fails the audit (at `--fail-on`, and not ignored).
+    fails: bool,
+}
+
+/// A package that has no index release to audit.
+#[derive(Debug)]
+struct Unauditable {
+    name: String,
+    why: &'static str,
+    location: Location,
+}
+
+/// An audit's outcome.
+#[derive(Debug)]
+struct Audit {
+    locks: Vec<String>,
+    sources: Vec<SourceInfo>,
+    rows: Vec<Row>,
+    items: Vec<Item>,
+    unauditable: Vec<Unauditable>,
+    fail_on: Severity,
+}
+
+impl Audit {
+    async fn run(
+        locks: &[(PathBuf, LockFile)],
+        args: &VulnerabilityArgs,
+        index: &IndexArgs,
+        client: &IndexClient,
+    ) -> anyhow::Result<Self> {
+        let (sources, infos) = sources(args, index, client).await?;
+        let acknowledged = Ignore::parse_all(&args.ignore)?;
+        // Each release once, however many locks pin it.
+        let mut pins: Vec<Pin> = Vec::new();
+        let mut rows: Vec<Row> = Vec::new();
+        let mut packages: Vec<Vec<(usize, usize)>> = Vec::new();
+        let mut unauditable = Vec::new();
+        for (at_lock, (_, read)) in locks.iter().enumerate() {
+            for (at_package, package) in read.lock.packages.iter().enumerate() {
+                let location = read.locations[at_package].clone();
+                let Some(pin) = pin_of(package) else {
+                    unauditable.push(Unauditable {
+                        name: package.name.to_string(),
+                        why: why_unauditable(package),
+                        location,
+                    });
+                    continue;
+                };
+                let at = pins
+                    .iter()
+                    .position(|known| *known == pin)
+                    .unwrap_or_else(|| {
+                        rows.push(Row {
+                            name: pin.name.to_string(),
+                            version: pin.version.to_string(),
+                            locations: Vec::new(),
+                            audited_by: Vec::new(),
+                            not_audited: Vec::new(),
+                        });
+                        packages.push(Vec::new());
+                        pins.push(pin);
+                        pins.len() - 1
+                    });
+                rows[at].locations.push(location);
+                packages[at].push((at_lock, at_package));
+            }
+        }
+        let report = hashpin_audit::audit(&pins, &sources).await;
+        let mut inputs = Inputs::default();
+        let mut items = Vec::new();
+        for (at, pin_report) in report.pins.into_iter().enumerate() {
+            rows[at].audited_by = pin_report.audited_by;
+            rows[at].not_audited = pin_report
+                .not_audited
+                .into_iter()
+                .map(|not| (not.source, not.why))
+                .collect();
+            let (at_lock, at_package) = packages[at][0];
+            let (lock_path, read) = &locks[at_lock];
+            let package = &read.lock.packages[at_package];
+            for finding in pin_report.findings {
+                let ignored = acknowledged
+                    .iter()
+                    .find_map(|ignore| ignore.matches(&finding));
+                let failing = ignored.is_none()
+                    && (finding.malicious || fails_at(finding.severity, args.fail_on));
+                let fix = inputs.fix(lock_path, package, &finding.fixed);
+                items.push(Item {
+                    row: at,
+                    finding: neutralised(finding),
+                    fix,
+                    ignored,
+                    fails: failing,
+                });
+            }
+        }
+        Ok(Self {
+            locks: locks
+                .iter()
+                .map(|(path, _)| path.display().to_string())
+                .collect(),
+            sources: infos,
+            rows,
+            items,
+            unauditable,
+            fail_on: args.fail_on,
+        })
+    }
+
+    /// How many releases no source could answer for.
+    fn not_audited(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|row| row.audited_by.is_empty())
+            .count()
+    }
+
+    /// Exit 1 for findings that fail, else 2 when part of the lock went unaudited.
+    fn verdict(&self) -> ExitStatus {
+        let failing: Vec<&Item> = self.items.iter().filter(|item| item.fails).collect();
+        if !failing.is_empty() {
+            let malicious = failing.iter().filter(|item| item.finding.malicious).count();
+            let packages = {
+                let mut rows: Vec<usize> = failing.iter().map(|item| item.row).collect();
+                rows.dedup();
+                rows.len()
+            };
+            let mut verdict = format!(
+                "the audit found {} in {}",
+                report::plural(
+                    failing.len(),
+                    "known vulnerability",
+                    "known vulnerabilities"
+                ),
+                report::plural(packages, "package", "packages"),
+            );
+            if malicious > 0 {
+                verdict = format!(
+                    "{verdict}, {} of them reported as malicious",
+                    report::plural(malicious, "release", "releases")
+                );
+            }
+            return No::because(verdict).into();
+        }
+        let missing = self.not_audited();
+        if missing > 0 {
+            let verdict = if missing == self.rows.len() {
+                format!(
+                    "nothing was audited: no source could answer for any of the {}",
+                    report::plural(self.rows.len(), "package", "packages")
+                )
+            } else {
+                format!(
+                    "{} of {} could not be audited, so the lock is not known to be free of known vulnerabilities",
+                    report::plural(missing, "package", "packages"),
+                    self.rows.len()
+                )
+            };
+            // Exit 2: the audit could not run for all of the lock.
+            return ExitStatus::Incomplete(
+                No::because(verdict).with_hint(
+                    "give an OSV database (--vulnerability-db PATH, e.g. OSV's all.zip for PyPI) or an OSV API (--osv-url URL)",
+                ),
+            );
+        }
+        ExitStatus::Success
+    }
+}
+
+fn fails_at(severity: hashpin_audit::Severity, level: Severity) -> bool {
+    use hashpin_audit::Severity as Rated;
+    let rated = match severity {
+        // Not knowing how bad it is is not knowing that it is mild.
+        Rated::Unknown => return true,
+        Rated::Low => Severity::Low,
+        Rated::Medium => Severity::Medium,
+        Rated::High => Severity::High,
+        Rated::Critical => Severity::Critical,
+    };
+    rated >= level
+}
+
+/// The release to audit: a package from an index, with its version.
+fn pin_of(package: &Package) -> Option<Pin> {
+    match (&package.source, &package.version) {
+        (hashpin_formats::Source::Index, Some(version)) => Some(Pin {
+            name: package.name.clone(),
+            version: version.clone(),
+        }),
+        _ => None,
+    }
+}
+
+fn why_unauditable(package: &Package) -> &'static str {
+    match package.source {
+        hashpin_formats::Source::Index => "no version is pinned",
+        hashpin_formats::Source::Archive { .. } => "installed from a URL, not an index release",
+        hashpin_formats::Source::Directory { .. } => "a local project, not an index release",
+        hashpin_formats::Source::Vcs { .. } => "a VCS checkout, not an index release",
+    }
+}
+
+/// Advisory text, safe for a terminal and for every report format.
+fn neutralised(mut finding: Finding) -> Finding {
+    let clean = |text: &mut String| *text = for_terminal(text).into_owned();
+    clean(&mut finding.id);
+    finding.aliases.iter_mut().for_each(clean);
+    if let Some(summary) = &mut finding.summary {
+        clean(summary);
+    }
+    if let Some(url) = &mut finding.url {
+        clean(url);
+    }
+    finding
+}
+
+/// The sources `args` name, in the order: the database, the index, OSV.
+async fn sources(
+    args: &VulnerabilityArgs,
+    index: &IndexArgs,
+    client: &IndexClient,
+) -> anyhow::Result<(Vec<Source>, Vec<SourceInfo>)> {
+    let mut sources = Vec::new();
+    let mut infos = Vec::new();
+    if let Some(path) = &args.vulnerability_db {
+        let path = path.clone();
+        let database = tokio::task::spawn_blocking(move || Database::open(&path))
+            .await
+            .context("the vulnerability database could not be read")??;
+        infos.push(SourceInfo {
+            kind: "database",
+            name: format!("the OSV database {}", database.path.display()),
+            advisories: Some(database.advisories),
+            newest: database.newest,
+        });
+        sources.push(Source::Database(Arc::new(database)));
+    }
+    let ask_index = if args.no_index_api {
+        false
+    } else {
+        args.index_api || (args.vulnerability_db.is_none() && args.osv_url.is_none())
+    };
+    if ask_index {
+        let config = client.config();
+        let bases: Vec<url::Url> = config
+            .index_url
+            .iter()
+            .chain(&config.extra_index_urls)
+            .filter_map(|index| hashpin_audit::index_json_api(index.url()))
+            .collect();
+        let source = Source::IndexApi {
+            client: client.clone(),
+            bases,
+        };
+        infos.push(SourceInfo {
+            kind: "index-json-api",
+            name: source.to_string(),
+            advisories: None,
+            newest: None,
+        });
+        sources.push(source);
+    }
+    if let Some(text) = &args.osv_url {
+        let mut base =
+            url::Url::parse(text).with_context(|| format!("--osv-url {text} is not a URL"))?;
+        anyhow::ensure!(
+            matches!(base.scheme(), "https" | "http"),
+            "--osv-url {text} is not an http(s) URL"
+        );
+        // `…/v1/querybatch` or `…/v1/` name the same API as its base.
+        let path = base.path().trim_end_matches('/').to_string();
+        let path = path
+            .strip_suffix("/v1/querybatch")
+            .or_else(|| path.strip_suffix("/v1"))
+            .unwrap_or(&path)
+            .to_string();
+        base.set_path(&format!("{path}/"));
+        let source = Source::Osv {
+            client: client.clone(),
+            base,
+        };
+        infos.push(SourceInfo {
+            kind: "osv-api",
+            name: source.to_string(),
+            advisories: None,
+            newest: None,
+        });
+        sources.push(source);
+    }
+    if sources.is_empty() {
+        anyhow::bail!(
+            "--no-index-api leaves no source of advisories: give --vulnerability-db PATH or --osv-url URL"
+        );
+    }
+    if index.offline
+        && sources
+            .iter()
+            .any(|source| !matches!(source, Source::Database(_)))
+    {
+        log::warn!("--offline: only an OSV database on disk can answer");
+    }
+    Ok((sources, infos))
+}
+
+/// `--ignore-vuln ID[=REASON]`.
+#[derive(Debug)]
+struct Ignore {
+    id: String,
+    reason: Option<String>,
+}
+
+impl Ignore {
+    fn parse_all(texts: &[String]) -> anyhow::Result<Vec<Self>> {
+        texts
+            .iter()
+            .map(|text| {
+                let (id, reason) = match text.split_once('=') {
+                    Some((id, reason)) => (id.trim(), Some(reason.trim().to_string())),
+                    None => (text.trim(), None),
+                };
+                anyhow::ensure!(
+                    !id.is_empty(),
+                    "--ignore-vuln {text}: an advisory id is needed, such as PYSEC-2023-74"
+                );
+                Ok(Self {
+                    id: id.to_string(),
+                    reason: reason.filter(|reason| !reason.is_empty()),
+                })
+            })
+            .collect()
+    }
+
+    /// Why `finding` is ignored, if this ignores it: by its id or an alias, and a malicious
+    /// release only by its own `MAL-` id.
+    fn matches(&self, finding: &Finding) -> Option<String> {
+        let same = |id: &String| id.eq_ignore_ascii_case(&self.id);
+        let hit = if finding.malicious {
+            std::iter::once(&finding.id)
+                .chain(&finding.aliases)
+                .filter(|id| id.starts_with("MAL-"))
+                .any(same)
+        } else {
+            same(&finding.id) || finding.aliases.iter().any(same)
+        };
+        hit.then(|| {
+            self.reason
+                .clone()
+                .unwrap_or_else(|| format!("--ignore-vuln {}", self.id))
+        })
+    }
+}

@@ -1,0 +1,397 @@
+//! An audit printed: for people, as JSON, as SARIF 2.1.0.
+
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+
+use super::{Audit, Item};
+use crate::cli::AuditFormat;
+use crate::printer;
+
+/// Rows of "not audited" listed before the rest are counted.
+const MAX_LISTED: usize = 20;
+
+pub(super) fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The report on stdout in `format`, and the summary on stderr.
+pub(super) fn print(audit: &Audit, format: AuditFormat) -> anyhow::Result<()> {
+    match format {
+        AuditFormat::Human => {
+            let text = human(audit);
+            if !text.is_empty() {
+                printer::text(text.trim_end())?;
+            }
+        }
+        AuditFormat::Json => printer::data(&serde_json::to_string_pretty(&as_json(audit))?)?,
+        AuditFormat::Sarif => printer::data(&serde_json::to_string_pretty(&sarif(audit))?)?,
+    }
+    printer::status(&summary(audit));
+    Ok(())
+}
+
+/// The report for people, all on stderr (`compile --audit`, whose stdout may be the lock).
+pub(super) fn print_to_stderr(audit: &Audit) {
+    let text = human(audit);
+    if !text.is_empty() {
+        printer::status(text.trim_end());
+    }
+    printer::status(&summary(audit));
+}
+
+/// What was asked and what answered: `Audited 40 of 42 packages against …`.
+fn summary(audit: &Audit) -> String {
+    let total = audit.rows.len();
+    let audited = total - audit.not_audited();
+    let mut text = format!(
+        "Audited {audited} of {} against {}",
+        plural(total, "package", "packages"),
+        audit
+            .sources
+            .iter()
+            .map(super::SourceInfo::describe)
+            .collect::<Vec<_>>()
+            .join(", and ")
+    );
+    let failing = audit.items.iter().filter(|item| item.fails).count();
+    let ignored = audit
+        .items
+        .iter()
+        .filter(|item| item.ignored.is_some())
+        .count();
+    let below = audit.items.len() - failing - ignored;
+    let _ = write!(
+        text,
+        "\n{} found",
+        plural(
+            audit.items.len(),
+            "known vulnerability",
+            "known vulnerabilities"
+        )
+    );
+    if ignored > 0 {
+        let _ = write!(text, ", {ignored} ignored");
+    }
+    if below > 0 {
+        let _ = write!(
+            text,
+            ", {below} below --fail-on {}",
+            level_name(audit.fail_on)
+        );
+    }
+    if audited < total {
+        let _ = write!(
+            text,
+            "; {} not audited",
+            plural(total - audited, "package", "packages")
+        );
+    } else if audit.items.is_empty() && total > 0 {
+        text.push_str(" in the packages audited");
+    }
+    if !audit.unauditable.is_empty() {
+        let _ = write!(
+            text,
+            "; {} not from an index",
+            plural(audit.unauditable.len(), "package", "packages")
+        );
+    }
+    text
+}
+
+fn level_name(level: crate::cli::Severity) -> &'static str {
+    match level {
+        crate::cli::Severity::Low => "low",
+        crate::cli::Severity::Medium => "medium",
+        crate::cli::Severity::High => "high",
+        crate::cli::Severity::Critical => "critical",
+    }
+}
+
+fn location(audit: &Audit, item: &Item) -> String {
+    audit.rows[item.row]
+        .locations
+        .iter()
+        .filter(|location| location.line > 0)
+        .map(|location| format!("{}:{}", location.file.display(), location.line))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn human(audit: &Audit) -> String {
+    let mut out = String::new();
+    let mut last_row = None;
+    for item in &audit.items {
+        let row = &audit.rows[item.row];
+        if last_row != Some(item.row) {
+            let at = location(audit, item);
+            let at = if at.is_empty() {
+                String::new()
+            } else {
+                format!(" ({at})")
+            };
+            let _ = writeln!(out, "{} {}{at}", row.name, row.version);
+            last_row = Some(item.row);
+        }
+        let finding = &item.finding;
+        let aliases = if finding.aliases.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", finding.aliases.join(", "))
+        };
+        let kind = if finding.malicious {
+            "MALICIOUS release".to_string()
+        } else {
+            format!("severity {}", finding.severity.as_str())
+        };
+        let _ = write!(out, "  {}{aliases}, {kind}", finding.id);
+        if let Some(summary) = &finding.summary {
+            let _ = write!(out, ": {}", hashpin_pypi::untrusted::excerpt(summary, 120));
+        }
+        out.push('\n');
+        if finding.malicious {
+            out.push_str(
+                "    the release itself is the attack: remove it, do not upgrade past it\n",
+            );
+        } else {
+            let fixed = if finding.fixed.is_empty() {
+                "no fixed version is known".to_string()
+            } else {
+                format!(
+                    "fixed in {}; {}",
+                    finding
+                        .fixed
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    item.fix.describe()
+                )
+            };
+            let _ = writeln!(out, "    {fixed}");
+        }
+        if let Some(url) = &finding.url {
+            let _ = writeln!(out, "    {url}");
+        }
+        if let Some(reason) = &item.ignored {
+            let _ = writeln!(out, "    ignored: {reason}");
+        }
+    }
+    let missing: Vec<&super::Row> = audit
+        .rows
+        .iter()
+        .filter(|row| row.audited_by.is_empty())
+        .collect();
+    if !missing.is_empty() {
+        let _ = writeln!(
+            out,
+            "Not audited ({}): no source could answer",
+            plural(missing.len(), "package", "packages")
+        );
+        for row in missing.iter().take(MAX_LISTED) {
+            let why: Vec<&str> = row
+                .not_audited
+                .iter()
+                .map(|(_, why)| why.as_str())
+                .collect();
+            let _ = writeln!(out, "  {} {}: {}", row.name, row.version, why.join("; "));
+        }
+        if missing.len() > MAX_LISTED {
+            let _ = writeln!(out, "  … and {} more", missing.len() - MAX_LISTED);
+        }
+    }
+    if !audit.unauditable.is_empty() {
+        let _ = writeln!(
+            out,
+            "Not from an index, so not audited ({}):",
+            plural(audit.unauditable.len(), "package", "packages")
+        );
+        for package in &audit.unauditable {
+            let _ = writeln!(out, "  {}: {}", package.name, package.why);
+        }
+    }
+    out
+}
+
+fn as_json(audit: &Audit) -> Value {
+    let findings: Vec<Value> = audit
+        .items
+        .iter()
+        .map(|item| {
+            let row = &audit.rows[item.row];
+            let finding = &item.finding;
+            json!({
+                "name": row.name,
+                "version": row.version,
+                "id": finding.id,
+                "aliases": finding.aliases,
+                "severity": finding.severity,
+                "malicious": finding.malicious,
+                "summary": finding.summary,
+                "url": finding.url,
+                "fixed": finding.fixed.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "fix": item.fix,
+                "fails": item.fails,
+                "ignored": item.ignored,
+                "sources": finding.sources.iter().map(|at| audit.sources[*at].name.clone()).collect::<Vec<_>>(),
+                "locations": locations_json(row),
+            })
+        })
+        .collect();
+    let not_audited: Vec<Value> = audit
+        .rows
+        .iter()
+        .filter(|row| row.audited_by.is_empty())
+        .map(|row| {
+            json!({
+                "name": row.name,
+                "version": row.version,
+                "reasons": row.not_audited.iter().map(|(source, why)| json!({
+                    "source": audit.sources[*source].name, "why": why
+                })).collect::<Vec<_>>(),
+                "locations": locations_json(row),
+            })
+        })
+        .collect();
+    json!({
+        "locks": audit.locks,
+        "sources": audit.sources,
+        "packages": audit.rows.len(),
+        "audited": audit.rows.len() - audit.not_audited(),
+        "findings": findings,
+        "not_audited": not_audited,
+        "not_from_an_index": audit.unauditable.iter().map(|package| json!({
+            "name": package.name, "why": package.why,
+            "location": format!("{}:{}", package.location.file.display(), package.location.line),
+        })).collect::<Vec<_>>(),
+        "fail_on": level_name(audit.fail_on),
+        "failed": audit.items.iter().any(|item| item.fails),
+    })
+}
+
+fn locations_json(row: &super::Row) -> Vec<String> {
+    row.locations
+        .iter()
+        .map(|location| format!("{}:{}", location.file.display(), location.line))
+        .collect()
+}
+
+/// A SARIF rule for an advisory, with the score code-scanning pages sort by (GitHub's
+/// `security-severity`) where the advisory rates it.
+fn sarif_rule(finding: &hashpin_audit::Finding) -> Value {
+    let mut rule = json!({
+        "id": finding.id,
+        "name": "KnownVulnerability",
+        "shortDescription": {"text": finding.summary.clone().unwrap_or_else(|| finding.id.clone())},
+        "properties": {"tags": ["security", if finding.malicious { "malicious" } else { "vulnerability" }]},
+    });
+    if let Some(url) = &finding.url {
+        rule["helpUri"] = json!(url);
+    }
+    let score = if finding.malicious {
+        Some("10.0")
+    } else {
+        match finding.severity {
+            hashpin_audit::Severity::Critical => Some("9.5"),
+            hashpin_audit::Severity::High => Some("8.0"),
+            hashpin_audit::Severity::Medium => Some("5.5"),
+            hashpin_audit::Severity::Low => Some("2.0"),
+            hashpin_audit::Severity::Unknown => None,
+        }
+    };
+    if let Some(score) = score {
+        rule["properties"]["security-severity"] = json!(score);
+    }
+    rule
+}
+
+/// SARIF 2.1.0: one rule per advisory, one result per finding, located at the pin's line;
+/// ignored findings carry a suppression, and what was not audited is a notification.
+fn sarif(audit: &Audit) -> Value {
+    let mut rules: Vec<Value> = Vec::new();
+    let mut rule_ids: Vec<&str> = Vec::new();
+    let mut results = Vec::new();
+    for item in &audit.items {
+        let finding = &item.finding;
+        let row = &audit.rows[item.row];
+        if !rule_ids.contains(&finding.id.as_str()) {
+            rule_ids.push(&finding.id);
+            rules.push(sarif_rule(finding));
+        }
+        let fixed = if finding.fixed.is_empty() {
+            "No fixed version is known.".to_string()
+        } else {
+            format!(
+                "Fixed in {}; {}.",
+                finding
+                    .fixed
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                item.fix.describe()
+            )
+        };
+        let message = format!(
+            "{} {} is affected by {}{}. {fixed}",
+            row.name,
+            row.version,
+            finding.id,
+            finding
+                .summary
+                .as_ref()
+                .map(|summary| format!(": {summary}"))
+                .unwrap_or_default()
+        );
+        let locations: Vec<Value> = row
+            .locations
+            .iter()
+            .map(|location| {
+                let mut physical = json!({
+                    "artifactLocation": {"uri": location.file.display().to_string().replace('\\', "/")},
+                });
+                if location.line > 0 {
+                    physical["region"] = json!({"startLine": location.line});
+                }
+                json!({"physicalLocation": physical})
+            })
+            .collect();
+        let mut result = json!({
+            "ruleId": finding.id,
+            "level": if item.fails { "error" } else { "warning" },
+            "message": {"text": message},
+            "locations": locations,
+        });
+        if let Some(reason) = &item.ignored {
+            result["suppressions"] = json!([{"kind": "external", "justification": reason}]);
+        }
+        results.push(result);
+    }
+    let notifications: Vec<Value> = audit
+        .rows
+        .iter()
+        .filter(|row| row.audited_by.is_empty())
+        .map(|row| {
+            let why: Vec<&str> = row.not_audited.iter().map(|(_, why)| why.as_str()).collect();
+            json!({
+                "level": "error",
+                "message": {"text": format!("{} {} was not audited: {}", row.name, row.version, why.join("; "))},
+            })
+        })
+        .collect();
+    json!({
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "hashpin",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+            "invocations": [{
+                "executionSuccessful": audit.not_audited() == 0,
+                "toolExecutionNotifications": notifications,
+            }],
+            "results": results,
+        }],
+    })
+}
