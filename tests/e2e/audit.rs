@@ -140,7 +140,7 @@ app 1.0 (requirements.txt:1)
     no fixed version is known
 dep 1.5 (requirements.txt:4)
   PYSEC-T-1 (CVE-T-1, GHSA-t1), severity high: dep leaks
-    fixed in 1.6; the fix 1.6 is allowed by the lock's inputs; also required by app, whose own requirements were not checked
+    fixed in 1.6; the fix 1.6 is allowed by the lock's inputs; also required by app, whose own requirements were not read
   PYSEC-T-2, severity unknown: dep
     fixed in 2.0; requirements.in:2 (`dep<2`) excludes every fixed version
 evil 1.0 (requirements.txt:9)
@@ -362,7 +362,7 @@ fn the_index_json_api_answers_and_a_404_or_500_is_not_clean() {
     assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
     assert!(
         stdout.starts_with(
-            "dep 1.5 (requirements.txt:4)\n  PYSEC-T-1 (CVE-T-1), severity unknown: dep leaks\n    fixed in 1.6; the fix 1.6 is allowed by the lock's inputs; also required by app, whose own requirements were not checked\n    https://osv.example.invalid/PYSEC-T-1\n"
+            "dep 1.5 (requirements.txt:4)\n  PYSEC-T-1 (CVE-T-1), severity unknown: dep leaks\n    fixed in 1.6; the fix 1.6 is allowed by the lock's inputs; also required by app, whose own requirements were not read\n    https://osv.example.invalid/PYSEC-T-1\n"
         ),
         "{stdout}"
     );

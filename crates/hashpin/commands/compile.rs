@@ -495,7 +495,7 @@ impl LocalBuild {
 }
 
 /// Whether a marker depends on `extra` at all.
-fn marker_names_extra(marker: &pep508_rs::MarkerTree) -> bool {
+pub(crate) fn marker_names_extra(marker: &pep508_rs::MarkerTree) -> bool {
     marker.contents().is_some_and(|contents| {
         let text = contents.to_string();
         text.contains("extra ==") || text.contains("extra !=")

@@ -8,8 +8,10 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use std::str::FromStr as _;
+
 use hashpin_formats::{Entry, Input, Package, PyProject, PyProjectSelection, RequirementsSet};
-use hashpin_pypi::Version;
+use hashpin_pypi::{PackageName, Version};
 use serde::Serialize;
 
 /// What the inputs say about upgrading to a fixed version.
@@ -19,11 +21,12 @@ pub(super) enum Fix {
     /// No fixed version above the pinned one is known.
     None,
     /// `version` (the lowest fix above the pin) is allowed by every input line on the
-    /// package (`named`: there is one); `required_by` are the packages whose own
-    /// requirements were not checked.
+    /// package (`named`: there is one) and by the requirements of the packages in `checked`;
+    /// `required_by` are the packages whose own requirements could not be read.
     Allowed {
         version: String,
         named: bool,
+        checked: Vec<String>,
         required_by: Vec<String>,
     },
     /// Every fix above the pin is excluded by this input line.
@@ -41,18 +44,30 @@ impl Fix {
             Self::Allowed {
                 version,
                 named,
+                checked,
                 required_by,
             } => {
-                let mut text = if *named {
-                    format!("the fix {version} is allowed by the lock's inputs")
-                } else {
-                    format!("no input line excludes the fix {version}")
+                let mut text = match (*named, checked.as_slice()) {
+                    (true, []) => format!("the fix {version} is allowed by the lock's inputs"),
+                    (true, checked) => format!(
+                        "the fix {version} is allowed by the lock's inputs and by what {} require",
+                        checked.join(", ")
+                    ),
+                    (false, []) => format!("no input line excludes the fix {version}"),
+                    (false, checked) => format!(
+                        "the fix {version} is allowed by what {} require",
+                        checked.join(", ")
+                    ),
                 };
                 if !required_by.is_empty() {
                     let _ = write!(
                         text,
-                        "; {} by {}, whose own requirements were not checked",
-                        if *named { "also required" } else { "required" },
+                        "; {} by {}, whose own requirements were not read",
+                        if *named || !checked.is_empty() {
+                            "also required"
+                        } else {
+                            "required"
+                        },
                         required_by.join(", ")
                     );
                 }
@@ -72,9 +87,48 @@ pub(super) struct Inputs {
     files: HashMap<(PathBuf, String), Result<Vec<Entry>, String>>,
 }
 
+/// The requirements the pinned releases of a lock's packages put on others (their
+/// `Requires-Dist`), by package, or why they could not be read.
+pub(super) type Dependents = HashMap<PackageName, Result<Dependent, String>>;
+
+/// One package's release and what it requires.
+#[derive(Debug, Clone)]
+pub(super) struct Dependent {
+    pub(super) version: Version,
+    pub(super) requires: Vec<pep508_rs::Requirement>,
+}
+
+/// One line that bounds a package's versions, as the report names it.
+struct Bound {
+    /// `requirements.in:2 (`dep<2`)`, `requests 2.19.0 (`urllib3<1.24,>=1.21.1`)`.
+    label: String,
+    version_or_url: Option<pep508_rs::VersionOrUrl>,
+}
+
+impl Bound {
+    fn allows(&self, version: &Version) -> bool {
+        match &self.version_or_url {
+            Some(pep508_rs::VersionOrUrl::VersionSpecifier(specifiers)) => {
+                specifiers.contains(version)
+            }
+            // A URL requirement is not an index version; nothing newer is allowed by it.
+            Some(pep508_rs::VersionOrUrl::Url(_)) => false,
+            None => true,
+        }
+    }
+}
+
 impl Inputs {
-    /// What upgrading `package` (of the lock at `lock_path`) to one of `fixed` meets.
-    pub(super) fn fix(&mut self, lock_path: &Path, package: &Package, fixed: &[Version]) -> Fix {
+    /// What upgrading `package` (of the lock at `lock_path`) to one of `fixed` meets: the
+    /// lines of the input files its `# via` names, and the requirements on it of the packages
+    /// it names, where `dependents` has them.
+    pub(super) fn fix(
+        &mut self,
+        lock_path: &Path,
+        package: &Package,
+        fixed: &[Version],
+        dependents: &Dependents,
+    ) -> Fix {
         let Some(pinned) = &package.version else {
             return Fix::None;
         };
@@ -83,25 +137,60 @@ impl Inputs {
             return Fix::None;
         }
         let base = lock_path.parent().unwrap_or(Path::new("")).to_path_buf();
-        let mut lines: Vec<Entry> = Vec::new();
+        let mut bounds: Vec<Bound> = Vec::new();
+        let mut named = false;
+        let mut checked = Vec::new();
         let mut required_by = Vec::new();
         let mut unreadable = Vec::new();
         for via in &package.via {
-            let Some(written) = input_of(via) else {
-                required_by.push(via.clone());
+            if let Some(written) = input_of(via) {
+                match self.read(&base, written) {
+                    Ok(entries) => {
+                        for entry in entries
+                            .iter()
+                            .filter(|e| e.requirement.name == package.name)
+                        {
+                            named = true;
+                            bounds.push(Bound {
+                                label: format!(
+                                    "{}:{} (`{}`)",
+                                    entry.location.file.display(),
+                                    entry.location.line,
+                                    hashpin_pypi::untrusted::excerpt(&entry.text, 80)
+                                ),
+                                version_or_url: entry.requirement.version_or_url.clone(),
+                            });
+                        }
+                    }
+                    Err(why) => unreadable.push(why),
+                }
                 continue;
-            };
-            match self.read(&base, written) {
-                Ok(entries) => lines.extend(
-                    entries
+            }
+            let dependent = PackageName::from_str(via)
+                .ok()
+                .and_then(|name| dependents.get(&name));
+            match dependent {
+                Some(Ok(dependent)) => {
+                    checked.push(format!("{via} {}", dependent.version));
+                    for requirement in dependent
+                        .requires
                         .iter()
-                        .filter(|entry| entry.requirement.name == package.name)
-                        .cloned(),
-                ),
-                Err(why) => unreadable.push(why),
+                        .filter(|r| r.name == package.name && !is_for_an_extra(r))
+                    {
+                        bounds.push(Bound {
+                            label: format!(
+                                "{via} {} (`{}`)",
+                                dependent.version,
+                                hashpin_pypi::untrusted::excerpt(&requirement.to_string(), 80)
+                            ),
+                            version_or_url: requirement.version_or_url.clone(),
+                        });
+                    }
+                }
+                _ => required_by.push(via.clone()),
             }
         }
-        if lines.is_empty() && required_by.is_empty() {
+        if bounds.is_empty() && required_by.is_empty() && checked.is_empty() {
             return Fix::Unknown {
                 why: match unreadable.first() {
                     Some(why) => format!("whether a fix is allowed is not known: {why}"),
@@ -110,36 +199,24 @@ impl Inputs {
                 },
             };
         }
-        let allows = |entry: &Entry, version: &Version| match &entry.requirement.version_or_url {
-            Some(pep508_rs::VersionOrUrl::VersionSpecifier(specifiers)) => {
-                specifiers.contains(version)
-            }
-            // A URL requirement is not an index version; nothing newer is allowed by it.
-            Some(pep508_rs::VersionOrUrl::Url(_)) => false,
-            None => true,
-        };
         if let Some(fix) = above
             .iter()
-            .find(|fix| lines.iter().all(|entry| allows(entry, fix)))
+            .find(|fix| bounds.iter().all(|bound| bound.allows(fix)))
         {
             return Fix::Allowed {
                 version: fix.to_string(),
-                named: !lines.is_empty(),
+                named,
+                checked,
                 required_by,
             };
         }
-        let blocker = lines
+        let blocker = bounds
             .iter()
-            .find(|entry| !allows(entry, above[0]))
-            .or(lines.first());
+            .find(|bound| !bound.allows(above[0]))
+            .or(bounds.first());
         match blocker {
-            Some(entry) => Fix::Excluded {
-                by: format!(
-                    "{}:{} (`{}`)",
-                    entry.location.file.display(),
-                    entry.location.line,
-                    hashpin_pypi::untrusted::excerpt(&entry.text, 80)
-                ),
+            Some(bound) => Fix::Excluded {
+                by: bound.label.clone(),
             },
             None => Fix::Unknown {
                 why: "whether a fix is allowed is not known".to_string(),
@@ -158,6 +235,12 @@ impl Inputs {
             Err(why) => Err(why.clone()),
         }
     }
+}
+
+/// A requirement only an extra brings in (`; extra == "socks"`): which extras the lock
+/// asked for of its dependent is not recorded, so it is not counted as a bound.
+fn is_for_an_extra(requirement: &pep508_rs::Requirement) -> bool {
+    crate::commands::compile::marker_names_extra(&requirement.marker)
 }
 
 /// The input file a `# via` entry names: `-r requirements.in`, `-c constraints.txt`, or
@@ -204,8 +287,6 @@ fn read_input(base: &Path, written: &str) -> Result<Vec<Entry>, String> {
 mod tests {
     use std::str::FromStr as _;
 
-    use hashpin_pypi::PackageName;
-
     use super::*;
 
     fn package(name: &str, version: &str, via: &[&str]) -> Package {
@@ -233,9 +314,10 @@ mod tests {
         std::fs::write(dir.path().join("constraints.txt"), "urllib3<3\n").unwrap();
         let lock = dir.path().join("requirements.txt");
         let mut inputs = Inputs::default();
+        let none = Dependents::new();
 
         let requests = package("requests", "2.29.0", &["-r requirements.in"]);
-        match inputs.fix(&lock, &requests, &versions(&["2.31.0"])) {
+        match inputs.fix(&lock, &requests, &versions(&["2.31.0"]), &none) {
             Fix::Excluded { by } => {
                 assert!(
                     by.ends_with("requirements.in:2 (`requests>=2.0,<2.30`)"),
@@ -246,23 +328,66 @@ mod tests {
         }
         let urllib3 = package("urllib3", "1.26.4", &["-c constraints.txt", "requests"]);
         assert_eq!(
-            inputs.fix(&lock, &urllib3, &versions(&["1.26.5", "2.0.7"])),
+            inputs.fix(&lock, &urllib3, &versions(&["1.26.5", "2.0.7"]), &none),
             Fix::Allowed {
                 version: "1.26.5".to_string(),
                 named: true,
+                checked: Vec::new(),
                 required_by: vec!["requests".to_string()]
             }
         );
         // Fixes of an older branch only are no fix for this pin.
         assert_eq!(
-            inputs.fix(&lock, &urllib3, &versions(&["1.25.0"])),
+            inputs.fix(&lock, &urllib3, &versions(&["1.25.0"]), &none),
             Fix::None
         );
         let orphan = package("six", "1.0", &["-r gone.in"]);
         assert!(matches!(
-            inputs.fix(&lock, &orphan, &versions(&["2.0"])),
+            inputs.fix(&lock, &orphan, &versions(&["2.0"]), &none),
             Fix::Unknown { .. }
         ));
+    }
+
+    #[test]
+    fn a_dependent_s_requirement_can_keep_a_fix_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = dir.path().join("requirements.txt");
+        let requirement = |text: &str| pep508_rs::Requirement::from_str(text).unwrap();
+        let mut dependents = Dependents::new();
+        dependents.insert(
+            PackageName::from_str("requests").unwrap(),
+            Ok(Dependent {
+                version: Version::from_str("2.19.0").unwrap(),
+                requires: vec![
+                    requirement("urllib3>=1.21.1,<1.24"),
+                    requirement("idna<2.8,>=2.5"),
+                    requirement("urllib3<1.30; extra == 'socks'"),
+                ],
+            }),
+        );
+        dependents.insert(
+            PackageName::from_str("botocore").unwrap(),
+            Err("offline".to_string()),
+        );
+        let mut inputs = Inputs::default();
+        let urllib3 = package("urllib3", "1.23", &["requests"]);
+        assert_eq!(
+            inputs.fix(
+                &lock,
+                &urllib3,
+                &versions(&["1.24.2", "1.26.5"]),
+                &dependents
+            ),
+            Fix::Excluded {
+                by: "requests 2.19.0 (`urllib3>=1.21.1,<1.24`)".to_string()
+            }
+        );
+        let idna = package("idna", "2.5", &["requests", "botocore"]);
+        let fix = inputs.fix(&lock, &idna, &versions(&["2.6"]), &dependents);
+        assert_eq!(
+            fix.describe(),
+            "the fix 2.6 is allowed by what requests 2.19.0 require; also required by botocore, whose own requirements were not read"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! answer for is "not audited", counted apart and never reported as clean. Packages from a
 //! directory, a VCS or a URL have no index release to look up, and are listed as such.
 
+mod dependents;
 mod inputs;
 mod report;
 
@@ -201,8 +202,7 @@ impl Audit {
             }
         }
         let report = hashpin_audit::audit(&pins, &sources).await;
-        let mut inputs = Inputs::default();
-        let mut items = Vec::new();
+        let mut found = Vec::new();
         for (at, pin_report) in report.pins.into_iter().enumerate() {
             rows[at].audited_by = pin_report.audited_by;
             rows[at].not_audited = pin_report
@@ -210,24 +210,28 @@ impl Audit {
                 .into_iter()
                 .map(|not| (not.source, not.why))
                 .collect();
+            found.extend(pin_report.findings.into_iter().map(|finding| (at, finding)));
+        }
+        let dependents = read_dependents(locks, &pins, &packages, &found, client).await;
+        let mut inputs = Inputs::default();
+        let mut items = Vec::new();
+        for (at, finding) in found {
             let (at_lock, at_package) = packages[at][0];
             let (lock_path, read) = &locks[at_lock];
             let package = &read.lock.packages[at_package];
-            for finding in pin_report.findings {
-                let ignored = acknowledged
-                    .iter()
-                    .find_map(|ignore| ignore.matches(&finding));
-                let failing = ignored.is_none()
-                    && (finding.malicious || fails_at(finding.severity, args.fail_on));
-                let fix = inputs.fix(lock_path, package, &finding.fixed);
-                items.push(Item {
-                    row: at,
-                    finding: neutralised(finding),
-                    fix,
-                    ignored,
-                    fails: failing,
-                });
-            }
+            let ignored = acknowledged
+                .iter()
+                .find_map(|ignore| ignore.matches(&finding));
+            let failing = ignored.is_none()
+                && (finding.malicious || fails_at(finding.severity, args.fail_on));
+            let fix = inputs.fix(lock_path, package, &finding.fixed, &dependents[at_lock]);
+            items.push(Item {
+                row: at,
+                finding: neutralised(finding),
+                fix,
+                ignored,
+                fails: failing,
+            });
         }
         Ok(Self {
             locks: locks
@@ -300,6 +304,36 @@ impl Audit {
         }
         ExitStatus::Success
     }
+}
+
+/// For each lock, the requirements of the packages that require a vulnerable one with a fix
+/// above its pin: what the fix verdict weighs besides the input files.
+async fn read_dependents(
+    locks: &[(PathBuf, LockFile)],
+    pins: &[Pin],
+    packages: &[Vec<(usize, usize)>],
+    found: &[(usize, Finding)],
+    client: &IndexClient,
+) -> Vec<inputs::Dependents> {
+    let mut wanted = vec![std::collections::BTreeSet::new(); locks.len()];
+    for (at, finding) in found {
+        if !finding.fixed.iter().any(|fix| *fix > pins[*at].version) {
+            continue;
+        }
+        let (at_lock, at_package) = packages[*at][0];
+        let package = &locks[at_lock].1.lock.packages[at_package];
+        wanted[at_lock].extend(
+            package
+                .via
+                .iter()
+                .filter_map(|via| via.parse::<hashpin_pypi::PackageName>().ok()),
+        );
+    }
+    let reads = locks
+        .iter()
+        .zip(wanted)
+        .map(|((_, read), names)| dependents::read(client, &read.lock, names));
+    futures_util::future::join_all(reads).await
 }
 
 fn fails_at(severity: hashpin_audit::Severity, level: Severity) -> bool {
