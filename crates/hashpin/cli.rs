@@ -453,6 +453,10 @@ pub(crate) struct VulnerabilityArgs {
         help_heading = "Vulnerabilities"
     )]
     pub(crate) ignore: Vec<String>,
+    /// Do not audit this project (a local fork, a VCS checkout you vouch for): it is listed
+    /// as skipped, and does not count as not audited (repeatable).
+    #[arg(long, value_name = "NAME", help_heading = "Vulnerabilities")]
+    pub(crate) skip_package: Vec<String>,
     /// Fail only on findings at least this severe. A finding whose advisory gives no severity
     /// fails at every level (not knowing is not "low"), and a malicious package always.
     #[arg(

@@ -220,7 +220,6 @@ pub(crate) struct LockFile {
 /// Reads `path` (`-` for standard input) as a lock, in the format its name implies
 /// (`format` overrides it).
 pub(crate) fn read(path: &Path, format: Option<LockFormat>) -> anyhow::Result<LockFile> {
-    let format = format.unwrap_or_else(|| LockFormat::of_path(path));
     let input = if path == Path::new("-") {
         Input::Text {
             name: PathBuf::from("-"),
@@ -229,6 +228,11 @@ pub(crate) fn read(path: &Path, format: Option<LockFormat>) -> anyhow::Result<Lo
     } else {
         Input::Path(path.to_path_buf())
     };
+    // Standard input has no name to tell its format by: a pylock says `lock-version` first.
+    let format = format.unwrap_or_else(|| match &input {
+        Input::Text { text, .. } if is_pylock_text(text) => LockFormat::Pylock,
+        _ => LockFormat::of_path(path),
+    });
     match format {
         LockFormat::RequirementsTxt => {
             let read = requirements_txt::read(&input)?;
@@ -246,8 +250,8 @@ pub(crate) fn read(path: &Path, format: Option<LockFormat>) -> anyhow::Result<Lo
                         .with_context(|| format!("cannot read {}", path.display()))?
                 }
             };
-            let (lock, lines) =
-                pylock::read(&text).with_context(|| format!("{}", path.display()))?;
+            let (lock, lines) = pylock::read(&text)
+                .with_context(|| format!("{} is not a readable pylock.toml", path.display()))?;
             // A `packages = [...]` array has no `[[packages]]` lines: the file's first line
             // stands for all of them.
             let locations = (0..lock.packages.len())
@@ -267,4 +271,13 @@ pub(crate) fn read(path: &Path, format: Option<LockFormat>) -> anyhow::Result<Lo
             })
         }
     }
+}
+
+/// Whether `text` reads as a PEP 751 lock: its first key that is not a comment is
+/// `lock-version`, as every writer puts it (PEP 751 lists it first).
+fn is_pylock_text(text: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty() && !line.starts_with('#'))
+        .is_some_and(|line| line.starts_with("lock-version"))
 }

@@ -145,11 +145,11 @@ dep 1.5 (requirements.txt:4)
     fixed in 2.0; requirements.in:2 (`dep<2`) excludes every fixed version
 evil 1.0 (requirements.txt:9)
   MAL-T-1 (CVE-T-9), MALICIOUS release: steals \\u{1b}[31mkeys
-    the release itself is the attack: remove it, do not upgrade past it
+    the release is the attack: remove it, and treat machines that installed it as compromised
 "
     );
     assert!(
-        stderr.contains("Audited 3 of 3 packages against the OSV database osv (7 advisories, of no known date)\n4 known vulnerabilities found\n"),
+        stderr.contains("Audited 3 of 3 packages against the OSV database osv (7 advisories, of no known date; 1 file skipped as not an advisory (-v names it))\n4 known vulnerabilities found\n"),
         "{stderr}"
     );
     assert!(
@@ -257,7 +257,8 @@ fn json_and_sarif_carry_the_same_findings() {
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     assert_eq!(rules.len(), 4);
     let critical = rules.iter().find(|rule| rule["id"] == "PYSEC-T-5").unwrap();
-    assert_eq!(critical["properties"]["security-severity"], "9.5");
+    // The CVSS score itself, where the advisory has a vector.
+    assert_eq!(critical["properties"]["security-severity"], "9.8");
     let results = run["results"].as_array().unwrap();
     assert_eq!(results.len(), 4);
     let ignored = results.iter().find(|r| r["ruleId"] == "PYSEC-T-2").unwrap();
@@ -406,6 +407,23 @@ fn the_index_json_api_answers_and_a_404_or_500_is_not_clean() {
         "{stderr}"
     );
     assert!(stderr.contains("hint: give an OSV database"), "{stderr}");
+    // A script reading the JSON sees the same verdict as the exit code.
+    let (output, stdout, _) = audit(
+        &project,
+        &[
+            "requirements.txt",
+            "--index-url",
+            &bare.url(),
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        (report["failed"].clone(), report["complete"].clone()),
+        (serde_json::json!(true), serde_json::json!(false))
+    );
 }
 
 #[test]
@@ -470,6 +488,39 @@ fn an_osv_api_is_asked_in_one_batch_and_for_each_advisory_once() {
     let (output, _, stderr) = audit(&project, &["requirements.txt", "--osv-url", &url]);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("error: nothing was audited"), "{stderr}");
+    assert!(
+        stderr.contains("No package could be audited: 3 packages were asked of the OSV API at"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("(which could not answer for 3 packages: "),
+        "{stderr}"
+    );
+
+    // A database beside a failing API answers; the API's failure is still said.
+    write_database(&project.path("osv-db"));
+    let (output, _, stderr) = audit(
+        &project,
+        &[
+            "requirements.txt",
+            "--osv-url",
+            &url,
+            "--vulnerability-db",
+            "osv-db",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("Audited 3 of 3 packages against the OSV database osv-db"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("and the OSV API at"), "{stderr}");
+    assert!(
+        stderr.contains("which could not answer for 3 packages"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -505,8 +556,129 @@ directory = { path = "." }
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["packages"], 1);
     assert_eq!(report["findings"].as_array().unwrap().len(), 2);
-    assert_eq!(report["not_from_an_index"][0]["name"], "mine");
-    assert!(stderr.contains("; 1 package not from an index"), "{stderr}");
+    assert_eq!(report["no_index_release"][0]["name"], "mine");
+    assert_eq!(
+        report["no_index_release"][0]["counts_as_not_audited"],
+        false
+    );
+    assert!(
+        stderr.contains("; 1 local or skipped package left out by design"),
+        "{stderr}"
+    );
+
+    // From standard input, a pylock is told by its first key.
+    let mut command = audit_command(&project, &["-", "--vulnerability-db", "osv"]);
+    command.stdin(std::fs::File::open(project.path("pylock.toml")).unwrap());
+    let (output, stdout, stderr) = run(&mut command);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.starts_with("dep 1.5 (-:"), "{stdout}");
+}
+
+#[test]
+fn lines_that_pin_no_release_are_not_audited_and_not_clean() {
+    let project = Project::new("");
+    write_database(&project.path("osv"));
+    project.write(
+        "requirements.txt",
+        "app==1.0\nurllib3>=1.20\n-e ./src/mine\ngit+https://forge.example.invalid/x.git#egg=x\n",
+    );
+    let (output, stdout, stderr) = audit(
+        &project,
+        &[
+            "requirements.txt",
+            "--vulnerability-db",
+            "osv",
+            "--ignore",
+            "PYSEC-T-5",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("Not audited, with no index release to look up (2):\n  urllib3 (requirements.txt:2): not pinned with ==, so there is no one release to audit\n  git+https://forge.example.invalid/x.git#egg=x (requirements.txt:4): a VCS checkout, not an index release\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Not audited, by design (1):\n  -e ./src/mine (requirements.txt:3): a local project, not an index release\n"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("error: 2 packages of 3 could not be audited"),
+        "{stderr}"
+    );
+    // What the user vouches for is left out on purpose; an unpinned line never is.
+    project.write(
+        "requirements.txt",
+        "app==1.0\n-e ./src/mine\ngit+https://forge.example.invalid/x.git#egg=x\n",
+    );
+    let (output, stdout, stderr) = audit(
+        &project,
+        &[
+            "requirements.txt",
+            "--vulnerability-db",
+            "osv",
+            "--ignore",
+            "PYSEC-T-5",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2), "{stdout}{stderr}");
+    project.write(
+        "pylock.toml",
+        "lock-version = \"1.0\"\n\n[[packages]]\nname = \"x\"\nvcs = { type = \"git\", url = \"https://forge.example.invalid/x.git\", commit-id = \"0123456789abcdef0123456789abcdef01234567\" }\n",
+    );
+    let (output, stdout, stderr) = audit(
+        &project,
+        &[
+            "pylock.toml",
+            "--vulnerability-db",
+            "osv",
+            "--skip-package",
+            "x",
+        ],
+    );
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("  x (pylock.toml:3): skipped (--skip-package)\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn bounds_that_are_not_versions_are_said_and_idle_ignores_warned() {
+    let project = Project::new("");
+    std::fs::create_dir(project.path("osv")).unwrap();
+    std::fs::write(
+        project.path("osv/PYSEC-2019-125.json"),
+        format!(
+            r#"{{"id": "PYSEC-2019-125", "aliases": ["CVE-T-7"], {}}}"#,
+            affected("steam", r#""ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2019-09-12"}]}]"#)
+        ),
+    )
+    .unwrap();
+    std::fs::write(project.path("osv/junk.json"), "[]").unwrap();
+    project.write("requirements.txt", "steam==1.4.4\n");
+    let (output, stdout, stderr) = audit(
+        &project,
+        &[
+            "requirements.txt",
+            "--vulnerability-db",
+            "osv",
+            "--ignore",
+            "NOPE-1",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("    the advisory also names `2019-09-12`, not a version hashpin can compare: its range was read without it, so wider\n"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("--ignore-vuln NOPE-1 matched no finding"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 file skipped as not an advisory"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -518,7 +690,9 @@ fn usage_and_input_errors_exit_2() {
     );
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("cannot read the vulnerability database missing"),
+        stderr.contains(
+            "error: cannot read the vulnerability database missing\n  caused by: No such file"
+        ),
         "{stderr}"
     );
     std::fs::create_dir(project.path("empty")).unwrap();

@@ -95,6 +95,11 @@ pub struct Advisory {
     pub withdrawn: bool,
     pub modified: Option<Timestamp>,
     pub severity: Severity,
+    /// The highest CVSS v3 base score among its vectors.
+    pub score: Option<f64>,
+    /// Range bounds that are not PEP 440 versions (`0.2.0-n653`, a date): the ranges are
+    /// read without them, which can only widen them, and a report says so.
+    pub unreadable_bounds: Vec<String>,
     /// An `https` page about it: the advisory reference, else the first web reference.
     pub url: Option<String>,
     /// The Python projects it is about.
@@ -171,7 +176,8 @@ impl Advisory {
     pub fn parse(json: &[u8]) -> Result<Self, AdvisoryError> {
         let wire: Wire =
             serde_json::from_slice(json).map_err(|error| AdvisoryError(error.to_string()))?;
-        let mut severity = severity_of(&wire.severity);
+        let mut score = score_of(&wire.severity);
+        let mut unreadable_bounds = Vec::new();
         let mut affected = Vec::new();
         for entry in wire.affected.into_iter().take(MAX_ITEMS) {
             let Some(package) = entry.package else {
@@ -184,21 +190,32 @@ impl Advisory {
             let Ok(name) = PackageName::from_str(&package.name) else {
                 continue;
             };
-            severity = severity.max(severity_of(&entry.severity));
-            let ranges = entry
+            score = match (score, score_of(&entry.severity)) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            };
+            let mut ranges = Vec::new();
+            for range in entry
                 .ranges
                 .into_iter()
                 .filter(|range| range.kind == "ECOSYSTEM")
                 .take(MAX_ITEMS)
-                .map(|range| {
-                    range
-                        .events
-                        .iter()
-                        .take(MAX_ITEMS)
-                        .filter_map(Event::from_wire)
-                        .collect()
-                })
-                .collect();
+            {
+                let mut events = Vec::new();
+                for wire in range.events.iter().take(MAX_ITEMS) {
+                    match Event::from_wire(wire) {
+                        Some(event) => events.push(event),
+                        None => {
+                            if let Some(text) = Event::unreadable(wire)
+                                && unreadable_bounds.len() < MAX_ITEMS
+                            {
+                                unreadable_bounds.push(cut(text));
+                            }
+                        }
+                    }
+                }
+                ranges.push(events);
+            }
             let mut versions = entry.versions;
             versions.truncate(MAX_ITEMS * 16);
             affected.push(Affected {
@@ -207,6 +224,7 @@ impl Advisory {
                 versions,
             });
         }
+        let mut severity = score.map_or(Severity::Unknown, Severity::of_score);
         if severity == Severity::Unknown
             && let Some(word) = wire
                 .database_specific
@@ -232,6 +250,8 @@ impl Advisory {
             withdrawn: wire.withdrawn.is_some(),
             modified: wire.modified.and_then(|text| text.parse().ok()),
             severity,
+            score,
+            unreadable_bounds,
             url,
             affected,
         })
@@ -246,6 +266,8 @@ impl Advisory {
             withdrawn: false,
             modified: None,
             severity: Severity::Unknown,
+            score: None,
+            unreadable_bounds: Vec::new(),
             url: None,
             affected: Vec::new(),
         }
@@ -283,16 +305,14 @@ pub(crate) fn is_malicious_id(id: &str) -> bool {
     id.starts_with("MAL-")
 }
 
-/// The highest rating among CVSS vectors hashpin can score (v3.x; a v4 vector, whose score
-/// needs CVSS 4's lookup tables, is left to the `database_specific` word).
-fn severity_of(scores: &[WireSeverity]) -> Severity {
+/// The highest base score among CVSS vectors hashpin can score (v3.x; a v4 vector, whose
+/// score needs CVSS 4's lookup tables, is left to the `database_specific` word).
+fn score_of(scores: &[WireSeverity]) -> Option<f64> {
     scores
         .iter()
         .filter(|score| score.kind == "CVSS_V3")
         .filter_map(|score| cvss::base_score_v3(&score.score))
-        .map(Severity::of_score)
-        .max()
-        .unwrap_or(Severity::Unknown)
+        .reduce(f64::max)
 }
 
 /// The summary, else the first line of the details, cut to a line's length.
@@ -361,6 +381,19 @@ mod tests {
         assert_eq!(advisory.severity, Severity::Unknown);
         assert!(!advisory.withdrawn && !advisory.is_malicious());
         assert!(advisory.modified.is_some());
+        assert!(advisory.unreadable_bounds.is_empty());
+    }
+
+    #[test]
+    fn keeps_the_bounds_it_cannot_read_to_say_so() {
+        let advisory = Advisory::parse(
+            br#"{"id": "PYSEC-2019-125", "affected": [{"package": {"ecosystem": "PyPI", "name": "steam"},
+                "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2019-09-12"}]}]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(advisory.unreadable_bounds, vec!["2019-09-12"]);
+        // Read without its fix, the range takes in every release: wider, never narrower.
+        assert!(advisory.affects(&name("steam"), &version("9999")));
     }
 
     #[test]
@@ -371,6 +404,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(scored.severity, Severity::Critical);
+        assert_eq!(scored.score, Some(9.8));
         let worded = Advisory::parse(
             br#"{"id": "GHSA-2", "severity": [{"type": "CVSS_V4", "score": "CVSS:4.0/AV:N"}],
                 "database_specific": {"severity": "MODERATE"}}"#,

@@ -23,6 +23,11 @@ pub struct Finding {
     pub aliases: Vec<String>,
     pub summary: Option<String>,
     pub severity: Severity,
+    /// The highest CVSS v3 base score of the merged advisories.
+    pub score: Option<f64>,
+    /// Range bounds of the advisories that are not versions (their ranges were read
+    /// without them, so wider).
+    pub unreadable_bounds: Vec<String>,
     /// A malicious-package report: the release is the attack.
     pub malicious: bool,
     /// The versions named as fixed, lowest first.
@@ -143,6 +148,19 @@ fn merge(hits: Vec<(usize, Hit)>) -> Vec<Finding> {
                     .map(|(_, hit)| hit.advisory.severity)
                     .max()
                     .unwrap_or(Severity::Unknown),
+                score: hits
+                    .iter()
+                    .filter_map(|(_, hit)| hit.advisory.score)
+                    .reduce(f64::max),
+                unreadable_bounds: {
+                    let mut bounds: Vec<String> = hits
+                        .iter()
+                        .flat_map(|(_, hit)| hit.advisory.unreadable_bounds.clone())
+                        .collect();
+                    bounds.sort();
+                    bounds.dedup();
+                    bounds
+                },
                 malicious: names.iter().any(|name| is_malicious_id(name)),
                 aliases: names.into_iter().filter(|name| *name != id).collect(),
                 id,
@@ -154,9 +172,32 @@ fn merge(hits: Vec<(usize, Hit)>) -> Vec<Finding> {
     findings.sort_by(|a, b| {
         (b.malicious, b.severity)
             .cmp(&(a.malicious, a.severity))
-            .then_with(|| a.id.cmp(&b.id))
+            .then_with(|| natural(&a.id).cmp(&natural(&b.id)))
     });
     findings
+}
+
+/// An id's sort key with its numbers as numbers: PYSEC-2021-7 before PYSEC-2021-109.
+fn natural(id: &str) -> Vec<(String, u64)> {
+    let mut key = Vec::new();
+    let mut text = String::new();
+    let mut digits = String::new();
+    for c in id.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+        } else {
+            if !digits.is_empty() {
+                key.push((
+                    std::mem::take(&mut text),
+                    digits.parse().unwrap_or(u64::MAX),
+                ));
+                digits.clear();
+            }
+            text.push(c);
+        }
+    }
+    key.push((text, digits.parse().unwrap_or(0)));
+    key
 }
 
 /// Which id names a merged finding: lower first.
@@ -185,6 +226,26 @@ mod tests {
             name: PackageName::from_str(name).unwrap(),
             version: Version::from_str(version).unwrap(),
         }
+    }
+
+    #[test]
+    fn ids_sort_with_their_numbers_as_numbers() {
+        let mut ids = vec![
+            "PYSEC-2021-439",
+            "PYSEC-2021-7",
+            "PYSEC-2020-99",
+            "PYSEC-2021-109",
+        ];
+        ids.sort_by_key(|id| natural(id));
+        assert_eq!(
+            ids,
+            [
+                "PYSEC-2020-99",
+                "PYSEC-2021-7",
+                "PYSEC-2021-109",
+                "PYSEC-2021-439"
+            ]
+        );
     }
 
     #[tokio::test]

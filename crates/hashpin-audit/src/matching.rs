@@ -42,6 +42,16 @@ impl Event {
         })
     }
 
+    /// The text of an event whose version [`Event::from_wire`] could not read, if it is a
+    /// bound at all.
+    pub(crate) fn unreadable(event: &serde_json::Map<String, serde_json::Value>) -> Option<&str> {
+        let (key, value) = event.iter().next()?;
+        let text = value.as_str()?.trim();
+        let bound = matches!(key.as_str(), "introduced" | "fixed" | "last_affected")
+            || (key == "limit" && text != "*");
+        bound.then_some(text)
+    }
+
     fn version(&self) -> Option<&Version> {
         match self {
             Self::Introduced(version) => version.as_ref(),

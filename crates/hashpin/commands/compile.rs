@@ -301,8 +301,12 @@ async fn audit(
         return Ok(None);
     }
     printer::status(&match &args.output_file {
-        Some(path) if !args.dry_run => format!(
+        Some(path) if !args.dry_run && path.exists() => format!(
             "The lock was not written: {} is as it was.",
+            crate::output::display_path(path)
+        ),
+        Some(path) if !args.dry_run => format!(
+            "The lock was not written: {} was not created.",
             crate::output::display_path(path)
         ),
         _ => "The lock was not printed.".to_string(),

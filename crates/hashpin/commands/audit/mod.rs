@@ -89,9 +89,20 @@ struct SourceInfo {
     advisories: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     newest: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    skipped: Option<usize>,
 }
 
 impl SourceInfo {
+    /// `; 3 files skipped as not advisories`, when a database had such files.
+    fn skipped_note(&self) -> String {
+        match self.skipped {
+            Some(0) | None => String::new(),
+            Some(1) => "; 1 file skipped as not an advisory (-v names it)".to_string(),
+            Some(n) => format!("; {n} files skipped as not advisories (-v names them)"),
+        }
+    }
+
     /// `the OSV database all.zip (2661 advisories, newest modified 2024-10-10, 785 days ago)`.
     fn describe(&self) -> String {
         match (self.advisories, self.newest) {
@@ -105,11 +116,16 @@ impl SourceInfo {
                     ""
                 };
                 format!(
-                    "{} ({count} advisories, newest modified {date}, {days} days ago{old})",
-                    self.name
+                    "{} ({count} advisories, newest modified {date}, {days} days ago{old}{})",
+                    self.name,
+                    self.skipped_note()
                 )
             }
-            (Some(count), None) => format!("{} ({count} advisories, of no known date)", self.name),
+            (Some(count), None) => format!(
+                "{} ({count} advisories, of no known date{})",
+                self.name,
+                self.skipped_note()
+            ),
             _ => self.name.clone(),
         }
     }
@@ -138,12 +154,16 @@ struct Item {
     fails: bool,
 }
 
-/// A package that has no index release to audit.
+/// A package or line that has no index release to audit.
 #[derive(Debug)]
 struct Unauditable {
+    /// The project, or the line as written when it names none.
     name: String,
     why: &'static str,
     location: Location,
+    /// Whether it keeps the audit from answering for the whole lock (third-party code, or
+    /// an unpinned line); a local project is the user's own, and `--skip-package` says so.
+    blocks: bool,
 }
 
 /// An audit's outcome.
@@ -157,6 +177,70 @@ struct Audit {
     fail_on: Severity,
 }
 
+/// The releases of the locks to audit, each once however many locks pin it, and what has
+/// none.
+struct Scope {
+    pins: Vec<Pin>,
+    /// One per pin, in its order.
+    rows: Vec<Row>,
+    /// For each pin, the (lock, package) indexes that pin it.
+    packages: Vec<Vec<(usize, usize)>>,
+    unauditable: Vec<Unauditable>,
+}
+
+impl Scope {
+    fn of(locks: &[(PathBuf, LockFile)], skipped: &[hashpin_pypi::PackageName]) -> Self {
+        let mut all = Self {
+            pins: Vec::new(),
+            rows: Vec::new(),
+            packages: Vec::new(),
+            unauditable: Vec::new(),
+        };
+        for (at_lock, (_, read)) in locks.iter().enumerate() {
+            all.unauditable.extend(unaudited_lines(read));
+            for (at_package, package) in read.lock.packages.iter().enumerate() {
+                let location = read.locations[at_package].clone();
+                if skipped.contains(&package.name) {
+                    all.unauditable.push(Unauditable {
+                        name: package.name.to_string(),
+                        why: "skipped (--skip-package)",
+                        location,
+                        blocks: false,
+                    });
+                    continue;
+                }
+                let Some(pin) = pin_of(package) else {
+                    let (why, blocks) = why_unauditable(package);
+                    all.unauditable.push(Unauditable {
+                        name: package.name.to_string(),
+                        why,
+                        location,
+                        blocks,
+                    });
+                    continue;
+                };
+                let at = if let Some(at) = all.pins.iter().position(|known| *known == pin) {
+                    at
+                } else {
+                    all.rows.push(Row {
+                        name: pin.name.to_string(),
+                        version: pin.version.to_string(),
+                        locations: Vec::new(),
+                        audited_by: Vec::new(),
+                        not_audited: Vec::new(),
+                    });
+                    all.packages.push(Vec::new());
+                    all.pins.push(pin);
+                    all.pins.len() - 1
+                };
+                all.rows[at].locations.push(location);
+                all.packages[at].push((at_lock, at_package));
+            }
+        }
+        all
+    }
+}
+
 impl Audit {
     async fn run(
         locks: &[(PathBuf, LockFile)],
@@ -164,43 +248,23 @@ impl Audit {
         index: &IndexArgs,
         client: &IndexClient,
     ) -> anyhow::Result<Self> {
-        let (sources, infos) = sources(args, index, client).await?;
         let acknowledged = Ignore::parse_all(&args.ignore)?;
-        // Each release once, however many locks pin it.
-        let mut pins: Vec<Pin> = Vec::new();
-        let mut rows: Vec<Row> = Vec::new();
-        let mut packages: Vec<Vec<(usize, usize)>> = Vec::new();
-        let mut unauditable = Vec::new();
-        for (at_lock, (_, read)) in locks.iter().enumerate() {
-            for (at_package, package) in read.lock.packages.iter().enumerate() {
-                let location = read.locations[at_package].clone();
-                let Some(pin) = pin_of(package) else {
-                    unauditable.push(Unauditable {
-                        name: package.name.to_string(),
-                        why: why_unauditable(package),
-                        location,
-                    });
-                    continue;
-                };
-                let at = pins
-                    .iter()
-                    .position(|known| *known == pin)
-                    .unwrap_or_else(|| {
-                        rows.push(Row {
-                            name: pin.name.to_string(),
-                            version: pin.version.to_string(),
-                            locations: Vec::new(),
-                            audited_by: Vec::new(),
-                            not_audited: Vec::new(),
-                        });
-                        packages.push(Vec::new());
-                        pins.push(pin);
-                        pins.len() - 1
-                    });
-                rows[at].locations.push(location);
-                packages[at].push((at_lock, at_package));
-            }
-        }
+        let skipped: Vec<hashpin_pypi::PackageName> = args
+            .skip_package
+            .iter()
+            .map(|name| {
+                name.parse()
+                    .with_context(|| format!("--skip-package {name}: not a project name"))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        let Scope {
+            pins,
+            mut rows,
+            packages,
+            unauditable,
+        } = Scope::of(locks, &skipped);
+        let names = pins.iter().map(|pin| pin.name.clone()).collect();
+        let (sources, infos) = sources(args, index, client, names).await?;
         let report = hashpin_audit::audit(&pins, &sources).await;
         let mut found = Vec::new();
         for (at, pin_report) in report.pins.into_iter().enumerate() {
@@ -219,9 +283,11 @@ impl Audit {
             let (at_lock, at_package) = packages[at][0];
             let (lock_path, read) = &locks[at_lock];
             let package = &read.lock.packages[at_package];
-            let ignored = acknowledged
+            let reasons: Vec<String> = acknowledged
                 .iter()
-                .find_map(|ignore| ignore.matches(&finding));
+                .filter_map(|ignore| ignore.matches(&finding))
+                .collect();
+            let ignored = (!reasons.is_empty()).then(|| reasons.join("; "));
             let failing = ignored.is_none()
                 && (finding.malicious || fails_at(finding.severity, args.fail_on));
             let fix = inputs.fix(lock_path, package, &finding.fixed, &dependents[at_lock]);
@@ -232,6 +298,9 @@ impl Audit {
                 ignored,
                 fails: failing,
             });
+        }
+        for ignore in &acknowledged {
+            ignore.warn_if_idle(&items);
         }
         Ok(Self {
             locks: locks
@@ -252,6 +321,16 @@ impl Audit {
             .iter()
             .filter(|row| row.audited_by.is_empty())
             .count()
+    }
+
+    /// Whether every release was audited and no line lacked one.
+    fn is_complete(&self) -> bool {
+        self.not_audited() == 0 && !self.unauditable.iter().any(|package| package.blocks)
+    }
+
+    /// Whether the audit exits 0.
+    fn passes(&self) -> bool {
+        matches!(self.verdict(), ExitStatus::Success)
     }
 
     /// Exit 1 for findings that fail, else 2 when part of the lock went unaudited.
@@ -281,26 +360,42 @@ impl Audit {
             }
             return No::because(verdict).into();
         }
-        let missing = self.not_audited();
+        let missing = self.not_audited()
+            + self
+                .unauditable
+                .iter()
+                .filter(|package| package.blocks)
+                .count();
         if missing > 0 {
-            let verdict = if missing == self.rows.len() {
+            let total = self.rows.len() + self.unauditable.iter().filter(|p| p.blocks).count();
+            let verdict = if self.not_audited() == self.rows.len() && !self.rows.is_empty() {
                 format!(
                     "nothing was audited: no source could answer for any of the {}",
                     report::plural(self.rows.len(), "package", "packages")
                 )
             } else {
                 format!(
-                    "{} of {} could not be audited, so the lock is not known to be free of known vulnerabilities",
+                    "{} of {total} could not be audited, so the lock is not known to be free of known vulnerabilities",
                     report::plural(missing, "package", "packages"),
-                    self.rows.len()
                 )
             };
             // Exit 2: the audit could not run for all of the lock.
-            return ExitStatus::Incomplete(
-                No::because(verdict).with_hint(
-                    "give an OSV database (--vulnerability-db PATH, e.g. OSV's all.zip for PyPI) or an OSV API (--osv-url URL)",
-                ),
-            );
+            let no = No::because(verdict);
+            let no = if self.not_audited() == 0 {
+                no.with_hint("pin every line with == and hashes (hashpin compile), or leave a package out on purpose with --skip-package NAME")
+            } else if self
+                .sources
+                .iter()
+                .all(|source| source.kind == "index-json-api")
+            {
+                no.with_hint("give an OSV database (--vulnerability-db PATH, e.g. OSV's all.zip for PyPI) or an OSV API (--osv-url URL)")
+            } else {
+                no
+            };
+            return ExitStatus::Incomplete(no);
+        }
+        if self.rows.is_empty() && self.unauditable.is_empty() {
+            log::warn!("the lock pins no packages: there was nothing to audit");
         }
         ExitStatus::Success
     }
@@ -360,13 +455,67 @@ fn pin_of(package: &Package) -> Option<Pin> {
     }
 }
 
-fn why_unauditable(package: &Package) -> &'static str {
+/// Why a package has no release to audit, and whether that leaves the lock unanswered for.
+fn why_unauditable(package: &Package) -> (&'static str, bool) {
     match package.source {
-        hashpin_formats::Source::Index => "no version is pinned",
-        hashpin_formats::Source::Archive { .. } => "installed from a URL, not an index release",
-        hashpin_formats::Source::Directory { .. } => "a local project, not an index release",
-        hashpin_formats::Source::Vcs { .. } => "a VCS checkout, not an index release",
+        hashpin_formats::Source::Index => ("no version is pinned", true),
+        hashpin_formats::Source::Archive { .. } => {
+            ("installed from a URL, not an index release", true)
+        }
+        hashpin_formats::Source::Directory { .. } => {
+            ("a local project, not an index release", false)
+        }
+        hashpin_formats::Source::Vcs { .. } => ("a VCS checkout, not an index release", true),
     }
+}
+
+/// The lines of a requirements file that pin no index release: a requirement without `==`
+/// (`urllib3>=1.20`, `pyyaml==5.3.*`), an editable, VCS or directory line. A URL archive is
+/// a package of the lock already, and listed as such.
+fn unaudited_lines(read: &LockFile) -> Vec<Unauditable> {
+    let Some(set) = &read.lines else {
+        return Vec::new();
+    };
+    let mut lines = Vec::new();
+    for entry in &set.requirements {
+        if !read.locations.contains(&entry.location) {
+            lines.push(Unauditable {
+                name: entry.requirement.name.to_string(),
+                why: "not pinned with ==, so there is no one release to audit",
+                location: entry.location.clone(),
+                blocks: true,
+            });
+        }
+    }
+    for line in &set.unlockable {
+        let (why, blocks) = match &line.kind {
+            hashpin_formats::UnlockableKind::Vcs => ("a VCS checkout, not an index release", true),
+            hashpin_formats::UnlockableKind::Editable if line.text.contains("://") => {
+                ("a VCS checkout, not an index release", true)
+            }
+            hashpin_formats::UnlockableKind::Editable
+            | hashpin_formats::UnlockableKind::Directory => {
+                ("a local project, not an index release", false)
+            }
+            hashpin_formats::UnlockableKind::Archive { .. }
+            | hashpin_formats::UnlockableKind::MalformedHash { .. } => continue,
+        };
+        let editable = if line.kind == hashpin_formats::UnlockableKind::Editable {
+            "-e "
+        } else {
+            ""
+        };
+        lines.push(Unauditable {
+            name: format!(
+                "{editable}{}",
+                hashpin_pypi::untrusted::excerpt(&line.text, 80)
+            ),
+            why,
+            location: line.location.clone(),
+            blocks,
+        });
+    }
+    lines
 }
 
 /// Advisory text, safe for a terminal and for every report format.
@@ -383,17 +532,19 @@ fn neutralised(mut finding: Finding) -> Finding {
     finding
 }
 
-/// The sources `args` name, in the order: the database, the index, OSV.
+/// The sources `args` name, in this order: the database (its advisories about `names`),
+/// the index, OSV.
 async fn sources(
     args: &VulnerabilityArgs,
     index: &IndexArgs,
     client: &IndexClient,
+    names: std::collections::HashSet<hashpin_pypi::PackageName>,
 ) -> anyhow::Result<(Vec<Source>, Vec<SourceInfo>)> {
     let mut sources = Vec::new();
     let mut infos = Vec::new();
     if let Some(path) = &args.vulnerability_db {
         let path = path.clone();
-        let database = tokio::task::spawn_blocking(move || Database::open(&path))
+        let database = tokio::task::spawn_blocking(move || Database::open_for(&path, Some(&names)))
             .await
             .context("the vulnerability database could not be read")??;
         infos.push(SourceInfo {
@@ -401,6 +552,7 @@ async fn sources(
             name: format!("the OSV database {}", database.path.display()),
             advisories: Some(database.advisories),
             newest: database.newest,
+            skipped: Some(database.skipped),
         });
         sources.push(Source::Database(Arc::new(database)));
     }
@@ -426,6 +578,7 @@ async fn sources(
             name: source.to_string(),
             advisories: None,
             newest: None,
+            skipped: None,
         });
         sources.push(source);
     }
@@ -453,6 +606,7 @@ async fn sources(
             name: source.to_string(),
             advisories: None,
             newest: None,
+            skipped: None,
         });
         sources.push(source);
     }
@@ -497,6 +651,33 @@ impl Ignore {
                 })
             })
             .collect()
+    }
+
+    /// Warns when this ignores no finding (a typo, or an advisory fixed since), or names
+    /// only an alias of a malicious-package report, which it does not leave out.
+    fn warn_if_idle(&self, items: &[Item]) {
+        if items
+            .iter()
+            .any(|item| self.matches(&item.finding).is_some())
+        {
+            return;
+        }
+        let same = |id: &String| id.eq_ignore_ascii_case(&self.id);
+        if let Some(item) = items
+            .iter()
+            .find(|item| item.finding.malicious && item.finding.aliases.iter().any(same))
+        {
+            log::warn!(
+                "--ignore-vuln {}: that is an alias of the malicious-package report {}, which only its own id leaves out",
+                for_terminal(&self.id),
+                item.finding.id
+            );
+        } else {
+            log::warn!(
+                "--ignore-vuln {} matched no finding",
+                for_terminal(&self.id)
+            );
+        }
     }
 
     /// Why `finding` is ignored, if this ignores it: by its id or an alias, and a malicious

@@ -40,20 +40,51 @@ pub(super) fn print_to_stderr(audit: &Audit) {
     printer::status(&summary(audit));
 }
 
-/// What was asked and what answered: `Audited 40 of 42 packages against …`.
+/// What was asked and what answered: `Audited 40 of 42 packages against …`, each source
+/// that could not answer for every package saying for how many it could not, and why.
 fn summary(audit: &Audit) -> String {
     let total = audit.rows.len();
-    let audited = total - audit.not_audited();
-    let mut text = format!(
-        "Audited {audited} of {} against {}",
-        plural(total, "package", "packages"),
-        audit
-            .sources
-            .iter()
-            .map(super::SourceInfo::describe)
-            .collect::<Vec<_>>()
-            .join(", and ")
-    );
+    let unaudited = audit.not_audited();
+    let audited = total - unaudited;
+    let sources: Vec<String> = audit
+        .sources
+        .iter()
+        .enumerate()
+        .map(|(at, source)| {
+            let failed: Vec<&String> = audit
+                .rows
+                .iter()
+                .filter_map(|row| {
+                    row.not_audited
+                        .iter()
+                        .find(|(source, _)| *source == at)
+                        .map(|(_, why)| why)
+                })
+                .collect();
+            match failed.first() {
+                None => source.describe(),
+                Some(why) => format!(
+                    "{} (which could not answer for {}: {why})",
+                    source.describe(),
+                    plural(failed.len(), "package", "packages")
+                ),
+            }
+        })
+        .collect();
+    let mut text = if audited == 0 && total > 0 {
+        format!(
+            "No package could be audited: {} {} asked of {}",
+            plural(total, "package", "packages"),
+            if total == 1 { "was" } else { "were" },
+            sources.join(", and ")
+        )
+    } else {
+        format!(
+            "Audited {audited} of {} against {}",
+            plural(total, "package", "packages"),
+            sources.join(", and ")
+        )
+    };
     let failing = audit.items.iter().filter(|item| item.fails).count();
     let ignored = audit
         .items
@@ -80,20 +111,34 @@ fn summary(audit: &Audit) -> String {
             level_name(audit.fail_on)
         );
     }
-    if audited < total {
+    if audit.items.is_empty() && audited > 0 {
+        text.push_str(" in the packages audited");
+    }
+    if unaudited > 0 {
         let _ = write!(
             text,
             "; {} not audited",
-            plural(total - audited, "package", "packages")
+            plural(unaudited, "package", "packages")
         );
-    } else if audit.items.is_empty() && total > 0 {
-        text.push_str(" in the packages audited");
     }
-    if !audit.unauditable.is_empty() {
+    let (blocking, local): (Vec<_>, Vec<_>) =
+        audit.unauditable.iter().partition(|package| package.blocks);
+    if !blocking.is_empty() {
         let _ = write!(
             text,
-            "; {} not from an index",
-            plural(audit.unauditable.len(), "package", "packages")
+            "; {} with no index release to audit",
+            plural(blocking.len(), "line", "lines")
+        );
+    }
+    if !local.is_empty() {
+        let _ = write!(
+            text,
+            "; {} left out by design",
+            plural(
+                local.len(),
+                "local or skipped package",
+                "local or skipped packages"
+            )
         );
     }
     text
@@ -133,49 +178,7 @@ fn human(audit: &Audit) -> String {
             let _ = writeln!(out, "{} {}{at}", row.name, row.version);
             last_row = Some(item.row);
         }
-        let finding = &item.finding;
-        let aliases = if finding.aliases.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", finding.aliases.join(", "))
-        };
-        let kind = if finding.malicious {
-            "MALICIOUS release".to_string()
-        } else {
-            format!("severity {}", finding.severity.as_str())
-        };
-        let _ = write!(out, "  {}{aliases}, {kind}", finding.id);
-        if let Some(summary) = &finding.summary {
-            let _ = write!(out, ": {}", hashpin_pypi::untrusted::excerpt(summary, 120));
-        }
-        out.push('\n');
-        if finding.malicious {
-            out.push_str(
-                "    the release itself is the attack: remove it, do not upgrade past it\n",
-            );
-        } else {
-            let fixed = if finding.fixed.is_empty() {
-                "no fixed version is known".to_string()
-            } else {
-                format!(
-                    "fixed in {}; {}",
-                    finding
-                        .fixed
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    item.fix.describe()
-                )
-            };
-            let _ = writeln!(out, "    {fixed}");
-        }
-        if let Some(url) = &finding.url {
-            let _ = writeln!(out, "    {url}");
-        }
-        if let Some(reason) = &item.ignored {
-            let _ = writeln!(out, "    ignored: {reason}");
-        }
+        human_finding(&mut out, item);
     }
     let missing: Vec<&super::Row> = audit
         .rows
@@ -200,17 +203,89 @@ fn human(audit: &Audit) -> String {
             let _ = writeln!(out, "  … and {} more", missing.len() - MAX_LISTED);
         }
     }
-    if !audit.unauditable.is_empty() {
-        let _ = writeln!(
-            out,
-            "Not from an index, so not audited ({}):",
-            plural(audit.unauditable.len(), "package", "packages")
-        );
-        for package in &audit.unauditable {
-            let _ = writeln!(out, "  {}: {}", package.name, package.why);
+    let (blocking, local): (Vec<_>, Vec<_>) =
+        audit.unauditable.iter().partition(|package| package.blocks);
+    for (list, title) in [
+        (blocking, "Not audited, with no index release to look up"),
+        (local, "Not audited, by design"),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "{title} ({}):", list.len());
+        for package in list {
+            let at = if package.location.line > 0 {
+                format!(
+                    " ({}:{})",
+                    package.location.file.display(),
+                    package.location.line
+                )
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "  {}{at}: {}", package.name, package.why);
         }
     }
     out
+}
+
+/// One finding's lines under its package.
+fn human_finding(out: &mut String, item: &Item) {
+    let finding = &item.finding;
+    let aliases = if finding.aliases.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", finding.aliases.join(", "))
+    };
+    let kind = if finding.malicious {
+        "MALICIOUS release".to_string()
+    } else {
+        format!("severity {}", finding.severity.as_str())
+    };
+    let _ = write!(out, "  {}{aliases}, {kind}", finding.id);
+    if let Some(summary) = &finding.summary {
+        let _ = write!(out, ": {}", hashpin_pypi::untrusted::excerpt(summary, 120));
+    }
+    out.push('\n');
+    if finding.malicious {
+        out.push_str(
+            "    the release is the attack: remove it, and treat machines that installed it as compromised\n",
+        );
+    } else {
+        let fixed = if finding.fixed.is_empty() {
+            "no fixed version is known".to_string()
+        } else {
+            format!(
+                "fixed in {}; {}",
+                finding
+                    .fixed
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                item.fix.describe()
+            )
+        };
+        let _ = writeln!(out, "    {fixed}");
+    }
+    if !finding.unreadable_bounds.is_empty() {
+        let _ = writeln!(
+            out,
+            "    the advisory also names {}, not a version hashpin can compare: its range was read without it, so wider",
+            finding
+                .unreadable_bounds
+                .iter()
+                .map(|bound| format!("`{}`", hashpin_pypi::untrusted::for_terminal(bound)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if let Some(url) = &finding.url {
+        let _ = writeln!(out, "    {url}");
+    }
+    if let Some(reason) = &item.ignored {
+        let _ = writeln!(out, "    ignored: {reason}");
+    }
 }
 
 fn as_json(audit: &Audit) -> Value {
@@ -229,7 +304,9 @@ fn as_json(audit: &Audit) -> Value {
                 "malicious": finding.malicious,
                 "summary": finding.summary,
                 "url": finding.url,
+                "score": finding.score,
                 "fixed": finding.fixed.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "unreadable_bounds": finding.unreadable_bounds,
                 "fix": item.fix,
                 "fails": item.fails,
                 "ignored": item.ignored,
@@ -260,12 +337,13 @@ fn as_json(audit: &Audit) -> Value {
         "audited": audit.rows.len() - audit.not_audited(),
         "findings": findings,
         "not_audited": not_audited,
-        "not_from_an_index": audit.unauditable.iter().map(|package| json!({
-            "name": package.name, "why": package.why,
+        "no_index_release": audit.unauditable.iter().map(|package| json!({
+            "name": package.name, "why": package.why, "counts_as_not_audited": package.blocks,
             "location": format!("{}:{}", package.location.file.display(), package.location.line),
         })).collect::<Vec<_>>(),
         "fail_on": level_name(audit.fail_on),
-        "failed": audit.items.iter().any(|item| item.fails),
+        "complete": audit.is_complete(),
+        "failed": !audit.passes(),
     })
 }
 
@@ -288,19 +366,20 @@ fn sarif_rule(finding: &hashpin_audit::Finding) -> Value {
     if let Some(url) = &finding.url {
         rule["helpUri"] = json!(url);
     }
+    // The CVSS score where the advisory has one, else the middle of its rating's band.
     let score = if finding.malicious {
-        Some("10.0")
+        Some(10.0)
     } else {
-        match finding.severity {
-            hashpin_audit::Severity::Critical => Some("9.5"),
-            hashpin_audit::Severity::High => Some("8.0"),
-            hashpin_audit::Severity::Medium => Some("5.5"),
-            hashpin_audit::Severity::Low => Some("2.0"),
+        finding.score.or(match finding.severity {
+            hashpin_audit::Severity::Critical => Some(9.5),
+            hashpin_audit::Severity::High => Some(8.0),
+            hashpin_audit::Severity::Medium => Some(5.5),
+            hashpin_audit::Severity::Low => Some(2.0),
             hashpin_audit::Severity::Unknown => None,
-        }
+        })
     };
     if let Some(score) = score {
-        rule["properties"]["security-severity"] = json!(score);
+        rule["properties"]["security-severity"] = json!(format!("{score:.1}"));
     }
     rule
 }
@@ -340,7 +419,7 @@ fn sarif(audit: &Audit) -> Value {
             finding
                 .summary
                 .as_ref()
-                .map(|summary| format!(": {summary}"))
+                .map(|summary| format!(": {}", summary.trim_end_matches(['.', '…'])))
                 .unwrap_or_default()
         );
         let locations: Vec<Value> = row
@@ -380,6 +459,7 @@ fn sarif(audit: &Audit) -> Value {
         })
         .collect();
     json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": {
@@ -388,7 +468,7 @@ fn sarif(audit: &Audit) -> Value {
                 "rules": rules,
             }},
             "invocations": [{
-                "executionSuccessful": audit.not_audited() == 0,
+                "executionSuccessful": audit.is_complete(),
                 "toolExecutionNotifications": notifications,
             }],
             "results": results,
