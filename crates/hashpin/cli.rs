@@ -418,6 +418,16 @@ pub(crate) struct AuditArgs {
     /// How to report: for people, as JSON, or as SARIF 2.1.0 (for code-scanning pages).
     #[arg(long, value_enum, default_value_t = AuditFormat::Human, value_name = "FORMAT")]
     pub(crate) format: AuditFormat,
+    /// Do not scan the locked wheels for startup hooks (the malicious-release gate, which
+    /// needs the index's listings).
+    #[arg(long, help_heading = "Startup hooks")]
+    pub(crate) skip_startup_hooks: bool,
+    /// Report every pinned release uploaded more recently than this (`7 days`, `24 hours`,
+    /// `P7D`): a release pushed hours ago is the risky one.
+    #[arg(long, value_name = "DURATION")]
+    pub(crate) min_age: Option<hashpin_pypi::Span>,
+    #[command(flatten)]
+    pub(crate) gate: GateArgs,
     #[command(flatten)]
     pub(crate) index: IndexArgs,
 }

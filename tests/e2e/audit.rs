@@ -763,3 +763,67 @@ fn compile_audit_leaves_the_old_lock_when_the_new_one_fails() {
     assert!(output.status.success(), "{stderr}");
     assert!(project.read("requirements.txt").contains("dep==1.5"));
 }
+
+#[test]
+fn the_malicious_release_gate_reports_in_the_same_audit() {
+    // The litellm shape: a wheel whose .pth runs code at every interpreter start, uploaded
+    // an hour ago.
+    let now = hashpin_pypi::Timestamp::now().unix_seconds();
+    let hour_ago = hashpin_pypi::Timestamp::from_unix_seconds(now - 3600).to_string();
+    let evil = Dist::wheel("dep", "1.5")
+        .file(
+            "dep_init.pth",
+            "import os; os.environ.get('HASHPIN_TEST_HOOK')\n",
+        )
+        .upload_time(&hour_ago)
+        .build();
+    let index = IndexBuilder::new().dist(evil.clone()).start();
+    let project = Project::new("");
+    write_database(&project.path("osv"));
+    project.write(
+        "requirements.txt",
+        &format!("dep==1.5 \\\n    --hash=sha256:{}\n", evil.sha256()),
+    );
+    let args = [
+        "requirements.txt",
+        "--vulnerability-db",
+        "osv",
+        "--ignore",
+        "CVE-T-1",
+        "--ignore",
+        "PYSEC-T-2",
+        "--index-url",
+    ];
+    let mut command = audit_command(&project, &args);
+    command.args([index.url().as_str(), "--min-age", "7 days"]);
+    let (output, stdout, stderr) = run(&mut command);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("Signs of a malicious release:\n  dep 1.5: installs a startup hook that runs code at every interpreter start: dep_init.pth (47 bytes, in dep-1.5-py3-none-any.whl): `import os; os.environ.get('HASHPIN_TEST_HOOK')`; if it is expected, acknowledge it with --allow-startup-hook dep:dep_init.pth [startup-hook]\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  dep 1.5: was uploaded 1 hour ago (")
+            && stdout.contains("under --min-age 7 days: a release this fresh has had no time to be found out [young-release]"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("error: the audit found 2 signs of a malicious release"),
+        "{stderr}"
+    );
+    // Acknowledged, and without a cooldown: clean, with what was allowed said.
+    let mut command = audit_command(&project, &args);
+    command.args([index.url().as_str(), "--allow-startup-hook", "dep"]);
+    let (output, stdout, stderr) = run(&mut command);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(stderr.contains("allowed: dep (dep_init.pth)"), "{stderr}");
+    // An index that cannot list the release: said, not passed for scanned.
+    let (output, _, stderr) = audit(&project, &args[..args.len() - 1]);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(
+            "Not checked for startup hooks or release age, since the index could not list it: dep ("
+        ),
+        "{stderr}"
+    );
+}

@@ -8,6 +8,7 @@
 mod dependents;
 mod inputs;
 mod report;
+mod signals;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -33,7 +34,19 @@ pub(crate) async fn run(args: &AuditArgs) -> anyhow::Result<ExitStatus> {
     }
     let lines = index_lines(&locks);
     let client = index_settings(&args.index, &index_options(&args.index, &lines))?.client;
-    let audit = Audit::run(&locks, &args.vulnerabilities, &args.index, &client).await?;
+    let gate = Gate {
+        hooks: !args.skip_startup_hooks,
+        min_age: args.min_age,
+        allowances: &args.gate.allow_startup_hook,
+    };
+    let audit = Audit::run(
+        &locks,
+        &args.vulnerabilities,
+        &args.index,
+        &client,
+        Some(gate),
+    )
+    .await?;
     report::print(&audit, args.format)?;
     Ok(audit.verdict())
 }
@@ -60,7 +73,8 @@ pub(crate) async fn gate(
             .collect(),
         lines: None,
     };
-    let audit = Audit::run(&[(path, read)], args, index, client).await?;
+    // compile's own gate has scanned what it locked, and its cutoff dated it.
+    let audit = Audit::run(&[(path, read)], args, index, client, None).await?;
     report::print_to_stderr(&audit);
     Ok(audit.verdict())
 }
@@ -173,14 +187,25 @@ struct Audit {
     sources: Vec<SourceInfo>,
     rows: Vec<Row>,
     items: Vec<Item>,
+    /// The malicious-release gate's: startup hooks, young releases.
+    signals: signals::Signals,
     unauditable: Vec<Unauditable>,
     fail_on: Severity,
+}
+
+/// The malicious-release gate's part in an audit.
+struct Gate<'a> {
+    hooks: bool,
+    min_age: Option<hashpin_pypi::Span>,
+    allowances: &'a [crate::startup_hooks::Allowance],
 }
 
 /// The releases of the locks to audit, each once however many locks pin it, and what has
 /// none.
 struct Scope {
     pins: Vec<Pin>,
+    /// For each pin, every hash the locks give its files.
+    hashes: Vec<std::collections::HashSet<hashpin_pypi::HashDigest>>,
     /// One per pin, in its order.
     rows: Vec<Row>,
     /// For each pin, the (lock, package) indexes that pin it.
@@ -192,6 +217,7 @@ impl Scope {
     fn of(locks: &[(PathBuf, LockFile)], skipped: &[hashpin_pypi::PackageName]) -> Self {
         let mut all = Self {
             pins: Vec::new(),
+            hashes: Vec::new(),
             rows: Vec::new(),
             packages: Vec::new(),
             unauditable: Vec::new(),
@@ -230,10 +256,12 @@ impl Scope {
                         not_audited: Vec::new(),
                     });
                     all.packages.push(Vec::new());
+                    all.hashes.push(std::collections::HashSet::new());
                     all.pins.push(pin);
                     all.pins.len() - 1
                 };
                 all.rows[at].locations.push(location);
+                all.hashes[at].extend(package.hashes().cloned());
                 all.packages[at].push((at_lock, at_package));
             }
         }
@@ -247,6 +275,7 @@ impl Audit {
         args: &VulnerabilityArgs,
         index: &IndexArgs,
         client: &IndexClient,
+        gate: Option<Gate<'_>>,
     ) -> anyhow::Result<Self> {
         let acknowledged = Ignore::parse_all(&args.ignore)?;
         let skipped: Vec<hashpin_pypi::PackageName> = args
@@ -257,15 +286,27 @@ impl Audit {
                     .with_context(|| format!("--skip-package {name}: not a project name"))
             })
             .collect::<anyhow::Result<_>>()?;
-        let Scope {
-            pins,
-            mut rows,
-            packages,
-            unauditable,
-        } = Scope::of(locks, &skipped);
-        let names = pins.iter().map(|pin| pin.name.clone()).collect();
+        let mut scope = Scope::of(locks, &skipped);
+        let names = scope.pins.iter().map(|pin| pin.name.clone()).collect();
         let (sources, infos) = sources(args, index, client, names).await?;
-        let report = hashpin_audit::audit(&pins, &sources).await;
+        let (report, signals) =
+            futures_util::future::join(hashpin_audit::audit(&scope.pins, &sources), async {
+                match &gate {
+                    Some(gate) => {
+                        signals::read(client, &scope, (gate.hooks, gate.min_age), gate.allowances)
+                            .await
+                    }
+                    None => Ok(signals::Signals::default()),
+                }
+            })
+            .await;
+        let signals = signals?;
+        let (pins, rows, packages, unauditable) = (
+            std::mem::take(&mut scope.pins),
+            &mut scope.rows,
+            &scope.packages,
+            std::mem::take(&mut scope.unauditable),
+        );
         let mut found = Vec::new();
         for (at, pin_report) in report.pins.into_iter().enumerate() {
             rows[at].audited_by = pin_report.audited_by;
@@ -276,7 +317,7 @@ impl Audit {
                 .collect();
             found.extend(pin_report.findings.into_iter().map(|finding| (at, finding)));
         }
-        let dependents = read_dependents(locks, &pins, &packages, &found, client).await;
+        let dependents = read_dependents(locks, &pins, packages, &found, client).await;
         let mut inputs = Inputs::default();
         let mut items = Vec::new();
         for (at, finding) in found {
@@ -308,8 +349,9 @@ impl Audit {
                 .map(|(path, _)| path.display().to_string())
                 .collect(),
             sources: infos,
-            rows,
+            rows: std::mem::take(rows),
             items,
+            signals,
             unauditable,
             fail_on: args.fail_on,
         })
@@ -336,6 +378,14 @@ impl Audit {
     /// Exit 1 for findings that fail, else 2 when part of the lock went unaudited.
     fn verdict(&self) -> ExitStatus {
         let failing: Vec<&Item> = self.items.iter().filter(|item| item.fails).collect();
+        let signals = self.signals.found.len();
+        if failing.is_empty() && signals > 0 {
+            return No::because(format!(
+                "the audit found {} of a malicious release (startup hooks, fresh releases)",
+                report::plural(signals, "sign", "signs")
+            ))
+            .into();
+        }
         if !failing.is_empty() {
             let malicious = failing.iter().filter(|item| item.finding.malicious).count();
             let packages = {
@@ -356,6 +406,12 @@ impl Audit {
                 verdict = format!(
                     "{verdict}, {} of them reported as malicious",
                     report::plural(malicious, "release", "releases")
+                );
+            }
+            if signals > 0 {
+                verdict = format!(
+                    "{verdict}, and {} of a malicious release",
+                    report::plural(signals, "sign", "signs")
                 );
             }
             return No::because(verdict).into();

@@ -17,6 +17,9 @@ pub(super) fn plural(n: usize, one: &str, many: &str) -> String {
 
 /// The report on stdout in `format`, and the summary on stderr.
 pub(super) fn print(audit: &Audit, format: AuditFormat) -> anyhow::Result<()> {
+    for note in &audit.signals.notes {
+        printer::status(note);
+    }
     match format {
         AuditFormat::Human => {
             let text = human(audit);
@@ -180,6 +183,20 @@ fn human(audit: &Audit) -> String {
         }
         human_finding(&mut out, item);
     }
+    if !audit.signals.found.is_empty() {
+        let _ = writeln!(out, "Signs of a malicious release:");
+        for signal in &audit.signals.found {
+            let row = &audit.rows[signal.row];
+            let _ = writeln!(
+                out,
+                "  {} {}: {} [{}]",
+                row.name,
+                row.version,
+                signal.message,
+                signal.kind.as_str()
+            );
+        }
+    }
     let missing: Vec<&super::Row> = audit
         .rows
         .iter()
@@ -341,6 +358,14 @@ fn as_json(audit: &Audit) -> Value {
             "name": package.name, "why": package.why, "counts_as_not_audited": package.blocks,
             "location": format!("{}:{}", package.location.file.display(), package.location.line),
         })).collect::<Vec<_>>(),
+        "signals": audit.signals.found.iter().map(|signal| {
+            let row = &audit.rows[signal.row];
+            json!({
+                "name": row.name, "version": row.version, "kind": signal.kind,
+                "message": signal.message, "locations": locations_json(row),
+            })
+        }).collect::<Vec<_>>(),
+        "startup_hooks_scanned": audit.signals.ran,
         "fail_on": level_name(audit.fail_on),
         "complete": audit.is_complete(),
         "failed": !audit.passes(),
@@ -351,6 +376,22 @@ fn locations_json(row: &super::Row) -> Vec<String> {
     row.locations
         .iter()
         .map(|location| format!("{}:{}", location.file.display(), location.line))
+        .collect()
+}
+
+/// Where a pin is written, as SARIF locations.
+fn sarif_locations(row: &super::Row) -> Vec<Value> {
+    row.locations
+        .iter()
+        .map(|location| {
+            let mut physical = json!({
+                "artifactLocation": {"uri": location.file.display().to_string().replace('\\', "/")},
+            });
+            if location.line > 0 {
+                physical["region"] = json!({"startLine": location.line});
+            }
+            json!({"physicalLocation": physical})
+        })
         .collect()
 }
 
@@ -422,19 +463,7 @@ fn sarif(audit: &Audit) -> Value {
                 .map(|summary| format!(": {}", summary.trim_end_matches(['.', '…'])))
                 .unwrap_or_default()
         );
-        let locations: Vec<Value> = row
-            .locations
-            .iter()
-            .map(|location| {
-                let mut physical = json!({
-                    "artifactLocation": {"uri": location.file.display().to_string().replace('\\', "/")},
-                });
-                if location.line > 0 {
-                    physical["region"] = json!({"startLine": location.line});
-                }
-                json!({"physicalLocation": physical})
-            })
-            .collect();
+        let locations = sarif_locations(row);
         let mut result = json!({
             "ruleId": finding.id,
             "level": if item.fails { "error" } else { "warning" },
@@ -445,6 +474,28 @@ fn sarif(audit: &Audit) -> Value {
             result["suppressions"] = json!([{"kind": "external", "justification": reason}]);
         }
         results.push(result);
+    }
+    for signal in &audit.signals.found {
+        let id = signal.kind.as_str();
+        if !rule_ids.contains(&id) {
+            rule_ids.push(id);
+            rules.push(json!({
+                "id": id,
+                "name": "MaliciousReleaseSign",
+                "shortDescription": {"text": match signal.kind {
+                    super::signals::Kind::StartupHook => "A startup hook that runs code at every interpreter start",
+                    super::signals::Kind::YoungRelease => "A release uploaded too recently to have been found out",
+                }},
+                "properties": {"tags": ["security", "supply-chain"], "security-severity": "8.0"},
+            }));
+        }
+        let row = &audit.rows[signal.row];
+        results.push(json!({
+            "ruleId": id,
+            "level": "error",
+            "message": {"text": format!("{} {} {}", row.name, row.version, signal.message)},
+            "locations": sarif_locations(row),
+        }));
     }
     let notifications: Vec<Value> = audit
         .rows
