@@ -29,6 +29,13 @@ pub struct CoreMetadata {
     pub provides_extra: Vec<ExtraName>,
     /// `Dynamic` (PEP 643): fields an sdist's build may still change.
     pub dynamic: Vec<String>,
+    /// `License-Expression` (PEP 639), as written.
+    pub license_expression: Option<String>,
+    /// The first line of `License` (the rest, when it holds a whole licence text, is not
+    /// kept).
+    pub license: Option<String>,
+    /// The `Classifier: License :: …` values.
+    pub license_classifiers: Vec<String>,
 }
 
 /// Why metadata text could not be read.
@@ -135,6 +142,13 @@ impl CoreMetadata {
             requires_python,
             provides_extra,
             dynamic: all("Dynamic").map(|header| header.value.clone()).collect(),
+            license_expression: single("License-Expression")
+                .map(|header| cut(&header.value))
+                .filter(|value| !value.is_empty()),
+            license: single("License")
+                .map(|header| cut(&header.value))
+                .filter(|value| !value.is_empty()),
+            license_classifiers: all("Classifier").map(|header| cut(&header.value)).collect(),
         })
     }
 
@@ -186,6 +200,11 @@ fn header_end(bytes: &[u8]) -> usize {
     bytes.len()
 }
 
+/// At most 200 characters of a licence field: a name, not a text.
+fn cut(value: &str) -> String {
+    value.chars().take(200).collect()
+}
+
 fn headers(text: &str) -> Vec<Header> {
     let mut headers: Vec<Header> = Vec::new();
     // Whether the header the current line continues is kept.
@@ -206,11 +225,18 @@ fn headers(text: &str) -> Vec<Header> {
         keeping = false;
         if let Some((key, value)) = line.split_once(':') {
             let key = key.trim();
-            if USED_HEADERS
-                .iter()
-                .any(|used| used.eq_ignore_ascii_case(key))
+            // Of the licence, only what names it: a `License` field's first line (the rest
+            // is often the whole text) and the `License ::` classifiers.
+            let licence = key.eq_ignore_ascii_case("License")
+                || key.eq_ignore_ascii_case("License-Expression")
+                || (key.eq_ignore_ascii_case("Classifier")
+                    && value.trim_start().starts_with("License ::"));
+            if licence
+                || USED_HEADERS
+                    .iter()
+                    .any(|used| used.eq_ignore_ascii_case(key))
             {
-                keeping = true;
+                keeping = !key.eq_ignore_ascii_case("License");
                 headers.push(Header {
                     key: key.to_string(),
                     value: value.trim().to_string(),
@@ -227,6 +253,23 @@ mod tests {
     use super::*;
 
     const METADATA: &str = "Metadata-Version: 2.1\nName: Foo_Bar\nVersion: 1.2.0\nSummary: a\n  continued summary\nRequires-Python: >=3.8\nRequires-Dist: requests (>=2.0)\nRequires-Dist: pytest; extra == 'test'\nProvides-Extra: test\n\nRequires-Dist: not-a-header-this-is-the-body\n";
+
+    #[test]
+    fn keeps_what_names_the_licence_and_not_its_text() {
+        let metadata = CoreMetadata::parse(
+            b"Metadata-Version: 2.4\nName: a\nVersion: 1\nLicense: MIT License\n  \n  Copyright (c) someone\nLicense-Expression: MIT OR Apache-2.0\nClassifier: Programming Language :: Python\nClassifier: License :: OSI Approved :: MIT License\n\nbody",
+        )
+        .unwrap();
+        assert_eq!(metadata.license.as_deref(), Some("MIT License"));
+        assert_eq!(
+            metadata.license_expression.as_deref(),
+            Some("MIT OR Apache-2.0")
+        );
+        assert_eq!(
+            metadata.license_classifiers,
+            vec!["License :: OSI Approved :: MIT License"]
+        );
+    }
 
     #[test]
     fn reads_only_the_headers_it_uses() {
