@@ -32,6 +32,9 @@ pub(crate) enum Command {
     /// Known vulnerabilities of every package a lock pins, from OSV advisories: a database
     /// on disk, the index's JSON API, an OSV endpoint (pip-audit, from the lock).
     Audit(AuditArgs),
+    /// Every component a lock installs, with its licence, size on the target, depth and who
+    /// requires it; totals and the heaviest subtrees (as a table, JSON or CSV).
+    Inventory(InventoryArgs),
     /// Show a project's versions, files and dependencies as the configured index lists them.
     Show(ShowArgs),
     /// Pin every distribution installed in an environment to its version and the index's
@@ -47,7 +50,11 @@ impl Command {
             Self::Compile(args) => &mut args.output_file,
             Self::Export(args) => &mut args.output_file,
             Self::Freeze(args) => &mut args.output_file,
-            Self::Show(_) | Self::Check(_) | Self::Diff(_) | Self::Audit(_) => return,
+            Self::Show(_)
+            | Self::Check(_)
+            | Self::Diff(_)
+            | Self::Audit(_)
+            | Self::Inventory(_) => return,
         };
         if output.as_deref() == Some(std::path::Path::new("-")) {
             *output = None;
@@ -477,6 +484,28 @@ pub(crate) struct VulnerabilityArgs {
         help_heading = "Vulnerabilities"
     )]
     pub(crate) fail_on: Severity,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InventoryArgs {
+    /// Locks to take stock of: requirements.txt or pylock.toml (`-` for standard input).
+    #[arg(value_name = "LOCK", required = true)]
+    pub(crate) locks: Vec<PathBuf>,
+    /// How to print: a table for people, JSON, or CSV (for a spreadsheet).
+    #[arg(long, value_enum, default_value_t = InventoryFormat::Human, value_name = "FORMAT")]
+    pub(crate) format: InventoryFormat,
+    #[command(flatten)]
+    pub(crate) target: TargetArgs,
+    #[command(flatten)]
+    pub(crate) index: IndexArgs,
+}
+
+/// `inventory --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum InventoryFormat {
+    Human,
+    Json,
+    Csv,
 }
 
 /// `audit --format`.

@@ -75,6 +75,7 @@ async fn run(command: Command) -> anyhow::Result<ExitStatus> {
             commands::compile::run(&args).await
         }
         Command::Audit(args) => commands::audit::run(&args).await,
+        Command::Inventory(args) => commands::inventory::run(&args).await,
         Command::Show(args) => commands::show::run(&args).await,
         Command::Check(args) => commands::check::run(&args).await,
         Command::Export(args) => commands::export::run(&args).await,

@@ -12,6 +12,7 @@ mod cooldown;
 mod diff;
 mod freeze;
 mod hostile;
+mod inventory;
 mod own_sbom;
 mod packse;
 mod pylock;

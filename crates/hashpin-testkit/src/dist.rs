@@ -204,6 +204,12 @@ macro_rules! meta_methods {
             self.meta.summary = Some(summary.to_owned());
             self
         }
+        /// Add any other header line (`License`, `Classifier`, …), as written; repeatable.
+        #[must_use]
+        pub fn header(mut self, key: &str, value: &str) -> Self {
+            self.meta.other.push((key.to_owned(), value.to_owned()));
+            self
+        }
     };
 }
 
@@ -215,6 +221,7 @@ struct Meta {
     requires_dist: Vec<String>,
     provides_extra: Vec<String>,
     dynamic: Vec<String>,
+    other: Vec<(String, String)>,
 }
 
 impl Meta {
@@ -228,6 +235,7 @@ impl Meta {
         if let Some(s) = &self.summary {
             line("Summary", s);
         }
+        self.other.iter().for_each(|(key, value)| line(key, value));
         if let Some(s) = &self.requires_python {
             line("Requires-Python", s);
         }

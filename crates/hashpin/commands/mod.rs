@@ -7,6 +7,7 @@ pub(crate) mod compile;
 pub(crate) mod diff;
 pub(crate) mod export;
 pub(crate) mod freeze;
+pub(crate) mod inventory;
 pub(crate) mod show;
 
 /// The one-line summary of a written lock: `Locked 12 packages with 342 hashes in 0.28s`.

@@ -1,0 +1,147 @@
+//! `hashpin inventory`: licences of each kind, the file that installs on the target and its
+//! size, depth and who requires each package, totals and the heaviest subtrees, in a table,
+//! JSON and CSV.
+
+use hashpin_testkit::{Dist, IndexBuilder, TestIndex};
+
+use crate::compile::{Project, TARGET};
+use crate::{hashpin, run};
+
+/// app (MIT by expression) needs big (classifiers only, ambiguous) and small (License
+/// field); big needs small too; small's licence is a formula-shaped text.
+fn index() -> TestIndex {
+    IndexBuilder::new()
+        .dist(
+            Dist::wheel("app", "1.0")
+                .metadata_version("2.4")
+                .header("License-Expression", "MIT")
+                .requires_dist("big")
+                .requires_dist("small")
+                .build(),
+        )
+        .dist(
+            Dist::wheel("big", "2.0")
+                .header("Classifier", "License :: OSI Approved :: BSD License")
+                .requires_dist("small")
+                .pad_bytes(300_000)
+                .build(),
+        )
+        .dist(Dist::sdist("big", "2.0").build())
+        .dist(
+            Dist::wheel("small", "0.1")
+                .header("License", "Apache License, Version 2.0")
+                .build(),
+        )
+        .dist(
+            Dist::sdist("odd", "1.0")
+                .header("License", "=cmd|' /C calc'!A0")
+                .build(),
+        )
+        .start()
+}
+
+fn inventory(
+    project: &Project,
+    index: &TestIndex,
+    args: &[&str],
+) -> (std::process::Output, String, String) {
+    run(hashpin(project.cache.path())
+        .current_dir(project.dir.path())
+        .args(["inventory", "requirements.txt", "--index-url", &index.url()])
+        .args(TARGET)
+        .args(args))
+}
+
+#[test]
+fn licences_sizes_depths_and_the_heaviest_subtree() {
+    let index = index();
+    let project = Project::new("app\nodd\n");
+    let (output, _, stderr) = project.compile(&index, &["-o", "requirements.txt"]);
+    assert!(output.status.success(), "{stderr}");
+    let (output, stdout, stderr) = inventory(&project, &index, &[]);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("package  version  licence"),
+        "{stdout}"
+    );
+    let row = |name: &str| {
+        lines
+            .iter()
+            .find(|line| line.starts_with(&format!("{name} ")))
+            .map_or_else(
+                || panic!("no row for {name}: {stdout}"),
+                |line| line.split_whitespace().collect::<Vec<_>>().join(" "),
+            )
+    };
+    assert!(row("app").starts_with("app 1.0 MIT "), "{stdout}");
+    assert!(row("app").ends_with(" 1 -r requirements.in"), "{stdout}");
+    // The wheel that installs on the target is counted, not the sdist beside it.
+    assert!(
+        row("big").starts_with("big 2.0 unknown (BSD License) 30"),
+        "{stdout}"
+    );
+    assert!(row("big").ends_with(" 2 app"), "{stdout}");
+    assert!(
+        row("small").starts_with("small 0.1 Apache-2.0 "),
+        "{stdout}"
+    );
+    assert!(row("small").ends_with(" 2 app, big"), "{stdout}");
+    assert!(stderr.contains("4 packages, "), "{stderr}");
+    assert!(
+        stderr.contains(", at most 2 deep\nHeaviest: app ("),
+        "{stderr}"
+    );
+    assert!(stderr.contains("3 packages), odd ("), "{stderr}");
+
+    let (output, stdout, stderr) = inventory(&project, &index, &["--format", "json"]);
+    assert!(output.status.success(), "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let big = report["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "big")
+        .unwrap();
+    assert_eq!(big["file"], "big-2.0-py3-none-any.whl");
+    assert_eq!(big["licence"]["spdx"], serde_json::Value::Null);
+    assert_eq!(big["licence"]["written"], "BSD License");
+    assert_eq!(big["subtree"]["packages"], 2);
+    assert_eq!(report["totals"]["packages"], 4);
+    assert_eq!(report["totals"]["max_depth"], 2);
+    assert_eq!(report["heaviest"][0]["name"], "app");
+
+    // A first line that names no licence is not quoted as one; what does reach the CSV
+    // from a file (a `# via` entry) reaches no spreadsheet as a formula.
+    let (output, stdout, stderr) = inventory(&project, &index, &["--format", "csv"]);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stdout.starts_with("name,version,licence,licence_from,size,file,depth,required_by,subtree_bytes,subtree_packages\n"), "{stdout}");
+    assert!(
+        stdout.contains("\"odd\",\"1.0\",\"unknown\",\"License\","),
+        "{stdout}"
+    );
+    assert!(stdout.contains(",\"'-r requirements.in\","), "{stdout}");
+}
+
+#[test]
+fn what_cannot_be_read_is_said() {
+    let index = index();
+    let project = Project::new("app\n");
+    let (output, _, stderr) = project.compile(&index, &["-o", "requirements.txt"]);
+    assert!(output.status.success(), "{stderr}");
+    let closed = crate::compile::closed_port_url();
+    let (output, stdout, stderr) = run(hashpin(project.cache.path())
+        .current_dir(project.dir.path())
+        .args(["inventory", "requirements.txt", "--index-url", &closed])
+        .args(TARGET));
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("app "), "{stdout}");
+    assert!(
+        stderr.contains("Not all is known of 3 packages: app (the index could not list it: "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("3 packages, 0 B (3 of unknown size)"),
+        "{stderr}"
+    );
+}
