@@ -491,7 +491,8 @@ pub(crate) struct InventoryArgs {
     /// Locks to take stock of: requirements.txt or pylock.toml (`-` for standard input).
     #[arg(value_name = "LOCK", required = true)]
     pub(crate) locks: Vec<PathBuf>,
-    /// How to print: a table for people, JSON, or CSV (for a spreadsheet).
+    /// How to print: a table for people, JSON, CSV (for a spreadsheet), or a CycloneDX 1.6
+    /// SBOM (JSON).
     #[arg(long, value_enum, default_value_t = InventoryFormat::Human, value_name = "FORMAT")]
     pub(crate) format: InventoryFormat,
     #[command(flatten)]
@@ -506,6 +507,7 @@ pub(crate) enum InventoryFormat {
     Human,
     Json,
     Csv,
+    Cyclonedx,
 }
 
 /// `audit --format`.

@@ -145,3 +145,61 @@ fn what_cannot_be_read_is_said() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_sbom_is_valid_cyclonedx_1_6_with_the_graph() {
+    let index = index();
+    let project = Project::new("app\nodd\n");
+    let (output, _, stderr) = project.compile(&index, &["-o", "requirements.txt"]);
+    assert!(output.status.success(), "{stderr}");
+    let (output, stdout, stderr) = inventory(&project, &index, &["--format", "cyclonedx"]);
+    assert!(output.status.success(), "{stderr}");
+    let bom: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(bom["specVersion"], "1.6");
+    assert_eq!(bom["metadata"]["tools"]["components"][0]["name"], "hashpin");
+    let components = bom["components"].as_array().unwrap();
+    let app = components.iter().find(|c| c["name"] == "app").unwrap();
+    assert_eq!(app["purl"], "pkg:pypi/app@1.0");
+    assert_eq!(app["licenses"][0]["expression"], "MIT");
+    let big_wheel = index.dist("big-2.0-py3-none-any.whl").unwrap();
+    let big = components.iter().find(|c| c["name"] == "big").unwrap();
+    assert_eq!(big["hashes"][0]["content"], big_wheel.sha256());
+    assert_eq!(big["licenses"][0]["license"]["name"], "BSD License");
+    let depends = |of: &str| {
+        bom["dependencies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["ref"] == of)
+            .map(|d| d["dependsOn"].clone())
+            .unwrap()
+    };
+    assert_eq!(
+        depends("lock"),
+        serde_json::json!(["pkg:pypi/app@1.0", "pkg:pypi/odd@1.0"])
+    );
+    assert_eq!(
+        depends("pkg:pypi/app@1.0"),
+        serde_json::json!(["pkg:pypi/big@2.0", "pkg:pypi/small@0.1"])
+    );
+    // The CycloneDX project's own validator, from the test tools.
+    let sbom = project.path("bom.json");
+    std::fs::write(&sbom, &stdout).unwrap();
+    let validate = std::process::Command::new(crate::pylock::tools().join("bin/python"))
+        .args([
+            "-c",
+            "import sys\n\
+             from cyclonedx.schema import SchemaVersion\n\
+             from cyclonedx.validation.json import JsonStrictValidator\n\
+             error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(open(sys.argv[1]).read())\n\
+             sys.exit(str(error) if error else 0)",
+        ])
+        .arg(&sbom)
+        .output()
+        .expect("the validator runs");
+    assert!(
+        validate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&validate.stderr)
+    );
+}

@@ -13,6 +13,10 @@ pub(super) struct Graph {
     pub(super) depth: Vec<Option<usize>>,
     /// Each package's own index and every package it brings in, directly or not.
     pub(super) subtree: Vec<BTreeSet<usize>>,
+    /// The packages each requires directly.
+    pub(super) children: Vec<BTreeSet<usize>>,
+    /// The packages the inputs name.
+    pub(super) roots: BTreeSet<usize>,
 }
 
 /// Whether a `# via` entry is an input file (`-r requirements.in`, `myproject
@@ -29,24 +33,24 @@ impl Graph {
             .enumerate()
             .map(|(at, name)| (name, at))
             .collect();
-        let mut children: Vec<Vec<usize>> = vec![Vec::new(); names.len()];
-        let mut roots = Vec::new();
+        let mut children: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); names.len()];
+        let mut roots = BTreeSet::new();
         for (at, vias) in via.iter().enumerate() {
             for entry in vias {
                 if is_input(entry) {
-                    roots.push(at);
+                    roots.insert(at);
                 } else if let Ok(parent) = entry.parse::<PackageName>()
                     && let Some(&parent) = index.get(&parent)
                     && parent != at
                 {
-                    children[parent].push(at);
+                    children[parent].insert(at);
                 }
             }
         }
         // Breadth first from the inputs: the shortest chain that brings each package in.
         let mut depth = vec![None; names.len()];
         let mut queue = VecDeque::new();
-        for root in roots {
+        for &root in &roots {
             if depth[root].is_none() {
                 depth[root] = Some(1);
                 queue.push_back(root);
@@ -75,7 +79,12 @@ impl Graph {
                 seen
             })
             .collect();
-        Self { depth, subtree }
+        Self {
+            depth,
+            subtree,
+            children,
+            roots,
+        }
     }
 }
 

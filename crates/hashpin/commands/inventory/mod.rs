@@ -7,6 +7,7 @@
 //! revalidated as every command does; `--offline` uses the cache alone). A release whose
 //! listing or metadata cannot be had is still listed, with what is unknown said.
 
+mod cyclonedx;
 mod graph;
 mod licence;
 mod report;
@@ -36,6 +37,8 @@ struct Component {
     /// The file that installs on the target, and its size when the index gives it.
     file: Option<String>,
     size: Option<u64>,
+    /// The SHA-256 of that file, else every hash the lock gives the release.
+    hashes: Vec<String>,
     required_by: Vec<String>,
     /// Where it is written.
     location: String,
@@ -43,9 +46,42 @@ struct Component {
     unknown: Option<String>,
 }
 
+impl Component {
+    /// A package as the lock has it, before its listing and metadata are read.
+    fn new(package: &Package, location: &str) -> Self {
+        Component {
+            name: package.name.clone(),
+            version: package.version.as_ref().map(ToString::to_string),
+            source: match package.source {
+                Source::Index => "index",
+                Source::Archive { .. } => "url",
+                Source::Directory { .. } => "local",
+                Source::Vcs { .. } => "vcs",
+            },
+            licence: Licence {
+                spdx: None,
+                from: "none",
+                written: None,
+            },
+            file: None,
+            size: None,
+            hashes: package
+                .hashes()
+                .filter(|hash| hash.algorithm() == hashpin_pypi::HashAlgorithm::Sha256)
+                .map(|hash| hash.digest().to_string())
+                .collect(),
+            required_by: package.via.clone(),
+            location: location.to_string(),
+            unknown: None,
+        }
+    }
+}
+
 /// The inventory of one or more locks.
 #[derive(Debug)]
 struct Inventory {
+    /// The locks' paths, as given.
+    locks: Vec<String>,
     components: Vec<Component>,
     graph: graph::Graph,
 }
@@ -119,30 +155,14 @@ impl Inventory {
         }
         let mut components = Vec::new();
         for (at, (package, location)) in packages.iter().enumerate() {
-            let mut component = Component {
-                name: package.name.clone(),
-                version: package.version.as_ref().map(ToString::to_string),
-                source: match package.source {
-                    Source::Index => "index",
-                    Source::Archive { .. } => "url",
-                    Source::Directory { .. } => "local",
-                    Source::Vcs { .. } => "vcs",
-                },
-                licence: Licence {
-                    spdx: None,
-                    from: "none",
-                    written: None,
-                },
-                file: None,
-                size: None,
-                required_by: package.via.clone(),
-                location: location.clone(),
-                unknown: None,
-            };
+            let mut component = Component::new(package, location);
             match (described.remove(&at), projects.get(&package.name)) {
                 (Some(found), _) => {
                     component.file = found.file;
                     component.size = found.size;
+                    if let Some(sha256) = found.sha256 {
+                        component.hashes = vec![sha256];
+                    }
                     component.unknown = found.unknown;
                     if let Some(licence) = found.licence {
                         component.licence = licence;
@@ -162,7 +182,14 @@ impl Inventory {
         let names: Vec<PackageName> = components.iter().map(|c| c.name.clone()).collect();
         let via: Vec<Vec<String>> = components.iter().map(|c| c.required_by.clone()).collect();
         let graph = graph::Graph::new(&names, &via);
-        Self { components, graph }
+        Self {
+            locks: locks
+                .iter()
+                .map(|(path, _)| path.display().to_string())
+                .collect(),
+            components,
+            graph,
+        }
     }
 }
 
@@ -211,6 +238,7 @@ struct Chosen {
 struct Described {
     file: Option<String>,
     size: Option<u64>,
+    sha256: Option<String>,
     licence: Option<Licence>,
     unknown: Option<String>,
 }
@@ -219,6 +247,11 @@ async fn describe(client: &IndexClient, chosen: Chosen) -> Described {
     let mut described = Described {
         file: chosen.installs.as_ref().map(|file| file.filename.clone()),
         size: chosen.installs.as_ref().and_then(|file| file.size),
+        sha256: chosen
+            .installs
+            .as_ref()
+            .and_then(DistFile::sha256)
+            .map(|hash| hash.digest().to_string()),
         licence: None,
         unknown: match &chosen.installs {
             None => Some("no locked file installs on the target".to_string()),

@@ -18,6 +18,9 @@ pub(super) fn print(inventory: &Inventory, format: InventoryFormat) -> anyhow::R
             printer::data(&serde_json::to_string_pretty(&as_json(inventory))?)?;
         }
         InventoryFormat::Csv => printer::data(csv(inventory).trim_end())?,
+        InventoryFormat::Cyclonedx => printer::data(&serde_json::to_string_pretty(
+            &super::cyclonedx::bom(inventory),
+        )?)?,
     }
     super::note(inventory);
     printer::status(&totals(inventory));
