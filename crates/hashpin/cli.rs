@@ -495,6 +495,15 @@ pub(crate) struct InventoryArgs {
     /// SBOM (JSON).
     #[arg(long, value_enum, default_value_t = InventoryFormat::Human, value_name = "FORMAT")]
     pub(crate) format: InventoryFormat,
+    /// Allow only these licences: SPDX ids, or prefixes ending in `*` (`BSD-*`), repeatable
+    /// or comma-separated. A package none of whose alternatives is allowed, or whose licence
+    /// is unknown, breaks the policy (exit 1).
+    #[arg(long, value_name = "LICENCE", help_heading = "Licence policy")]
+    pub(crate) allow_licence: Vec<String>,
+    /// Refuse these licences (`GPL-*`, `AGPL-3.0-only`): a package that cannot avoid one
+    /// breaks the policy (exit 1).
+    #[arg(long, value_name = "LICENCE", help_heading = "Licence policy")]
+    pub(crate) deny_licence: Vec<String>,
     #[command(flatten)]
     pub(crate) target: TargetArgs,
     #[command(flatten)]

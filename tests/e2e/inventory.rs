@@ -203,3 +203,40 @@ fn the_sbom_is_valid_cyclonedx_1_6_with_the_graph() {
         String::from_utf8_lossy(&validate.stderr)
     );
 }
+
+#[test]
+fn a_licence_policy_lists_what_breaks_it_and_exits_1() {
+    let index = index();
+    let project = Project::new("app\nodd\n");
+    let (output, _, stderr) = project.compile(&index, &["-o", "requirements.txt"]);
+    assert!(output.status.success(), "{stderr}");
+    let (output, _, stderr) = inventory(
+        &project,
+        &index,
+        &["--allow-licence", "MIT,Apache-*", "--format", "csv"],
+    );
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("Against the licence policy:\n  big 2.0: unknown (BSD License) (its licence is unknown, and only the licences listed are allowed)\n  odd 1.0: unknown (its licence is unknown"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("error: 2 packages break the licence policy"),
+        "{stderr}"
+    );
+    let (output, _, stderr) = inventory(&project, &index, &["--deny-licence", "MIT"]);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("  app 1.0: MIT (no alternative in it is allowed)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr
+            .contains("Not checked against --deny-licence, their licence being unknown: big, odd"),
+        "{stderr}"
+    );
+    let (output, _, stderr) = inventory(&project, &index, &["--deny-licence", "GPL-*"]);
+    assert!(output.status.success(), "{stderr}");
+    let (output, _, stderr) = inventory(&project, &index, &["--deny-licence", "GPL 3"]);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+}

@@ -10,6 +10,7 @@
 mod cyclonedx;
 mod graph;
 mod licence;
+mod policy;
 mod report;
 
 use std::collections::{HashMap, HashSet};
@@ -103,9 +104,35 @@ pub(crate) async fn run(args: &InventoryArgs) -> anyhow::Result<ExitStatus> {
         &args.index.python,
         settings.interpreter.as_ref().ok(),
     )?;
+    let policy = policy::Policy::new(&args.allow_licence, &args.deny_licence)?;
     let inventory = Inventory::read(&locks, &settings.client, &target).await;
-    report::print(&inventory, args.format)?;
-    Ok(ExitStatus::Success)
+    let breaches = breaches(&inventory, &policy);
+    report::print(&inventory, args.format, &breaches)?;
+    if policy.is_deny_only() {
+        let unknown: Vec<String> = inventory
+            .components
+            .iter()
+            .filter(|c| c.licence.spdx.is_none())
+            .map(|c| c.name.to_string())
+            .collect();
+        if !unknown.is_empty() {
+            printer::status(&format!(
+                "Not checked against --deny-licence, their licence being unknown: {}",
+                unknown.join(", ")
+            ));
+        }
+    }
+    if breaches.is_empty() {
+        return Ok(ExitStatus::Success);
+    }
+    Ok(crate::exit::No::because(format!(
+        "{} the licence policy",
+        match breaches.len() {
+            1 => "1 package breaks".to_string(),
+            n => format!("{n} packages break"),
+        }
+    ))
+    .into())
 }
 
 impl Inventory {
@@ -273,6 +300,23 @@ async fn describe(client: &IndexClient, chosen: Chosen) -> Described {
         }
     }
     described
+}
+
+/// The packages that break `policy`, by index, with how.
+fn breaches(inventory: &Inventory, policy: &policy::Policy) -> Vec<(usize, policy::Breach)> {
+    if policy.is_empty() {
+        return Vec::new();
+    }
+    inventory
+        .components
+        .iter()
+        .enumerate()
+        .filter_map(|(at, c)| {
+            policy
+                .judge(c.licence.spdx.as_deref())
+                .map(|breach| (at, breach))
+        })
+        .collect()
 }
 
 /// Standard output's reader (a CSV for a spreadsheet, JSON for a script) gets the data; a

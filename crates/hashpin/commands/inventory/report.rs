@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use serde_json::json;
 
+use super::policy::Breach;
 use super::{Component, Inventory};
 use crate::cli::InventoryFormat;
 use crate::printer;
@@ -11,11 +12,26 @@ use crate::printer;
 /// How many of the heaviest subtrees are named.
 const HEAVIEST: usize = 5;
 
-pub(super) fn print(inventory: &Inventory, format: InventoryFormat) -> anyhow::Result<()> {
+pub(super) fn print(
+    inventory: &Inventory,
+    format: InventoryFormat,
+    breaches: &[(usize, Breach)],
+) -> anyhow::Result<()> {
     match format {
         InventoryFormat::Human => printer::text(table(inventory).trim_end())?,
         InventoryFormat::Json => {
-            printer::data(&serde_json::to_string_pretty(&as_json(inventory))?)?;
+            let mut report = as_json(inventory);
+            report["policy_breaches"] = json!(
+                breaches
+                    .iter()
+                    .map(|(at, breach)| json!({
+                        "name": inventory.components[*at].name.to_string(),
+                        "licence": inventory.components[*at].licence.display(),
+                        "why": why(breach),
+                    }))
+                    .collect::<Vec<_>>()
+            );
+            printer::data(&serde_json::to_string_pretty(&report)?)?;
         }
         InventoryFormat::Csv => printer::data(csv(inventory).trim_end())?,
         InventoryFormat::Cyclonedx => printer::data(&serde_json::to_string_pretty(
@@ -24,7 +40,29 @@ pub(super) fn print(inventory: &Inventory, format: InventoryFormat) -> anyhow::R
     }
     super::note(inventory);
     printer::status(&totals(inventory));
+    if !breaches.is_empty() {
+        let mut text = String::from("Against the licence policy:");
+        for (at, breach) in breaches {
+            let c = &inventory.components[*at];
+            let _ = write!(
+                text,
+                "\n  {} {}: {} ({})",
+                c.name,
+                c.version.as_deref().unwrap_or_default(),
+                c.licence.display(),
+                why(breach)
+            );
+        }
+        printer::status(&text);
+    }
     Ok(())
+}
+
+fn why(breach: &Breach) -> &'static str {
+    match breach {
+        Breach::NotAllowed => "no alternative in it is allowed",
+        Breach::Unknown => "its licence is unknown, and only the licences listed are allowed",
+    }
 }
 
 /// `64.9 kB`, `12.3 MB`: decimal units, as pip and the index show sizes.
