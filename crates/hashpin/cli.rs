@@ -491,8 +491,8 @@ pub(crate) struct InventoryArgs {
     /// Locks to take stock of: requirements.txt or pylock.toml (`-` for standard input).
     #[arg(value_name = "LOCK", required = true)]
     pub(crate) locks: Vec<PathBuf>,
-    /// How to print: a table for people, JSON, CSV (for a spreadsheet), or a CycloneDX 1.6
-    /// SBOM (JSON).
+    /// How to print: a table for people, JSON, CSV (for a spreadsheet), a CycloneDX 1.6
+    /// SBOM (JSON), or one self-contained HTML page for reviewers.
     #[arg(long, value_enum, default_value_t = InventoryFormat::Human, value_name = "FORMAT")]
     pub(crate) format: InventoryFormat,
     /// Allow only these licences: SPDX ids, or prefixes ending in `*` (`BSD-*`), repeatable
@@ -517,6 +517,7 @@ pub(crate) enum InventoryFormat {
     Json,
     Csv,
     Cyclonedx,
+    Html,
 }
 
 /// `audit --format`.

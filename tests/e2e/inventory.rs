@@ -240,3 +240,41 @@ fn a_licence_policy_lists_what_breaks_it_and_exits_1() {
     let (output, _, stderr) = inventory(&project, &index, &["--deny-licence", "GPL 3"]);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
 }
+
+#[test]
+fn the_html_page_is_self_contained_and_escapes_what_it_quotes() {
+    let index = index();
+    let project = Project::new("app\nodd\n");
+    let (output, _, stderr) = project.compile(&index, &["-o", "requirements.txt"]);
+    assert!(output.status.success(), "{stderr}");
+    let (output, page, stderr) = inventory(&project, &index, &["--format", "html"]);
+    assert!(output.status.success(), "{stderr}");
+    assert!(page.starts_with("<!doctype html>\n"), "{page}");
+    assert!(
+        page.contains("content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\""),
+        "{page}"
+    );
+    // Nothing to fetch: no script, no link, no address but the SVG namespace.
+    assert!(
+        !page.contains("<script") && !page.contains("<link"),
+        "{page}"
+    );
+    assert_eq!(
+        page.matches("http").count(),
+        page.matches("http://www.w3.org/2000/svg").count() + page.matches("http-equiv").count(),
+        "{page}"
+    );
+    assert!(
+        page.contains("<svg xmlns=\"http://www.w3.org/2000/svg\""),
+        "{page}"
+    );
+    assert!(
+        page.contains("<title>big 2.0: 301.1 kB</title>") || page.contains("<title>big 2.0: "),
+        "{page}"
+    );
+    assert!(
+        page.contains("<td>big</td><td>2.0</td><td>unknown (BSD License)</td>"),
+        "{page}"
+    );
+    assert!(page.contains("<br>Heaviest: app ("), "{page}");
+}

@@ -17,6 +17,9 @@ pub(super) struct Graph {
     pub(super) children: Vec<BTreeSet<usize>>,
     /// The packages the inputs name.
     pub(super) roots: BTreeSet<usize>,
+    /// Each package's parent on its shortest chain from the inputs: a tree over the graph,
+    /// in which every package has one place (for a picture of where the bytes are).
+    pub(super) tree_parent: Vec<Option<usize>>,
 }
 
 /// Whether a `# via` entry is an input file (`-r requirements.in`, `myproject
@@ -49,6 +52,7 @@ impl Graph {
         }
         // Breadth first from the inputs: the shortest chain that brings each package in.
         let mut depth = vec![None; names.len()];
+        let mut tree_parent = vec![None; names.len()];
         let mut queue = VecDeque::new();
         for &root in &roots {
             if depth[root].is_none() {
@@ -61,6 +65,7 @@ impl Graph {
             for &child in &children[at] {
                 if depth[child].is_none() {
                     depth[child] = next;
+                    tree_parent[child] = Some(at);
                     queue.push_back(child);
                 }
             }
@@ -84,6 +89,7 @@ impl Graph {
             subtree,
             children,
             roots,
+            tree_parent,
         }
     }
 }
@@ -111,5 +117,6 @@ mod tests {
         // app -> dep -> leaf -> app: a cycle, each once.
         assert_eq!(graph.subtree[0], BTreeSet::from([0, 1, 2]));
         assert_eq!(graph.subtree[3], BTreeSet::from([3]));
+        assert_eq!(graph.tree_parent, vec![None, Some(0), None, None]);
     }
 }

@@ -9,6 +9,7 @@
 
 mod cyclonedx;
 mod graph;
+mod html;
 mod licence;
 mod policy;
 mod report;

@@ -34,6 +34,7 @@ pub(super) fn print(
             printer::data(&serde_json::to_string_pretty(&report)?)?;
         }
         InventoryFormat::Csv => printer::data(csv(inventory).trim_end())?,
+        InventoryFormat::Html => printer::data(&super::html::page(inventory, &totals(inventory)))?,
         InventoryFormat::Cyclonedx => printer::data(&serde_json::to_string_pretty(
             &super::cyclonedx::bom(inventory),
         )?)?,
@@ -66,7 +67,7 @@ fn why(breach: &Breach) -> &'static str {
 }
 
 /// `64.9 kB`, `12.3 MB`: decimal units, as pip and the index show sizes.
-fn bytes(size: u64) -> String {
+pub(super) fn bytes(size: u64) -> String {
     #[expect(clippy::cast_precision_loss, reason = "a size to one decimal")]
     let size = size as f64;
     match size {
