@@ -33,7 +33,8 @@ pub(crate) enum Command {
     /// on disk, the index's JSON API, an OSV endpoint (pip-audit, from the lock).
     Audit(AuditArgs),
     /// Every component a lock installs, with its licence, size on the target, depth and who
-    /// requires it; totals and the heaviest subtrees (as a table, JSON or CSV).
+    /// requires it; totals and the heaviest subtrees (a table, JSON, CSV, a CycloneDX SBOM or
+    /// an HTML page), and a licence policy.
     Inventory(InventoryArgs),
     /// Show a project's versions, files and dependencies as the configured index lists them.
     Show(ShowArgs),
