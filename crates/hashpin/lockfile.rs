@@ -228,9 +228,18 @@ pub(crate) fn read(path: &Path, format: Option<LockFormat>) -> anyhow::Result<Lo
     } else {
         Input::Path(path.to_path_buf())
     };
-    // Standard input has no name to tell its format by: a pylock says `lock-version` first.
+    // Standard input has no name to tell its format by, nor has a `.toml` named otherwise
+    // than PEP 751 names locks: a pylock says `lock-version` first.
     let format = format.unwrap_or_else(|| match &input {
         Input::Text { text, .. } if is_pylock_text(text) => LockFormat::Pylock,
+        Input::Path(file)
+            if LockFormat::of_path(file) == LockFormat::RequirementsTxt
+                && file.extension().is_some_and(|ext| ext == "toml")
+                && hashpin_formats::read_bounded(file, hashpin_formats::MAX_FILE_BYTES)
+                    .is_ok_and(|text| is_pylock_text(&text)) =>
+        {
+            LockFormat::Pylock
+        }
         _ => LockFormat::of_path(path),
     });
     match format {
@@ -280,4 +289,19 @@ fn is_pylock_text(text: &str) -> bool {
         .map(str::trim)
         .find(|line| !line.is_empty() && !line.starts_with('#'))
         .is_some_and(|line| line.starts_with("lock-version"))
+}
+
+/// The index options (`--index-url`, `--extra-index-url`, `--find-links`, `--no-index` lines)
+/// of the requirements-file locks read, as commands that ask the index about a lock use them.
+pub(crate) fn index_lines(locks: &[(PathBuf, LockFile)]) -> RequirementsSet {
+    let sets = || locks.iter().filter_map(|(_, read)| read.lines.as_ref());
+    RequirementsSet {
+        index_url: sets().find_map(|set| set.index_url.clone()),
+        extra_index_urls: sets()
+            .flat_map(|set| set.extra_index_urls.clone())
+            .collect(),
+        find_links: sets().flat_map(|set| set.find_links.clone()).collect(),
+        no_index: sets().any(|set| set.no_index),
+        ..RequirementsSet::default()
+    }
 }

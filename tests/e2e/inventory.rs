@@ -227,7 +227,7 @@ fn a_licence_policy_lists_what_breaks_it_and_exits_1() {
     let (output, _, stderr) = inventory(&project, &index, &["--deny-licence", "MIT"]);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("  app 1.0: MIT (no alternative in it is allowed)"),
+        stderr.contains("  app 1.0: MIT (MIT is outside the policy, and no alternative avoids it)"),
         "{stderr}"
     );
     assert!(
@@ -277,4 +277,70 @@ fn the_html_page_is_self_contained_and_escapes_what_it_quotes() {
         "{page}"
     );
     assert!(page.contains("<br>Heaviest: app ("), "{page}");
+}
+
+#[test]
+fn two_locks_one_graph_and_a_lock_without_via() {
+    let index = index();
+    let project = Project::new("app\n");
+    let (output, _, stderr) = project.compile(&index, &["-o", "requirements.txt"]);
+    assert!(output.status.success(), "{stderr}");
+    project.write("small.in", "small\n");
+    let (output, _, stderr) = project.compile(
+        &index,
+        &[
+            "small.in",
+            "-o",
+            "small-lock.toml",
+            "--format",
+            "pylock.toml",
+        ],
+    );
+    assert!(output.status.success(), "{stderr}");
+    // A pylock named otherwise than pylock.toml is told by its content.
+    let (output, stdout, stderr) = run(hashpin(project.cache.path())
+        .current_dir(project.dir.path())
+        .args([
+            "inventory",
+            "requirements.txt",
+            "small-lock.toml",
+            "--format",
+            "json",
+            "--index-url",
+            &index.url(),
+        ])
+        .args(TARGET));
+    assert!(output.status.success(), "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let small = report["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "small")
+        .unwrap();
+    // Named by the second lock's input, required by packages of the first.
+    assert_eq!(small["depth"], 1);
+    assert_eq!(
+        small["required_by"],
+        serde_json::json!(["-r small.in", "app", "big"])
+    );
+
+    let (output, _, stderr) = project.compile(&index, &["-o", "bare.txt", "--no-annotate"]);
+    assert!(output.status.success(), "{stderr}");
+    let (output, _, stderr) = run(hashpin(project.cache.path())
+        .current_dir(project.dir.path())
+        .args(["inventory", "bare.txt", "--index-url", &index.url()])
+        .args(TARGET));
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("The lock has no `# via` comments (written with --no-annotate?)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Heaviest"), "{stderr}");
+    let (output, _, stderr) = inventory(&project, &index, &["--allow-licence", ""]);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--allow-licence names no licence"),
+        "{stderr}"
+    );
 }

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use hashpin_audit::{Database, Finding, Pin, Source};
-use hashpin_formats::{Location, Lock, Package, RequirementsSet};
+use hashpin_formats::{Location, Lock, Package};
 use hashpin_pypi::{IndexClient, Timestamp, untrusted::for_terminal};
 
 use crate::cli::{AuditArgs, IndexArgs, Severity, VulnerabilityArgs};
@@ -32,7 +32,7 @@ pub(crate) async fn run(args: &AuditArgs) -> anyhow::Result<ExitStatus> {
     for path in &args.locks {
         locks.push((path.clone(), crate::lockfile::read(path, None)?));
     }
-    let lines = index_lines(&locks);
+    let lines = crate::lockfile::index_lines(&locks);
     let client = index_settings(&args.index, &index_options(&args.index, &lines))?.client;
     let gate = Gate {
         hooks: !args.skip_startup_hooks,
@@ -77,20 +77,6 @@ pub(crate) async fn gate(
     let audit = Audit::run(&[(path, read)], args, index, client, None).await?;
     report::print_to_stderr(&audit);
     Ok(audit.verdict())
-}
-
-/// The index options of requirements-file locks (`--index-url` lines), as check reads them.
-fn index_lines(locks: &[(PathBuf, LockFile)]) -> RequirementsSet {
-    let sets = || locks.iter().filter_map(|(_, read)| read.lines.as_ref());
-    RequirementsSet {
-        index_url: sets().find_map(|set| set.index_url.clone()),
-        extra_index_urls: sets()
-            .flat_map(|set| set.extra_index_urls.clone())
-            .collect(),
-        find_links: sets().flat_map(|set| set.find_links.clone()).collect(),
-        no_index: sets().any(|set| set.no_index),
-        ..RequirementsSet::default()
-    }
 }
 
 /// A source as the report names it.

@@ -112,6 +112,25 @@ fn bytes(size: u64) -> String {
     super::report::bytes(size)
 }
 
+/// `label`, cut with `…` to fit `width` (empty when not even one letter does).
+fn shortened(label: &str, width: f64) -> String {
+    if fits(label, width) {
+        return label.to_string();
+    }
+    let mut cut = String::new();
+    for c in label.chars() {
+        if !fits(&format!("{cut}{c}…"), width) {
+            break;
+        }
+        cut.push(c);
+    }
+    if cut.is_empty() {
+        cut
+    } else {
+        format!("{cut}…")
+    }
+}
+
 /// Whether a label of 10-pixel text fits in `width` (an average glyph is some 6 pixels).
 fn fits(label: &str, width: f64) -> bool {
     #[expect(clippy::cast_precision_loss, reason = "a label's length")]
@@ -164,8 +183,6 @@ fn treemap(inventory: &Inventory) -> String {
     for (number, ((root, members), rect)) in blocks.iter_mut().zip(outer).enumerate() {
         let hue = (number * 47) % 360;
         members.sort_by(|a, b| size(*b).cmp(&size(*a)).then(a.cmp(b)));
-        #[expect(clippy::cast_precision_loss, reason = "sizes for a picture")]
-        let inner_weights: Vec<f64> = members.iter().map(|&m| size(m) as f64).collect();
         let pad = Rect {
             x: rect.x + 1.0,
             y: rect.y + 14.0,
@@ -174,17 +191,24 @@ fn treemap(inventory: &Inventory) -> String {
         };
         let _ = write!(
             svg,
-            "<g><rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"hsl({hue},45%,45%)\" stroke=\"#fff\"><title>{} and what it brings in: {} in {} packages</title></rect>",
+            "<g><rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"hsl({hue},45%,45%)\" stroke=\"#fff\"><title>{}'s block: {} in {} (a package it shares with another requirement may sit in that one's block)</title></rect>",
             rect.x,
             rect.y,
             rect.w,
             rect.h,
             escape(components[*root].name.as_ref()),
             bytes(weight(members)),
-            members.len()
+            if members.len() == 1 {
+                "1 package".to_string()
+            } else {
+                format!("{} packages", members.len())
+            }
         );
-        let label = format!("{} {}", components[*root].name, bytes(weight(members)));
-        if fits(&label, rect.w - 4.0) && rect.h > 14.0 {
+        let label = shortened(
+            &format!("{} {}", components[*root].name, bytes(weight(members))),
+            rect.w - 4.0,
+        );
+        if !label.is_empty() && rect.h > 14.0 {
             let _ = write!(
                 svg,
                 "<text x=\"{:.1}\" y=\"{:.1}\" class=\"block\">{}</text>",
@@ -193,34 +217,50 @@ fn treemap(inventory: &Inventory) -> String {
                 escape(&label)
             );
         }
-        for (&member, cell) in members.iter().zip(squarify(&inner_weights, pad)) {
-            let light = if member == *root { 72 } else { 82 };
-            let c = &components[member];
-            let _ = write!(
-                svg,
-                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"hsl({hue},50%,{light}%)\" stroke=\"#fff\" stroke-width=\"0.5\"><title>{} {}: {}</title></rect>",
-                cell.x,
-                cell.y,
-                cell.w,
-                cell.h,
-                escape(c.name.as_ref()),
-                escape(c.version.as_deref().unwrap_or_default()),
-                bytes(size(member))
-            );
-            if fits(c.name.as_ref(), cell.w - 3.0) && cell.h > 12.0 {
-                let _ = write!(
-                    svg,
-                    "<text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-                    cell.x + 2.0,
-                    cell.y + 10.0,
-                    escape(c.name.as_ref())
-                );
-            }
-        }
+        cells(&mut svg, inventory, (*root, members), pad, hue);
         svg.push_str("</g>");
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// The packages of one block, each a cell in `area`.
+fn cells(
+    svg: &mut String,
+    inventory: &Inventory,
+    (root, members): (usize, &[usize]),
+    area: Rect,
+    hue: usize,
+) {
+    let components = &inventory.components;
+    let size = |at: usize| components[at].size.unwrap_or(0);
+    #[expect(clippy::cast_precision_loss, reason = "sizes for a picture")]
+    let inner_weights: Vec<f64> = members.iter().map(|&m| size(m) as f64).collect();
+    let pad = area;
+    for (&member, cell) in members.iter().zip(squarify(&inner_weights, pad)) {
+        let light = if member == root { 72 } else { 82 };
+        let c = &components[member];
+        let _ = write!(
+            svg,
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"hsl({hue},50%,{light}%)\" stroke=\"#fff\" stroke-width=\"0.5\"><title>{} {}: {}</title></rect>",
+            cell.x,
+            cell.y,
+            cell.w,
+            cell.h,
+            escape(c.name.as_ref()),
+            escape(c.version.as_deref().unwrap_or_default()),
+            bytes(size(member))
+        );
+        if fits(c.name.as_ref(), cell.w - 3.0) && cell.h > 12.0 {
+            let _ = write!(
+                svg,
+                "<text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+                cell.x + 2.0,
+                cell.y + 10.0,
+                escape(c.name.as_ref())
+            );
+        }
+    }
 }
 
 /// Packages and bytes at each depth, as bars.
@@ -279,10 +319,15 @@ table{{border-collapse:collapse}}td,th{{padding:2px 8px;text-align:left;border-b
 td.n{{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}}svg text{{font:10px system-ui,sans-serif;fill:#111;pointer-events:none}}\
 svg text.block{{font-weight:bold;fill:#fff}}\
 </style></head><body><h1>{title}</h1><p class=\"totals\">{}</p>\
-<h2>Where the bytes are</h2><p>Each block is a direct requirement and what it brings in (a package shared by several sits under the one that reaches it first); hover for names and sizes.</p>{}\
+<h2>Where the bytes are</h2><p>{}</p>{}\
 <h2>Depth</h2>{}<h2>Packages</h2><table><tr><th>package</th><th>version</th><th>licence</th><th>size</th><th>depth</th><th>required by</th></tr>{rows}</table>\
 <p>Made by hashpin {} from the lock.</p></body></html>\n",
         totals.lines().map(escape).collect::<Vec<_>>().join("<br>"),
+        if inventory.graph.roots.is_empty() {
+            "The lock has no <code># via</code> comments: each block is one package."
+        } else {
+            "Each block is a direct requirement and what it brings in (a package shared by several sits under the one that reaches it first); hover for names and sizes."
+        },
         treemap(inventory),
         depths(inventory),
         env!("CARGO_PKG_VERSION"),

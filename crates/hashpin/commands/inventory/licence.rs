@@ -72,10 +72,9 @@ const NAMES: &[(&str, &str)] = &[
     ("mpl-2.0", "MPL-2.0"),
     ("mpl 2.0", "MPL-2.0"),
     ("mozilla public license 2.0 (mpl 2.0)", "MPL-2.0"),
+    // "PSF" and the "Python Software Foundation License" classifier are not listed: projects
+    // use them for their own licences too (matplotlib's).
     ("psf-2.0", "PSF-2.0"),
-    ("psf", "PSF-2.0"),
-    ("psfl", "PSF-2.0"),
-    ("python software foundation license", "PSF-2.0"),
     ("python-2.0", "Python-2.0"),
     ("unlicense", "Unlicense"),
     ("the unlicense (unlicense)", "Unlicense"),
@@ -225,34 +224,33 @@ pub(super) fn of(metadata: &CoreMetadata) -> Licence {
             written: None,
         };
     }
-    // A first line such as `Copyright (c) 2005, NumPy Developers.` names no licence: the
-    // classifiers say more.
+    // When nothing maps, the classifiers are quoted if there are any (they are names by
+    // construction), else the field's first line if it reads as a name: `Copyright (c) 2005,
+    // NumPy Developers.` or `Files: …` names no licence.
     let names_one = |text: &&str| {
         let lower = text.to_ascii_lowercase();
         text.starts_with(|c: char| c.is_ascii_alphanumeric())
             && !lower.starts_with("copyright")
             && !lower.contains("(c)")
+            && !text.contains(':')
             && text.chars().count() <= 60
     };
-    let written = field.filter(names_one).map(str::to_string).or_else(|| {
-        (!metadata.license_classifiers.is_empty()).then(|| {
-            metadata
-                .license_classifiers
-                .iter()
-                .map(|classifier| classifier.rsplit("::").next().unwrap_or_default().trim())
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
+    let classifiers = (!metadata.license_classifiers.is_empty()).then(|| {
+        metadata
+            .license_classifiers
+            .iter()
+            .map(|classifier| classifier.rsplit("::").next().unwrap_or_default().trim())
+            .collect::<Vec<_>>()
+            .join(", ")
     });
+    let (written, from) = match (classifiers, field) {
+        (Some(classifiers), _) => (Some(classifiers), "classifier"),
+        (None, Some(field)) => (names_one(&field).then(|| field.to_string()), "License"),
+        (None, None) => (None, "none"),
+    };
     Licence {
         spdx: None,
-        from: if field.is_some() {
-            "License"
-        } else if metadata.license_classifiers.is_empty() {
-            "none"
-        } else {
-            "classifier"
-        },
+        from,
         written,
     }
 }
@@ -296,6 +294,22 @@ mod tests {
             ),
             "unknown (BSD License)"
         );
+        let numpy = of(&metadata(
+            "License: Copyright (c) 2005, NumPy.\nClassifier: License :: OSI Approved :: BSD License",
+        ));
+        assert_eq!(numpy.from, "classifier");
+        assert_eq!(
+            spdx(
+                "License: License agreement for matplotlib versions 1.3.0 and later\nClassifier: License :: OSI Approved :: Python Software Foundation License"
+            ),
+            "unknown (Python Software Foundation License)"
+        );
+        assert_eq!(
+            spdx(
+                "License: Files: Everything except for the benchmarks\nClassifier: License :: OSI Approved :: Apache Software License"
+            ),
+            "unknown (Apache Software License)"
+        );
         assert_eq!(
             spdx(
                 "Classifier: License :: OSI Approved :: GNU General Public License v3 or later (GPLv3+)"
@@ -304,9 +318,9 @@ mod tests {
         );
         assert_eq!(
             spdx(
-                "Classifier: License :: OSI Approved :: MIT License\nClassifier: License :: OSI Approved :: Python Software Foundation License"
+                "Classifier: License :: OSI Approved :: MIT License\nClassifier: License :: OSI Approved :: ISC License (ISCL)"
             ),
-            "MIT OR PSF-2.0"
+            "ISC OR MIT"
         );
         assert_eq!(spdx(""), "unknown");
         assert_eq!(

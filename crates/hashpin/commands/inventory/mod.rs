@@ -93,12 +93,7 @@ pub(crate) async fn run(args: &InventoryArgs) -> anyhow::Result<ExitStatus> {
     for path in &args.locks {
         locks.push((path.clone(), crate::lockfile::read(path, None)?));
     }
-    let lines = hashpin_formats::RequirementsSet {
-        index_url: locks
-            .iter()
-            .find_map(|(_, read)| read.lines.as_ref()?.index_url.clone()),
-        ..hashpin_formats::RequirementsSet::default()
-    };
+    let lines = crate::lockfile::index_lines(&locks);
     let settings = index_settings(&args.index, &index_options(&args.index, &lines))?;
     let target = target_environment(
         &args.target,
@@ -145,9 +140,16 @@ impl Inventory {
         // Each package once, however many locks name it (the first lock's entry).
         let mut packages: Vec<(&Package, String)> = Vec::new();
         let mut seen = HashSet::new();
+        // Who requires a package, in every lock that pins it.
+        let mut via: HashMap<(PackageName, Option<hashpin_pypi::Version>), Vec<String>> =
+            HashMap::new();
         for (_, read) in locks {
             for (package, location) in read.lock.packages.iter().zip(&read.locations) {
-                if seen.insert((package.name.clone(), package.version.clone())) {
+                let key = (package.name.clone(), package.version.clone());
+                via.entry(key.clone())
+                    .or_default()
+                    .extend(package.via.iter().cloned());
+                if seen.insert(key) {
                     packages.push((
                         package,
                         format!("{}:{}", location.file.display(), location.line),
@@ -184,6 +186,12 @@ impl Inventory {
         let mut components = Vec::new();
         for (at, (package, location)) in packages.iter().enumerate() {
             let mut component = Component::new(package, location);
+            if let Some(all) = via.get(&(package.name.clone(), package.version.clone())) {
+                let mut all = all.clone();
+                all.sort();
+                all.dedup();
+                component.required_by = all;
+            }
             match (described.remove(&at), projects.get(&package.name)) {
                 (Some(found), _) => {
                     component.file = found.file;
@@ -343,5 +351,10 @@ fn unknown_note(inventory: &Inventory) -> Option<String> {
 fn note(inventory: &Inventory) {
     if let Some(text) = unknown_note(inventory) {
         printer::status(&text);
+    }
+    if !inventory.components.is_empty() && inventory.graph.roots.is_empty() {
+        printer::status(
+            "The lock has no `# via` comments (written with --no-annotate?): depths, who requires what and subtrees are not known",
+        );
     }
 }

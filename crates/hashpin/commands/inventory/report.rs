@@ -26,6 +26,7 @@ pub(super) fn print(
                     .iter()
                     .map(|(at, breach)| json!({
                         "name": inventory.components[*at].name.to_string(),
+                        "version": inventory.components[*at].version,
                         "licence": inventory.components[*at].licence.display(),
                         "why": why(breach),
                     }))
@@ -59,10 +60,16 @@ pub(super) fn print(
     Ok(())
 }
 
-fn why(breach: &Breach) -> &'static str {
+fn why(breach: &Breach) -> String {
     match breach {
-        Breach::NotAllowed => "no alternative in it is allowed",
-        Breach::Unknown => "its licence is unknown, and only the licences listed are allowed",
+        Breach::NotAllowed(Some(licence)) => format!(
+            "{} is outside the policy, and no alternative avoids it",
+            hashpin_pypi::untrusted::for_terminal(licence)
+        ),
+        Breach::NotAllowed(None) => "its expression cannot be read as SPDX".to_string(),
+        Breach::Unknown => {
+            "its licence is unknown, and only the licences listed are allowed".to_string()
+        }
     }
 }
 
@@ -147,11 +154,8 @@ fn heaviest(inventory: &Inventory) -> Vec<(usize, u64, usize)> {
     let direct: Vec<usize> = (0..inventory.components.len())
         .filter(|&at| inventory.graph.depth[at] == Some(1))
         .collect();
-    let candidates = if direct.is_empty() {
-        (0..inventory.components.len()).collect()
-    } else {
-        direct
-    };
+    // Without the graph, every package is its own subtree: nothing to rank.
+    let candidates = direct;
     let mut weighed: Vec<(usize, u64, usize)> = candidates
         .into_iter()
         .map(|at| {
