@@ -13,6 +13,7 @@ fn index() -> TestIndex {
     IndexBuilder::new()
         .dist(
             Dist::wheel("app", "1.0")
+                .provenance(&hashpin_testkit::provenance("org/app", "release.yml"))
                 .metadata_version("2.4")
                 .header("License-Expression", "MIT")
                 .requires_dist("big")
@@ -110,14 +111,29 @@ fn licences_sizes_depths_and_the_heaviest_subtree() {
     assert_eq!(report["totals"]["packages"], 4);
     assert_eq!(report["totals"]["max_depth"], 2);
     assert_eq!(report["heaviest"][0]["name"], "app");
+    // The publisher as the index's provenance names it: recorded, not verified.
+    let app = report["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "app")
+        .unwrap();
+    assert_eq!(app["publishers"][0]["kind"], "GitHub");
+    assert_eq!(app["publishers"][0]["keys"]["repository"], "org/app");
+    assert_eq!(app["publishers_verified"], false);
 
     // A first line that names no licence is not quoted as one; what does reach the CSV
     // from a file (a `# via` entry) reaches no spreadsheet as a formula.
     let (output, stdout, stderr) = inventory(&project, &index, &["--format", "csv"]);
     assert!(output.status.success(), "{stderr}");
-    assert!(stdout.starts_with("name,version,licence,licence_from,size,file,depth,required_by,subtree_bytes,subtree_packages\n"), "{stdout}");
+    assert!(stdout.starts_with("name,version,licence,licence_from,size,file,depth,required_by,subtree_bytes,subtree_packages,publishers\n"), "{stdout}");
     assert!(
         stdout.contains("\"odd\",\"1.0\",\"unknown\",\"License\","),
+        "{stdout}"
+    );
+    assert!(
+        stdout.lines().any(|line| line.starts_with("\"app\",")
+            && line.ends_with(",\"GitHub org/app release.yml\"")),
         "{stdout}"
     );
     assert!(stdout.contains(",\"'-r requirements.in\","), "{stdout}");

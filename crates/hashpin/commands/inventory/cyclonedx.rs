@@ -61,6 +61,12 @@ pub(super) fn bom(inventory: &Inventory) -> Value {
             if let Some(file) = &c.file {
                 properties.push(json!({"name": "hashpin:file", "value": file}));
             }
+            for publisher in &c.publishers {
+                properties.push(json!({
+                    "name": "hashpin:publisher",
+                    "value": super::publisher_line(publisher),
+                }));
+            }
             if let Some(depth) = inventory.graph.depth[at] {
                 properties.push(json!({"name": "hashpin:depth", "value": depth.to_string()}));
             }

@@ -41,6 +41,9 @@ struct Component {
     size: Option<u64>,
     /// The SHA-256 of that file, else every hash the lock gives the release.
     hashes: Vec<String>,
+    /// Its Trusted Publishers (PEP 740), as the lock records them or the index's provenance
+    /// for that file names them; recorded, not verified.
+    publishers: Vec<hashpin_pypi::Publisher>,
     required_by: Vec<String>,
     /// Where it is written.
     location: String,
@@ -48,7 +51,34 @@ struct Component {
     unknown: Option<String>,
 }
 
+/// A publisher as one line: `GitHub org/app release.yml (environment pypi)`.
+fn publisher_line(publisher: &hashpin_pypi::Publisher) -> String {
+    let key = |name: &str| publisher.keys.get(name).map(String::as_str);
+    let mut line = publisher.kind.clone();
+    for name in ["repository", "project", "workflow", "workflow_filepath"] {
+        if let Some(value) = key(name) {
+            line.push(' ');
+            line.push_str(value);
+        }
+    }
+    if let Some(environment) = key("environment").filter(|value| !value.is_empty()) {
+        line.push_str(" (environment ");
+        line.push_str(environment);
+        line.push(')');
+    }
+    hashpin_pypi::untrusted::for_terminal(&line).into_owned()
+}
+
 impl Component {
+    /// Its publishers, one line each, joined.
+    fn publishers_text(&self) -> String {
+        self.publishers
+            .iter()
+            .map(publisher_line)
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     /// A package as the lock has it, before its listing and metadata are read.
     fn new(package: &Package, location: &str) -> Self {
         Component {
@@ -72,6 +102,7 @@ impl Component {
                 .filter(|hash| hash.algorithm() == hashpin_pypi::HashAlgorithm::Sha256)
                 .map(|hash| hash.digest().to_string())
                 .collect(),
+            publishers: package.attestation_identities.clone(),
             required_by: package.via.clone(),
             location: location.to_string(),
             unknown: None,
@@ -199,6 +230,9 @@ impl Inventory {
                     if let Some(sha256) = found.sha256 {
                         component.hashes = vec![sha256];
                     }
+                    if component.publishers.is_empty() {
+                        component.publishers = found.publishers;
+                    }
                     component.unknown = found.unknown;
                     if let Some(licence) = found.licence {
                         component.licence = licence;
@@ -275,6 +309,7 @@ struct Described {
     file: Option<String>,
     size: Option<u64>,
     sha256: Option<String>,
+    publishers: Vec<hashpin_pypi::Publisher>,
     licence: Option<Licence>,
     unknown: Option<String>,
 }
@@ -288,6 +323,7 @@ async fn describe(client: &IndexClient, chosen: Chosen) -> Described {
             .as_ref()
             .and_then(DistFile::sha256)
             .map(|hash| hash.digest().to_string()),
+        publishers: Vec::new(),
         licence: None,
         unknown: match &chosen.installs {
             None => Some("no locked file installs on the target".to_string()),
@@ -297,6 +333,16 @@ async fn describe(client: &IndexClient, chosen: Chosen) -> Described {
             Some(_) => None,
         },
     };
+    if let Some(file) = &chosen.installs {
+        match client.publishers(file).await {
+            Ok(publishers) => described.publishers = publishers,
+            Err(error) => log::warn!(
+                "the provenance of `{}` cannot be read: {}",
+                hashpin_pypi::untrusted::for_terminal(&file.filename),
+                hashpin_pypi::error_chain(&error)
+            ),
+        }
+    }
     if let Some(file) = &chosen.metadata {
         match client.metadata(file).await {
             Ok(metadata) => described.licence = Some(licence::of(&metadata)),

@@ -224,6 +224,10 @@ fn as_json(inventory: &Inventory) -> serde_json::Value {
                 "size": c.size,
                 "depth": inventory.graph.depth[at],
                 "required_by": c.required_by,
+                "publishers": c.publishers.iter().map(|publisher| json!({
+                    "kind": publisher.kind, "keys": publisher.keys,
+                })).collect::<Vec<_>>(),
+                "publishers_verified": false,
                 "subtree": {"bytes": subtree_bytes, "packages": subtree_packages},
                 "location": c.location,
                 "unknown": c.unknown,
@@ -259,7 +263,7 @@ fn field(text: &str) -> String {
 
 fn csv(inventory: &Inventory) -> String {
     let mut out = String::from(
-        "name,version,licence,licence_from,size,file,depth,required_by,subtree_bytes,subtree_packages\n",
+        "name,version,licence,licence_from,size,file,depth,required_by,subtree_bytes,subtree_packages,publishers\n",
     );
     for (at, c) in inventory.components.iter().enumerate() {
         let (subtree_bytes, subtree_packages) = subtree(inventory, at);
@@ -276,6 +280,7 @@ fn csv(inventory: &Inventory) -> String {
             field(&c.required_by.join("; ")),
             subtree_bytes.to_string(),
             subtree_packages.to_string(),
+            field(&c.publishers_text()),
         ];
         out.push_str(&cells.join(","));
         out.push('\n');
