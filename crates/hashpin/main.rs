@@ -15,6 +15,7 @@ mod lockfile;
 mod logging;
 mod output;
 mod printer;
+mod release_age;
 mod reporter;
 mod settings;
 mod startup_hooks;

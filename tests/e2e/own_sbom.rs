@@ -107,16 +107,23 @@ fn the_sbom_lists_the_binary_s_crates_with_their_checksums_as_valid_cyclonedx() 
         );
     }
 
+    assert_valid_cyclonedx(&sbom, "V1_5");
+}
+
+/// Validates the CycloneDX JSON at `path` against the schema `version` (`V1_5`, `V1_6`) with
+/// the CycloneDX project's own validator, from the test tools.
+pub(crate) fn assert_valid_cyclonedx(path: &Path, version: &str) {
     let validate = Command::new(tools().join("bin/python"))
         .args([
             "-c",
             "import sys\n\
              from cyclonedx.schema import SchemaVersion\n\
              from cyclonedx.validation.json import JsonStrictValidator\n\
-             error = JsonStrictValidator(SchemaVersion.V1_5).validate_str(open(sys.argv[1]).read())\n\
+             error = JsonStrictValidator(getattr(SchemaVersion, sys.argv[2])).validate_str(open(sys.argv[1]).read())\n\
              sys.exit(str(error) if error else 0)",
         ])
-        .arg(&sbom)
+        .arg(path)
+        .arg(version)
         .output()
         .expect("the validator runs");
     assert!(

@@ -380,27 +380,25 @@ impl Reader<'_> {
                     }
                 }
                 Err(error) => {
-                    log::debug!(
-                        "{}: `{}` skipped: {error}",
-                        self.path.display(),
-                        hashpin_pypi::untrusted::for_terminal(name)
-                    );
-                    self.skipped += 1;
+                    self.skip(name, &error);
                     return;
                 }
             }
         }
         match Advisory::parse(bytes) {
             Ok(advisory) => self.add(advisory),
-            Err(error) => {
-                log::debug!(
-                    "{}: `{}` skipped: {error}",
-                    self.path.display(),
-                    hashpin_pypi::untrusted::for_terminal(name)
-                );
-                self.skipped += 1;
-            }
+            Err(error) => self.skip(name, &error),
         }
+    }
+
+    /// Counts a file that is not an advisory; `-v` names it.
+    fn skip(&mut self, name: &str, why: &dyn std::fmt::Display) {
+        log::debug!(
+            "{}: `{}` skipped: {why}",
+            self.path.display(),
+            hashpin_pypi::untrusted::for_terminal(name)
+        );
+        self.skipped += 1;
     }
 
     fn add(&mut self, advisory: Advisory) {

@@ -246,6 +246,24 @@ fn human(audit: &Audit) -> String {
     out
 }
 
+/// `fixed in 2.31.0; the fix 2.31.0 is allowed by the lock's inputs`, or that none is known.
+fn fix_sentence(item: &Item) -> String {
+    let finding = &item.finding;
+    if finding.fixed.is_empty() {
+        return "no fixed version is known".to_string();
+    }
+    format!(
+        "fixed in {}; {}",
+        finding
+            .fixed
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        item.fix.describe()
+    )
+}
+
 /// One finding's lines under its package.
 fn human_finding(out: &mut String, item: &Item) {
     let finding = &item.finding;
@@ -269,20 +287,7 @@ fn human_finding(out: &mut String, item: &Item) {
             "    the release is the attack: remove it, and treat machines that installed it as compromised\n",
         );
     } else {
-        let fixed = if finding.fixed.is_empty() {
-            "no fixed version is known".to_string()
-        } else {
-            format!(
-                "fixed in {}; {}",
-                finding
-                    .fixed
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                item.fix.describe()
-            )
-        };
+        let fixed = fix_sentence(item);
         let _ = writeln!(out, "    {fixed}");
     }
     if !finding.unreadable_bounds.is_empty() {
@@ -438,19 +443,11 @@ fn sarif(audit: &Audit) -> Value {
             rule_ids.push(&finding.id);
             rules.push(sarif_rule(finding));
         }
-        let fixed = if finding.fixed.is_empty() {
-            "No fixed version is known.".to_string()
-        } else {
-            format!(
-                "Fixed in {}; {}.",
-                finding
-                    .fixed
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                item.fix.describe()
-            )
+        let fixed = {
+            let mut sentence = fix_sentence(item);
+            sentence[..1].make_ascii_uppercase();
+            sentence.push('.');
+            sentence
         };
         let message = format!(
             "{} {} is affected by {}{}. {fixed}",

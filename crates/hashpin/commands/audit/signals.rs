@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use hashpin_pypi::{IndexClient, PackageName, Span, Timestamp, untrusted::for_terminal};
+use hashpin_pypi::{IndexClient, PackageName, Span, untrusted::for_terminal};
 use serde::Serialize;
 
 use super::Scope;
@@ -95,7 +95,7 @@ pub(super) async fn read(
             }
         };
         if let Some(min_age) = min_age
-            && let Some(message) = too_young(&files, min_age)
+            && let Some(message) = crate::release_age::too_young(&files, min_age)
         {
             signals.found.push(Signal {
                 row: at,
@@ -172,22 +172,4 @@ fn refusals(
         }
     }
     signals
-}
-
-/// A release whose first file was uploaded within `min_age` (or that has no upload time).
-fn too_young(files: &[hashpin_pypi::DistFile], min_age: Span) -> Option<String> {
-    let oldest_allowed = min_age.before(Timestamp::now());
-    let uploaded = files.iter().filter_map(|file| file.upload_time).min();
-    let age = match uploaded {
-        Some(uploaded) if uploaded <= oldest_allowed => return None,
-        Some(uploaded) => format!(
-            "was uploaded {} ago ({uploaded})",
-            Span::from_seconds(Timestamp::now().unix_seconds() - uploaded.unix_seconds()).human()
-        ),
-        None => "has no upload time on the index".to_string(),
-    };
-    Some(format!(
-        "{age}, under --min-age {}: a release this fresh has had no time to be found out",
-        min_age.human()
-    ))
 }

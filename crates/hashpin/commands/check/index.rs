@@ -103,27 +103,10 @@ pub(super) fn check(
     Ok(findings)
 }
 
-/// A release younger than `min_age`: its first file was uploaded that recently (a release
-/// whose files have no upload time cannot be shown old enough).
+/// A release younger than `min_age` (see [`crate::release_age`]).
 fn too_new(pin: &Pin<'_>, files: &[DistFile], min_age: Span) -> Option<Finding> {
-    let oldest_allowed = min_age.before(Timestamp::now());
-    let uploaded = files.iter().filter_map(|file| file.upload_time).min();
-    let age = match uploaded {
-        Some(uploaded) if uploaded <= oldest_allowed => return None,
-        Some(uploaded) => format!(
-            "was uploaded {} ago ({uploaded})",
-            Span::from_seconds(Timestamp::now().unix_seconds() - uploaded.unix_seconds()).human()
-        ),
-        None => "has no upload time on the index".to_string(),
-    };
-    Some(pin.finding(
-        Rule::TooNew,
-        format!(
-            "`{}` {age}, under --min-age {}: a release this fresh has had no time to be found out",
-            pin.release(),
-            min_age.human()
-        ),
-    ))
+    let age = crate::release_age::too_young(files, min_age)?;
+    Some(pin.finding(Rule::TooNew, format!("`{}` {age}", pin.release())))
 }
 
 /// PEP 592 yanks are per file; a release whose every file is yanked is yanked.
