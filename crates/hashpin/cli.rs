@@ -426,6 +426,11 @@ pub(crate) struct AuditArgs {
     /// How to report: for people, as JSON, or as SARIF 2.1.0 (for code-scanning pages).
     #[arg(long, value_enum, default_value_t = AuditFormat::Human, value_name = "FORMAT")]
     pub(crate) format: AuditFormat,
+    /// The lock before this one (requirements.txt or pylock.toml): a package whose Trusted
+    /// Publisher (PEP 740) it records is reported when the new files name another publisher
+    /// or none.
+    #[arg(long, value_name = "LOCK", help_heading = "Startup hooks")]
+    pub(crate) previous: Option<PathBuf>,
     /// Do not scan the locked wheels for startup hooks (the malicious-release gate, which
     /// needs the index's listings).
     #[arg(long, help_heading = "Startup hooks")]

@@ -827,3 +827,80 @@ fn the_malicious_release_gate_reports_in_the_same_audit() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_publisher_that_changed_or_vanished_since_the_previous_lock_is_a_sign() {
+    // The previous lock, a pylock, records app's Trusted Publisher.
+    let trusted = IndexBuilder::new()
+        .dist(
+            Dist::wheel("app", "1.0")
+                .provenance(&hashpin_testkit::provenance("org/app", "release.yml"))
+                .build(),
+        )
+        .start();
+    let project = Project::new("app\n");
+    let (output, _, stderr) = project.compile(&trusted, &["-o", "pylock.toml"]);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        project
+            .read("pylock.toml")
+            .contains("attestation-identities")
+    );
+    // The same release on another index: other files, another publisher, then none.
+    for (dist, said) in [
+        (
+            Dist::wheel("app", "1.0")
+                .pad_bytes(10)
+                .provenance(&hashpin_testkit::provenance("someone/else", "ci.yml"))
+                .build(),
+            "app 1.0: is published by another Trusted Publisher than before: GitHub someone/else ci.yml (the previous lock names GitHub org/app release.yml) [publisher]",
+        ),
+        (
+            Dist::wheel("app", "1.0").pad_bytes(20).build(),
+            "app 1.0: is published without the attestations it had: the previous lock names GitHub org/app release.yml [publisher]",
+        ),
+    ] {
+        let index = IndexBuilder::new().dist(dist.clone()).start();
+        project.write(
+            "requirements.txt",
+            &format!("app==1.0 \\\n    --hash=sha256:{}\n", dist.sha256()),
+        );
+        let mut command = audit_command(
+            &project,
+            &[
+                "requirements.txt",
+                "--vulnerability-db",
+                "osv",
+                "--previous",
+                "pylock.toml",
+                "--ignore",
+                "PYSEC-T-5",
+            ],
+        );
+        command.args(["--index-url", &index.url()]);
+        write_database(&project.path("osv"));
+        let (output, stdout, stderr) = run(&mut command);
+        assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+        assert!(stdout.contains(said), "{stdout}");
+        assert!(
+            stderr.contains("the audit found 1 sign of a malicious release (startup hooks, fresh releases, publishers)"),
+            "{stderr}"
+        );
+    }
+    // The same publisher as before: nothing to say.
+    let (output, stdout, stderr) = run(&mut audit_command(
+        &project,
+        &[
+            "pylock.toml",
+            "--vulnerability-db",
+            "osv",
+            "--previous",
+            "pylock.toml",
+            "--ignore",
+            "PYSEC-T-5",
+            "--index-url",
+            &trusted.url(),
+        ],
+    ));
+    assert!(output.status.success(), "{stdout}{stderr}");
+}

@@ -34,10 +34,15 @@ pub(crate) async fn run(args: &AuditArgs) -> anyhow::Result<ExitStatus> {
     }
     let lines = crate::lockfile::index_lines(&locks);
     let client = index_settings(&args.index, &index_options(&args.index, &lines))?.client;
+    let previous = match &args.previous {
+        Some(path) => Some(crate::lockfile::read(path, None)?.lock),
+        None => None,
+    };
     let gate = Gate {
         hooks: !args.skip_startup_hooks,
         min_age: args.min_age,
         allowances: &args.gate.allow_startup_hook,
+        previous: previous.as_ref(),
     };
     let audit = Audit::run(
         &locks,
@@ -184,6 +189,8 @@ struct Gate<'a> {
     hooks: bool,
     min_age: Option<hashpin_pypi::Span>,
     allowances: &'a [crate::startup_hooks::Allowance],
+    /// The lock before this one, whose recorded publishers the new files must keep.
+    previous: Option<&'a Lock>,
 }
 
 /// The releases of the locks to audit, each once however many locks pin it, and what has
@@ -192,6 +199,8 @@ struct Scope {
     pins: Vec<Pin>,
     /// For each pin, every hash the locks give its files.
     hashes: Vec<std::collections::HashSet<hashpin_pypi::HashDigest>>,
+    /// For each pin, the Trusted Publishers the locks record for it.
+    publishers: Vec<Vec<hashpin_pypi::Publisher>>,
     /// One per pin, in its order.
     rows: Vec<Row>,
     /// For each pin, the (lock, package) indexes that pin it.
@@ -204,6 +213,7 @@ impl Scope {
         let mut all = Self {
             pins: Vec::new(),
             hashes: Vec::new(),
+            publishers: Vec::new(),
             rows: Vec::new(),
             packages: Vec::new(),
             unauditable: Vec::new(),
@@ -243,11 +253,13 @@ impl Scope {
                     });
                     all.packages.push(Vec::new());
                     all.hashes.push(std::collections::HashSet::new());
+                    all.publishers.push(Vec::new());
                     all.pins.push(pin);
                     all.pins.len() - 1
                 };
                 all.rows[at].locations.push(location);
                 all.hashes[at].extend(package.hashes().cloned());
+                all.publishers[at].extend(package.attestation_identities.iter().cloned());
                 all.packages[at].push((at_lock, at_package));
             }
         }
@@ -279,8 +291,14 @@ impl Audit {
             futures_util::future::join(hashpin_audit::audit(&scope.pins, &sources), async {
                 match &gate {
                     Some(gate) => {
-                        signals::read(client, &scope, (gate.hooks, gate.min_age), gate.allowances)
-                            .await
+                        signals::read(
+                            client,
+                            &scope,
+                            (gate.hooks, gate.min_age),
+                            gate.allowances,
+                            gate.previous,
+                        )
+                        .await
                     }
                     None => Ok(signals::Signals::default()),
                 }
@@ -367,7 +385,7 @@ impl Audit {
         let signals = self.signals.found.len();
         if failing.is_empty() && signals > 0 {
             return No::because(format!(
-                "the audit found {} of a malicious release (startup hooks, fresh releases)",
+                "the audit found {} of a malicious release (startup hooks, fresh releases, publishers)",
                 report::plural(signals, "sign", "signs")
             ))
             .into();

@@ -482,6 +482,7 @@ fn sarif(audit: &Audit) -> Value {
                 "shortDescription": {"text": match signal.kind {
                     super::signals::Kind::StartupHook => "A startup hook that runs code at every interpreter start",
                     super::signals::Kind::YoungRelease => "A release uploaded too recently to have been found out",
+                    super::signals::Kind::Publisher => "Files published by another Trusted Publisher than the previous lock records, or by none",
                 }},
                 "properties": {"tags": ["security", "supply-chain"], "security-severity": "8.0"},
             }));

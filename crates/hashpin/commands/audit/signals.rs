@@ -19,6 +19,9 @@ pub(super) enum Kind {
     StartupHook,
     /// A release younger than `--min-age`.
     YoungRelease,
+    /// Files published by another Trusted Publisher than the previous lock records, or by
+    /// none.
+    Publisher,
 }
 
 impl Kind {
@@ -26,6 +29,7 @@ impl Kind {
         match self {
             Self::StartupHook => "startup-hook",
             Self::YoungRelease => "young-release",
+            Self::Publisher => "publisher",
         }
     }
 }
@@ -54,9 +58,10 @@ pub(super) async fn read(
     scope: &Scope,
     (hooks, min_age): (bool, Option<Span>),
     allowances: &[Allowance],
+    previous: Option<&hashpin_formats::Lock>,
 ) -> anyhow::Result<Signals> {
     let mut signals = Signals {
-        ran: hooks || min_age.is_some(),
+        ran: hooks || min_age.is_some() || previous.is_some(),
         ..Signals::default()
     };
     if !signals.ran || scope.pins.is_empty() {
@@ -100,6 +105,16 @@ pub(super) async fn read(
             signals.found.push(Signal {
                 row: at,
                 kind: Kind::YoungRelease,
+                message,
+            });
+        }
+        if let Some(previous) = previous
+            && let Some(message) =
+                publisher_change(client, previous, &scope.publishers[at], pin, &files).await
+        {
+            signals.found.push(Signal {
+                row: at,
+                kind: Kind::Publisher,
                 message,
             });
         }
@@ -172,4 +187,67 @@ fn refusals(
         }
     }
     signals
+}
+
+/// How the publishers of a pin's files differ from those `previous` records for the
+/// project: another one, or none where it had one. The new files' publishers are those the
+/// lock records, else those the index's provenance for them names. A project the previous
+/// lock records no publisher for is not judged (nothing says who published it before).
+async fn publisher_change(
+    client: &IndexClient,
+    previous: &hashpin_formats::Lock,
+    recorded: &[hashpin_pypi::Publisher],
+    pin: &hashpin_audit::Pin,
+    files: &[hashpin_pypi::DistFile],
+) -> Option<String> {
+    let mut before: Vec<hashpin_pypi::Publisher> = previous
+        .packages
+        .iter()
+        .filter(|package| package.name == pin.name)
+        .flat_map(|package| package.attestation_identities.iter().cloned())
+        .collect();
+    if before.is_empty() {
+        return None;
+    }
+    before.sort();
+    before.dedup();
+    let mut now: Vec<hashpin_pypi::Publisher> = recorded.to_vec();
+    if now.is_empty() {
+        for file in files.iter().filter(|file| file.provenance.is_some()) {
+            match client.publishers(file).await {
+                Ok(found) => now.extend(found),
+                Err(error) => {
+                    return Some(format!(
+                        "its previous lock names a Trusted Publisher, and the provenance of {} cannot be read: {}",
+                        for_terminal(&file.filename),
+                        hashpin_pypi::error_chain(&error)
+                    ));
+                }
+            }
+        }
+    }
+    now.sort();
+    now.dedup();
+    if now.iter().any(|publisher| before.contains(publisher)) {
+        return None;
+    }
+    let names = |publishers: &[hashpin_pypi::Publisher]| {
+        publishers
+            .iter()
+            .map(crate::commands::inventory::publisher_line)
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    Some(if now.is_empty() {
+        format!(
+            "is published without the attestations it had: the previous lock names {}",
+            names(&before)
+        )
+    } else {
+        format!(
+            "is published by another Trusted Publisher than before: {} (the previous lock names {})",
+            names(&now),
+            names(&before)
+        )
+    })
 }

@@ -52,7 +52,7 @@ struct Component {
 }
 
 /// A publisher as one line: `GitHub org/app release.yml (environment pypi)`.
-fn publisher_line(publisher: &hashpin_pypi::Publisher) -> String {
+pub(crate) fn publisher_line(publisher: &hashpin_pypi::Publisher) -> String {
     let key = |name: &str| publisher.keys.get(name).map(String::as_str);
     let mut line = publisher.kind.clone();
     for name in ["repository", "project", "workflow", "workflow_filepath"] {
