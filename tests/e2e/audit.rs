@@ -904,3 +904,42 @@ fn a_publisher_that_changed_or_vanished_since_the_previous_lock_is_a_sign() {
     ));
     assert!(output.status.success(), "{stdout}{stderr}");
 }
+
+#[test]
+fn compile_audit_holds_the_new_lock_to_the_publishers_the_old_one_records() {
+    let trusted = Dist::wheel("app", "1.0")
+        .provenance(&hashpin_testkit::provenance("org/app", "release.yml"))
+        .build();
+    let index = IndexBuilder::new().dist(trusted).start();
+    let project = Project::new("app\n");
+    write_database(&project.path("osv"));
+    let args = [
+        "-o",
+        "pylock.toml",
+        "--audit",
+        "--vulnerability-db",
+        "osv",
+        "--ignore",
+        "PYSEC-T-5",
+    ];
+    let (output, _, stderr) = project.compile(&index, &args);
+    assert!(output.status.success(), "{stderr}");
+    let before = project.read("pylock.toml");
+    // The next release comes from someone else.
+    index.add_dist(
+        Dist::wheel("app", "1.1")
+            .provenance(&hashpin_testkit::provenance("someone/else", "ci.yml"))
+            .build(),
+    );
+    let (output, _, stderr) = project.compile(&index, &[&args[..], &["--upgrade"]].concat());
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("app 1.1: is published by another Trusted Publisher than before: GitHub someone/else ci.yml (the previous lock names GitHub org/app release.yml) [publisher]"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("The lock was not written: pylock.toml is as it was."),
+        "{stderr}"
+    );
+    assert_eq!(project.read("pylock.toml"), before);
+}

@@ -78,8 +78,19 @@ pub(crate) async fn gate(
             .collect(),
         lines: None,
     };
-    // compile's own gate has scanned what it locked, and its cutoff dated it.
-    let audit = Audit::run(&[(path, read)], args, index, client, None).await?;
+    // compile's own gate has scanned what it locked, and its cutoff dated it; what is left
+    // of the gate is the publishers the existing lock records.
+    let previous = output
+        .filter(|path| path.is_file())
+        .and_then(|path| crate::lockfile::read(path, None).ok())
+        .map(|read| read.lock);
+    let gate = previous.as_ref().map(|previous| Gate {
+        hooks: false,
+        min_age: None,
+        allowances: &[],
+        previous: Some(previous),
+    });
+    let audit = Audit::run(&[(path, read)], args, index, client, gate).await?;
     report::print_to_stderr(&audit);
     Ok(audit.verdict())
 }
