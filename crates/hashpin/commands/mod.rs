@@ -65,6 +65,6 @@ pub(crate) fn with_builds(summary: String, builder: &hashpin_build::Builder) -> 
 }
 
 /// `1 package`, `2 packages`: a one-pin lock should not read "1 packages with 1 hashes".
-fn count(n: usize, one: &str, many: &str) -> String {
+pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }

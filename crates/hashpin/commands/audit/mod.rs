@@ -316,27 +316,21 @@ impl Audit {
             })
             .await;
         let signals = signals?;
-        let (pins, rows, packages, unauditable) = (
-            std::mem::take(&mut scope.pins),
-            &mut scope.rows,
-            &scope.packages,
-            std::mem::take(&mut scope.unauditable),
-        );
         let mut found = Vec::new();
         for (at, pin_report) in report.pins.into_iter().enumerate() {
-            rows[at].audited_by = pin_report.audited_by;
-            rows[at].not_audited = pin_report
+            scope.rows[at].audited_by = pin_report.audited_by;
+            scope.rows[at].not_audited = pin_report
                 .not_audited
                 .into_iter()
                 .map(|not| (not.source, not.why))
                 .collect();
             found.extend(pin_report.findings.into_iter().map(|finding| (at, finding)));
         }
-        let dependents = read_dependents(locks, &pins, packages, &found, client).await;
+        let dependents = read_dependents(locks, &scope.pins, &scope.packages, &found, client).await;
         let mut inputs = Inputs::default();
         let mut items = Vec::new();
         for (at, finding) in found {
-            let (at_lock, at_package) = packages[at][0];
+            let (at_lock, at_package) = scope.packages[at][0];
             let (lock_path, read) = &locks[at_lock];
             let package = &read.lock.packages[at_package];
             let reasons: Vec<String> = acknowledged
@@ -364,10 +358,10 @@ impl Audit {
                 .map(|(path, _)| path.display().to_string())
                 .collect(),
             sources: infos,
-            rows: std::mem::take(rows),
+            rows: scope.rows,
             items,
             signals,
-            unauditable,
+            unauditable: scope.unauditable,
             fail_on: args.fail_on,
         })
     }
@@ -397,7 +391,7 @@ impl Audit {
         if failing.is_empty() && signals > 0 {
             return No::because(format!(
                 "the audit found {} of a malicious release (startup hooks, fresh releases, publishers)",
-                report::plural(signals, "sign", "signs")
+                super::count(signals, "sign", "signs")
             ))
             .into();
         }
@@ -410,23 +404,23 @@ impl Audit {
             };
             let mut verdict = format!(
                 "the audit found {} in {}",
-                report::plural(
+                super::count(
                     failing.len(),
                     "known vulnerability",
                     "known vulnerabilities"
                 ),
-                report::plural(packages, "package", "packages"),
+                super::count(packages, "package", "packages"),
             );
             if malicious > 0 {
                 verdict = format!(
                     "{verdict}, {} of them reported as malicious",
-                    report::plural(malicious, "release", "releases")
+                    super::count(malicious, "release", "releases")
                 );
             }
             if signals > 0 {
                 verdict = format!(
                     "{verdict}, and {} of a malicious release",
-                    report::plural(signals, "sign", "signs")
+                    super::count(signals, "sign", "signs")
                 );
             }
             return No::because(verdict).into();
@@ -442,12 +436,12 @@ impl Audit {
             let verdict = if self.not_audited() == self.rows.len() && !self.rows.is_empty() {
                 format!(
                     "nothing was audited: no source could answer for any of the {}",
-                    report::plural(self.rows.len(), "package", "packages")
+                    super::count(self.rows.len(), "package", "packages")
                 )
             } else {
                 format!(
                     "{} of {total} could not be audited, so the lock is not known to be free of known vulnerabilities",
-                    report::plural(missing, "package", "packages"),
+                    super::count(missing, "package", "packages"),
                 )
             };
             // Exit 2: the audit could not run for all of the lock.

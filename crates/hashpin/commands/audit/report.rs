@@ -6,14 +6,11 @@ use serde_json::{Value, json};
 
 use super::{Audit, Item};
 use crate::cli::AuditFormat;
+use crate::commands::count as plural;
 use crate::printer;
 
 /// Rows of "not audited" listed before the rest are counted.
 const MAX_LISTED: usize = 20;
-
-pub(super) fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
 
 /// The report on stdout in `format`, and the summary on stderr.
 pub(super) fn print(audit: &Audit, format: AuditFormat) -> anyhow::Result<()> {

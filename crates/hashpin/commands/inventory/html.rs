@@ -198,11 +198,7 @@ fn treemap(inventory: &Inventory) -> String {
             rect.h,
             escape(components[*root].name.as_ref()),
             bytes(weight(members)),
-            if members.len() == 1 {
-                "1 package".to_string()
-            } else {
-                format!("{} packages", members.len())
-            }
+            crate::commands::count(members.len(), "package", "packages")
         );
         let label = shortened(
             &format!("{} {}", components[*root].name, bytes(weight(members))),

@@ -7,6 +7,7 @@ use serde_json::json;
 use super::policy::Breach;
 use super::{Component, Inventory};
 use crate::cli::InventoryFormat;
+use crate::commands::count;
 use crate::printer;
 
 /// How many of the heaviest subtrees are named.
@@ -175,13 +176,8 @@ fn totals(inventory: &Inventory) -> String {
     let unknown = components.iter().filter(|c| c.size.is_none()).count();
     let depth = inventory.graph.depth.iter().flatten().max();
     let mut text = format!(
-        "{} {}, {}",
-        components.len(),
-        if components.len() == 1 {
-            "package"
-        } else {
-            "packages"
-        },
+        "{}, {}",
+        count(components.len(), "package", "packages"),
         bytes(known)
     );
     if unknown > 0 {
@@ -193,12 +189,12 @@ fn totals(inventory: &Inventory) -> String {
     let heaviest: Vec<String> = heaviest(inventory)
         .into_iter()
         .filter(|(_, bytes, _)| *bytes > 0)
-        .map(|(at, size, count)| {
+        .map(|(at, size, packages)| {
             format!(
-                "{} ({}, {count} {})",
+                "{} ({}, {})",
                 components[at].name,
                 bytes(size),
-                if count == 1 { "package" } else { "packages" }
+                count(packages, "package", "packages")
             )
         })
         .collect();
